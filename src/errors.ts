@@ -1,0 +1,98 @@
+/**
+ * The one error class of fastdata.
+ *
+ * Every error carries a stable `code` (documented in docs/errors.md, checked by a test),
+ * a `domain` that tells a user their own mistake from an outage or a bug of ours, a
+ * `retriable` flag that retry loops read, and the context that locates it (stream,
+ * topic, partition, offset, file, field). Messages name the thing, the value and the fix.
+ */
+
+export type ErrorDomain =
+  /** The user's input: a config file, a module, a schema, a CLI argument, a request. */
+  | 'user'
+  /** Something outside fastdata: the disk, the network, a broker, a registry. */
+  | 'external'
+  /** A fastdata bug: an invariant that should hold did not. */
+  | 'internal';
+
+export interface ErrorContext {
+  stream?: string;
+  topic?: string;
+  partition?: number;
+  offset?: number;
+  subject?: string;
+  file?: string;
+  field?: string;
+  [key: string]: unknown;
+}
+
+export const ERROR_CODES = {
+  FD_CONFIG_INVALID: { domain: 'user', retriable: false },
+  FD_DURATION_INVALID: { domain: 'user', retriable: false },
+  FD_ARGUMENT_INVALID: { domain: 'user', retriable: false },
+  FD_STREAM_DEFINITION_INVALID: { domain: 'user', retriable: false },
+  FD_STREAM_LOAD_FAILED: { domain: 'user', retriable: false },
+  FD_PIPELINE_INVALID: { domain: 'user', retriable: false },
+  FD_TOPIC_NOT_FOUND: { domain: 'user', retriable: false },
+  FD_TOPIC_EXISTS: { domain: 'user', retriable: false },
+  FD_TOPIC_INVALID: { domain: 'user', retriable: false },
+  FD_PARTITION_INVALID: { domain: 'user', retriable: false },
+  FD_OFFSET_OUT_OF_RANGE: { domain: 'user', retriable: false },
+  FD_RECORD_INVALID: { domain: 'user', retriable: false },
+  FD_LOG_CLOSED: { domain: 'internal', retriable: false },
+  FD_LOG_LOCKED: { domain: 'user', retriable: false },
+  FD_LOG_CORRUPT: { domain: 'external', retriable: false },
+  FD_LOG_IO: { domain: 'external', retriable: true },
+  FD_LOG_READ_ONLY: { domain: 'user', retriable: false },
+  FD_GROUP_REBALANCING: { domain: 'external', retriable: true },
+  FD_SCHEMA_INVALID: { domain: 'user', retriable: false },
+  FD_SCHEMA_INCOMPATIBLE: { domain: 'user', retriable: false },
+  FD_SCHEMA_NOT_FOUND: { domain: 'user', retriable: false },
+  FD_SUBJECT_NOT_FOUND: { domain: 'user', retriable: false },
+  FD_VERSION_NOT_FOUND: { domain: 'user', retriable: false },
+  FD_COMPATIBILITY_INVALID: { domain: 'user', retriable: false },
+  FD_REGISTRY_UNAVAILABLE: { domain: 'external', retriable: true },
+  FD_WIRE_FORMAT_INVALID: { domain: 'user', retriable: false },
+  FD_AVRO_DECODE_FAILED: { domain: 'user', retriable: false },
+  FD_AVRO_ENCODE_FAILED: { domain: 'user', retriable: false },
+  FD_INTERNAL: { domain: 'internal', retriable: false },
+} as const satisfies Record<string, { domain: ErrorDomain; retriable: boolean }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface FastdataErrorOptions {
+  context?: ErrorContext;
+  cause?: unknown;
+  /** Overrides the code's default, for the rare error whose retriability depends on the case. */
+  retriable?: boolean;
+}
+
+export class FastdataError extends Error {
+  readonly code: ErrorCode;
+  readonly domain: ErrorDomain;
+  readonly retriable: boolean;
+  readonly context: ErrorContext;
+
+  constructor(code: ErrorCode, message: string, options: FastdataErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'FastdataError';
+    this.code = code;
+    this.domain = ERROR_CODES[code].domain;
+    this.retriable = options.retriable ?? ERROR_CODES[code].retriable;
+    this.context = options.context ?? {};
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, domain: this.domain, retriable: this.retriable, message: this.message, context: this.context };
+  }
+}
+
+export function isFastdataError(value: unknown, code?: ErrorCode): value is FastdataError {
+  return value instanceof FastdataError && (code === undefined || value.code === code);
+}
+
+/** The message of anything thrown, for logs and dead-letter headers. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

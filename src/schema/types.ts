@@ -1,0 +1,63 @@
+/**
+ * The schema registry as fastdata sees it: the subset of the Confluent Schema Registry
+ * model the platform uses. The embedded registry implements it in process; a remote
+ * Confluent-compatible registry (Confluent, Karapace, Redpanda, Apicurio ccompat) is
+ * reached through the same interface over HTTP.
+ *
+ * Subjects follow Confluent's TopicNameStrategy: `<topic>-value` and `<topic>-key`.
+ * Schemas are Avro, given as JSON text or as a parsed schema object.
+ */
+
+export const COMPATIBILITY_LEVELS = [
+  'NONE',
+  'BACKWARD',
+  'BACKWARD_TRANSITIVE',
+  'FORWARD',
+  'FORWARD_TRANSITIVE',
+  'FULL',
+  'FULL_TRANSITIVE',
+] as const;
+
+export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
+
+export const DEFAULT_COMPATIBILITY: CompatibilityLevel = 'BACKWARD';
+
+/** A schema as JSON text (what travels over the wire) or as a parsed Avro schema. */
+export type SchemaInput = string | object;
+
+export interface RegisteredSchema {
+  subject: string;
+  version: number;
+  /** Global id, the one in the Confluent wire format; the same schema text has one id in every subject. */
+  id: number;
+  /** The schema as canonical JSON text. */
+  schema: string;
+}
+
+export interface CompatibilityResult {
+  compatible: boolean;
+  /** One message per incompatibility, naming the field and the version it breaks with. */
+  messages: string[];
+}
+
+export interface SchemaRegistry {
+  /** Registers a schema under a subject (idempotent for a schema already there); refuses an incompatible one with FD_SCHEMA_INCOMPATIBLE. */
+  register(subject: string, schema: SchemaInput): Promise<RegisteredSchema>;
+  /** The schema text of a global id; FD_SCHEMA_NOT_FOUND if unknown. */
+  getSchemaById(id: number): Promise<string>;
+  getLatest(subject: string): Promise<RegisteredSchema>;
+  getVersion(subject: string, version: number): Promise<RegisteredSchema>;
+  /** The version of `schema` in `subject` if it is registered there, else undefined. */
+  lookup(subject: string, schema: SchemaInput): Promise<RegisteredSchema | undefined>;
+  listSubjects(): Promise<string[]>;
+  listVersions(subject: string): Promise<number[]>;
+  /** Checks `schema` against the subject under its compatibility level (against `latest` by default). */
+  checkCompatibility(subject: string, schema: SchemaInput, version?: number | 'latest'): Promise<CompatibilityResult>;
+  /** The subject's level, or the global one if the subject has none (or no subject is given). */
+  getCompatibility(subject?: string): Promise<CompatibilityLevel>;
+  setCompatibility(level: CompatibilityLevel, subject?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const valueSubject = (topic: string): string => `${topic}-value`;
+export const keySubject = (topic: string): string => `${topic}-key`;
