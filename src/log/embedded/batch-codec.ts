@@ -1,0 +1,214 @@
+/**
+ * The on-disk format of the embedded log: a segment file is a sequence of record batches.
+ *
+ *   batch   = length:u32  crc:u32  magic:u8  baseOffset:f64  lastOffsetDelta:u32
+ *             baseTimestamp:f64  maxTimestamp:f64  count:u32  record*
+ *   record  = attributes:u8  offsetDelta:varint  timestampDelta:zigzag-varint
+ *             [keyLength:varint key] [valueLength:varint value]
+ *             headerCount:varint (keyLength:varint key valueLength:varint value)*
+ *
+ * `length` counts the bytes after itself; `crc` (CRC-32, zlib's) covers everything after
+ * itself. A batch is written with one write() call, so a process killed mid-append leaves
+ * at most one torn batch at the tail, which the CRC exposes on open. Offsets inside a batch
+ * are deltas, so compaction can drop records and keep the survivors' offsets (gaps, like Kafka).
+ * Big-endian fixed fields; f64 holds offsets and timestamps exactly up to 2^53.
+ */
+import { crc32 } from 'node:zlib';
+import type { Headers, LogRecord } from '../types.js';
+
+export const BATCH_HEADER_BYTES = 41;
+const MAGIC = 1;
+const KEY_PRESENT = 1;
+const VALUE_PRESENT = 2;
+
+export interface BatchRecordInput {
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Header names already encoded, to size the batch once. */
+  headers: readonly (readonly [Buffer, Buffer])[] | null;
+}
+
+export interface BatchHeader {
+  /** Bytes of the whole batch, header included. */
+  size: number;
+  baseOffset: number;
+  lastOffset: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  count: number;
+}
+
+const EMPTY_HEADERS: Headers = Object.freeze({}) as Headers;
+
+function varintSize(value: number): number {
+  let size = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    size++;
+  }
+  return size;
+}
+
+function writeVarint(buf: Buffer, pos: number, value: number): number {
+  while (value >= 128) {
+    buf[pos++] = (value % 128) | 0x80;
+    value = Math.floor(value / 128);
+  }
+  buf[pos++] = value;
+  return pos;
+}
+
+const zigzag = (n: number): number => (n >= 0 ? n * 2 : -n * 2 - 1);
+const unzigzag = (n: number): number => (n % 2 === 0 ? n / 2 : -(n + 1) / 2);
+
+/** Encodes records (offsets ascending, the first one the batch's base) into one batch. */
+export function encodeBatch(records: readonly BatchRecordInput[]): Buffer {
+  const first = records[0];
+  if (!first) throw new Error('encodeBatch: no records');
+  const baseOffset = first.offset;
+  const baseTimestamp = first.timestamp;
+  let maxTimestamp = baseTimestamp;
+  let size = BATCH_HEADER_BYTES;
+  for (const r of records) {
+    if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
+    size += 1 + varintSize(r.offset - baseOffset) + varintSize(zigzag(r.timestamp - baseTimestamp));
+    if (r.key) size += varintSize(r.key.length) + r.key.length;
+    if (r.value) size += varintSize(r.value.length) + r.value.length;
+    const headers = r.headers;
+    size += varintSize(headers ? headers.length : 0);
+    if (headers) for (const [k, v] of headers) size += varintSize(k.length) + k.length + varintSize(v.length) + v.length;
+  }
+  const buf = Buffer.allocUnsafe(size);
+  buf.writeUInt32BE(size - 4, 0);
+  buf[8] = MAGIC;
+  buf.writeDoubleBE(baseOffset, 9);
+  buf.writeUInt32BE(records[records.length - 1]!.offset - baseOffset, 17);
+  buf.writeDoubleBE(baseTimestamp, 21);
+  buf.writeDoubleBE(maxTimestamp, 29);
+  buf.writeUInt32BE(records.length, 37);
+  let pos = BATCH_HEADER_BYTES;
+  for (const r of records) {
+    buf[pos++] = (r.key ? KEY_PRESENT : 0) | (r.value ? VALUE_PRESENT : 0);
+    pos = writeVarint(buf, pos, r.offset - baseOffset);
+    pos = writeVarint(buf, pos, zigzag(r.timestamp - baseTimestamp));
+    if (r.key) {
+      pos = writeVarint(buf, pos, r.key.length);
+      pos += r.key.copy(buf, pos);
+    }
+    if (r.value) {
+      pos = writeVarint(buf, pos, r.value.length);
+      pos += r.value.copy(buf, pos);
+    }
+    const headers = r.headers;
+    pos = writeVarint(buf, pos, headers ? headers.length : 0);
+    if (headers) {
+      for (const [k, v] of headers) {
+        pos = writeVarint(buf, pos, k.length);
+        pos += k.copy(buf, pos);
+        pos = writeVarint(buf, pos, v.length);
+        pos += v.copy(buf, pos);
+      }
+    }
+  }
+  buf.writeUInt32BE(crc32(buf.subarray(8)), 4);
+  return buf;
+}
+
+export type HeaderReadResult = BatchHeader | 'incomplete' | 'corrupt';
+
+/**
+ * Reads and checks the batch starting at `pos` in `buf`. `incomplete` means the bytes end
+ * before the batch does (a torn tail, or a write still under way seen by another process);
+ * `corrupt` means the batch is all there but its checksum or framing is wrong.
+ */
+export function readBatch(buf: Buffer, pos: number, verifyCrc = true): HeaderReadResult {
+  if (buf.length - pos < BATCH_HEADER_BYTES) return 'incomplete';
+  const length = buf.readUInt32BE(pos);
+  if (length < BATCH_HEADER_BYTES - 4) return 'corrupt';
+  if (buf.length - pos < length + 4) return 'incomplete';
+  if (buf[pos + 8] !== MAGIC) return 'corrupt';
+  if (verifyCrc && crc32(buf.subarray(pos + 8, pos + 4 + length)) !== buf.readUInt32BE(pos + 4)) return 'corrupt';
+  const baseOffset = buf.readDoubleBE(pos + 9);
+  return {
+    size: length + 4,
+    baseOffset,
+    lastOffset: baseOffset + buf.readUInt32BE(pos + 17),
+    baseTimestamp: buf.readDoubleBE(pos + 21),
+    maxTimestamp: buf.readDoubleBE(pos + 29),
+    count: buf.readUInt32BE(pos + 37),
+  };
+}
+
+/**
+ * Decodes the records of the (already checked) batch at `pos`, appending to `out` those at
+ * or after `minOffset`, at most `limit` of them. Keys, values and header values are views
+ * into `buf`, not copies. Returns how many were appended.
+ */
+// The decoder's read position, shared by the varint reader below: returning [value, pos]
+// pairs would allocate an array per field on the hottest path of the log.
+let cursor = 0;
+
+function varint(buf: Buffer): number {
+  let value = 0;
+  let mul = 1;
+  let byte: number;
+  do {
+    byte = buf[cursor++]!;
+    value += (byte & 0x7f) * mul;
+    mul *= 128;
+  } while (byte & 0x80);
+  return value;
+}
+
+export function decodeBatchRecords(
+  buf: Buffer,
+  pos: number,
+  header: BatchHeader,
+  topic: string,
+  partition: number,
+  minOffset: number,
+  out: LogRecord[],
+  limit: number,
+): number {
+  cursor = pos + BATCH_HEADER_BYTES;
+  let added = 0;
+  const end = pos + header.size;
+  for (let i = 0; i < header.count && added < limit; i++) {
+    const attributes = buf[cursor++]!;
+    const offset = header.baseOffset + varint(buf);
+    const timestamp = header.baseTimestamp + unzigzag(varint(buf));
+    let key: Buffer | null = null;
+    let value: Buffer | null = null;
+    if (attributes & KEY_PRESENT) {
+      const n = varint(buf);
+      key = buf.subarray(cursor, cursor + n);
+      cursor += n;
+    }
+    if (attributes & VALUE_PRESENT) {
+      const n = varint(buf);
+      value = buf.subarray(cursor, cursor + n);
+      cursor += n;
+    }
+    const headerCount = varint(buf);
+    let headers = EMPTY_HEADERS;
+    if (headerCount > 0) {
+      headers = {};
+      for (let h = 0; h < headerCount; h++) {
+        let n = varint(buf);
+        const name = buf.toString('utf8', cursor, cursor + n);
+        cursor += n;
+        n = varint(buf);
+        headers[name] = buf.subarray(cursor, cursor + n);
+        cursor += n;
+      }
+    }
+    if (cursor > end) throw new Error(`record at offset ${offset} overruns its batch`);
+    if (offset >= minOffset) {
+      out.push({ topic, partition, offset, timestamp, key, value, headers });
+      added++;
+    }
+  }
+  return added;
+}

@@ -1,0 +1,257 @@
+/**
+ * A member of a consumer group on the embedded log. Its fetch loop takes the assigned
+ * partitions in turn, hands each partition's new records to `eachBatch` (one batch at a
+ * time, in offset order), and sleeps on append notifications when there is nothing to read.
+ */
+import { randomUUID } from 'node:crypto';
+import { FastdataError } from '../../errors.js';
+import type {
+  ConsumerHandlers,
+  ConsumerOptions,
+  GroupConsumer,
+  LogRecord,
+  TopicPartition,
+  TopicPartitionOffset,
+} from '../types.js';
+import type { GroupCoordinator, GroupMember } from './group-coordinator.js';
+import type { OffsetStore } from './offset-store.js';
+import type { PartitionLog } from './partition-log.js';
+
+/** What a consumer needs of the log that created it. */
+export interface ConsumerHost {
+  partition(topic: string, partition: number): PartitionLog | undefined;
+  readonly offsetStore: OffsetStore;
+  readonly coordinator: GroupCoordinator;
+  now(): number;
+  /** Reports a consumer whose handler failed; it has left its group. */
+  onCrash(groupId: string, error: unknown): void;
+}
+
+const tpKey = (topic: string, partition: number) => `${topic}\0${partition}`;
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+export class EmbeddedGroupConsumer implements GroupConsumer, GroupMember {
+  readonly groupId: string;
+  readonly memberId: string;
+  readonly topics: readonly string[];
+  private readonly host: ConsumerHost;
+  private readonly start: 'earliest' | 'latest';
+  private readonly maxBatchRecords: number;
+  private readonly maxWaitMs: number;
+  private handlers: ConsumerHandlers | undefined;
+  private assigned: TopicPartition[] = [];
+  private readonly positions = new Map<string, number>();
+  private running = false;
+  private stopping: Promise<void> | undefined;
+  private held = true;
+  private resumed: Deferred = deferred();
+  /** Resolves when no batch is in flight. */
+  private idle: Promise<void> = Promise.resolve();
+  private wakeUp: (() => void) | undefined;
+  private loopDone: Promise<void> = Promise.resolve();
+  private nextPartition = 0;
+
+  constructor(host: ConsumerHost, options: ConsumerOptions) {
+    if (!options.groupId) throw new FastdataError('FD_ARGUMENT_INVALID', 'consumer groupId is empty; give every consumer group a name');
+    if (options.topics.length === 0) throw new FastdataError('FD_ARGUMENT_INVALID', `consumer of group ${options.groupId} subscribes to no topic`);
+    this.host = host;
+    this.groupId = options.groupId;
+    this.memberId = `${options.groupId}-${randomUUID()}`;
+    this.topics = [...options.topics];
+    this.start = options.start ?? 'earliest';
+    this.maxBatchRecords = options.maxBatchRecords ?? 10_000;
+    this.maxWaitMs = options.maxWaitMs ?? 500;
+  }
+
+  async run(handlers: ConsumerHandlers): Promise<void> {
+    if (this.running) throw new FastdataError('FD_ARGUMENT_INVALID', `consumer ${this.memberId} is already running`);
+    this.handlers = handlers;
+    this.running = true;
+    this.loopDone = this.loop();
+    await this.host.coordinator.join(this.groupId, this);
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      if (this.held) {
+        await this.resumed.promise;
+        continue;
+      }
+      const delivered = await this.fetchRound();
+      if (!delivered && this.running && !this.held) await this.waitForRecords();
+    }
+  }
+
+  /** One pass over the assigned partitions, starting where the last pass left off. Returns whether any records were delivered. */
+  private async fetchRound(): Promise<boolean> {
+    const partitions = this.assigned;
+    let delivered = false;
+    for (let n = 0; n < partitions.length && this.running && !this.held; n++) {
+      const tp = partitions[(this.nextPartition + n) % partitions.length]!;
+      const log = this.host.partition(tp.topic, tp.partition);
+      const key = tpKey(tp.topic, tp.partition);
+      const position = this.positions.get(key);
+      if (!log || position === undefined) continue;
+      const records: LogRecord[] = [];
+      log.read(Math.max(position, log.startOffset), this.maxBatchRecords, 4 * 1024 * 1024, records);
+      if (records.length === 0) continue;
+      delivered = true;
+      const done = deferred();
+      this.idle = done.promise;
+      try {
+        await this.handlers!.eachBatch({ topic: tp.topic, partition: tp.partition, records, highWatermark: log.nextOffset });
+        // A seek inside the handler wins over the automatic advance.
+        if (this.positions.get(key) === position) this.positions.set(key, records[records.length - 1]!.offset + 1);
+      } catch (error) {
+        this.crash(error);
+        return false;
+      } finally {
+        done.resolve();
+      }
+    }
+    this.nextPartition = partitions.length ? (this.nextPartition + 1) % partitions.length : 0;
+    return delivered;
+  }
+
+  private waitForRecords(): Promise<void> {
+    return new Promise((resolve) => {
+      const unsubscribes: (() => void)[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        for (const off of unsubscribes) off();
+        this.wakeUp = undefined;
+        resolve();
+      };
+      this.wakeUp = done;
+      for (const tp of this.assigned) {
+        const log = this.host.partition(tp.topic, tp.partition);
+        const position = this.positions.get(tpKey(tp.topic, tp.partition));
+        if (!log || position === undefined) continue;
+        if (log.nextOffset > position) return done();
+        unsubscribes.push(log.onAppend(done));
+      }
+      timer = setTimeout(done, this.maxWaitMs);
+    });
+  }
+
+  /** A failed handler ends this member (as in kafkajs): no more batches; the group rebalances without it. */
+  private crash(error: unknown): void {
+    this.hold();
+    this.host.onCrash(this.groupId, error);
+    void this.stop();
+  }
+
+  private hold(): void {
+    if (!this.held) {
+      this.held = true;
+      this.resumed = deferred();
+    }
+  }
+
+  // GroupMember: called by the coordinator during a rebalance.
+
+  async quiesce(): Promise<void> {
+    this.hold();
+    this.wakeUp?.();
+    await this.idle;
+  }
+
+  async revokeAll(): Promise<void> {
+    const revoked = this.assigned;
+    this.assigned = [];
+    if (revoked.length > 0 && this.handlers?.onRevoked) {
+      try {
+        await this.handlers.onRevoked(revoked);
+      } catch (error) {
+        this.host.onCrash(this.groupId, error);
+      }
+    }
+    for (const tp of revoked) this.positions.delete(tpKey(tp.topic, tp.partition));
+  }
+
+  async assign(partitions: TopicPartition[]): Promise<void> {
+    if (!this.running) return;
+    this.assigned = partitions;
+    this.nextPartition = 0;
+    for (const tp of partitions) {
+      const log = this.host.partition(tp.topic, tp.partition);
+      if (!log) continue;
+      const committed = this.host.offsetStore.committedOffset(this.groupId, tp.topic, tp.partition);
+      let position = committed ?? (this.start === 'latest' ? log.nextOffset : log.startOffset);
+      // A commit below the log start (retention moved on) or past the end (topic recreated)
+      // resets as Kafka's auto.offset.reset would.
+      if (position < log.startOffset) position = log.startOffset;
+      if (position > log.nextOffset) position = this.start === 'latest' ? log.nextOffset : log.startOffset;
+      this.positions.set(tpKey(tp.topic, tp.partition), position);
+    }
+    if (partitions.length > 0 && this.handlers?.onAssigned) {
+      try {
+        await this.handlers.onAssigned(partitions);
+      } catch (error) {
+        this.crash(error);
+      }
+    }
+  }
+
+  resume(): void {
+    if (!this.running || this.stopping) return;
+    this.held = false;
+    this.resumed.resolve();
+  }
+
+  // GroupConsumer
+
+  async commit(offsets: TopicPartitionOffset[]): Promise<void> {
+    for (const o of offsets) {
+      if (!this.assigned.some((tp) => tp.topic === o.topic && tp.partition === o.partition)) {
+        throw new FastdataError(
+          'FD_GROUP_REBALANCING',
+          `cannot commit ${o.topic}[${o.partition}] for group ${this.groupId}: this member does not own that partition (a rebalance moved it); ` +
+            `the new owner resumes from the last committed offset`,
+          { context: { topic: o.topic, partition: o.partition, offset: o.offset } },
+        );
+      }
+      if (!Number.isInteger(o.offset) || o.offset < 0) {
+        throw new FastdataError('FD_ARGUMENT_INVALID', `commit offset for ${o.topic}[${o.partition}] must be a whole number >= 0, got ${o.offset}`);
+      }
+    }
+    this.host.offsetStore.commit(this.groupId, offsets, this.host.now());
+  }
+
+  seek(target: TopicPartitionOffset): void {
+    const key = tpKey(target.topic, target.partition);
+    if (!this.positions.has(key)) {
+      throw new FastdataError('FD_PARTITION_INVALID', `cannot seek ${target.topic}[${target.partition}]: not assigned to this member of ${this.groupId}`);
+    }
+    this.positions.set(key, target.offset);
+  }
+
+  assignment(): TopicPartition[] {
+    return [...this.assigned];
+  }
+
+  stop(): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = (async () => {
+        if (!this.running) return;
+        await this.host.coordinator.leave(this.groupId, this);
+        this.running = false;
+        this.resumed.resolve();
+        this.wakeUp?.();
+        await this.loopDone;
+      })();
+    }
+    return this.stopping;
+  }
+}
