@@ -56,6 +56,11 @@ export const ERROR_CODES = {
   FD_AVRO_DECODE_FAILED: { domain: 'user', retriable: false },
   FD_AVRO_ENCODE_FAILED: { domain: 'user', retriable: false },
   FD_INTERNAL: { domain: 'internal', retriable: false },
+  FD_REGISTRY_CLOSED: { domain: 'internal', retriable: false },
+  FD_REGISTRY_READ_ONLY: { domain: 'user', retriable: false },
+  FD_REGISTRY_LOCKED: { domain: 'user', retriable: false },
+  FD_REGISTRY_CORRUPT: { domain: 'external', retriable: false },
+  FD_SCHEMA_DELETE_REFUSED: { domain: 'user', retriable: false },
 } as const satisfies Record<string, { domain: ErrorDomain; retriable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
