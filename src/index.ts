@@ -1,0 +1,18 @@
+/**
+ * fastdata: the public face for model authors. Stream modules import from here only.
+ */
+export { defineStream } from './stream/define.js';
+export type { StreamDefinition, StreamModule, InputSpec, OutputSpec, WatermarkOptions, Inputs } from './stream/define.js';
+export { keyBy } from './stream/ops/key-by.js';
+export { tumbling, hopping, session } from './stream/ops/windows.js';
+export type { WindowOptions, EmitPolicy, WindowSpec } from './stream/ops/window-spec.js';
+export { aggregate } from './stream/ops/aggregate.js';
+export type { AggregateOptions, WindowResult } from './stream/ops/aggregate.js';
+export { count, sum, mean, min, max, stddev } from './stream/ops/aggregators.js';
+export type { Aggregator, AggregateResults, StddevOptions } from './stream/ops/aggregators.js';
+export { mapWithState } from './stream/ops/map-with-state.js';
+export type { MapWithStateOptions, StepContext } from './stream/ops/map-with-state.js';
+export { Keyed, Windowed } from './stream/ops/keyed.js';
+export { FastdataError, isFastdataError } from './errors.js';
+export type { ErrorCode, ErrorDomain } from './errors.js';
+export type { Duration } from './time/duration.js';

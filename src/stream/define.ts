@@ -1,0 +1,176 @@
+/**
+ * `defineStream`: how a model author declares a stream module — its inputs, its output
+ * topic and schema, its event time, and its RxJS pipeline. Validated here, once, with
+ * every problem reported together; the runtime and the test driver take the result.
+ */
+import type { Observable } from 'rxjs';
+import { FastdataError } from '../errors.js';
+import { validateTopicName } from '../log/validate.js';
+import { type Duration, toMillis } from '../time/duration.js';
+
+export interface InputSpec<T> {
+  topic: string;
+  /** Event time of a record of this input, overriding the module's `eventTime`. */
+  eventTime?: (record: T) => number;
+}
+
+export interface OutputSpec<Out> {
+  topic: string;
+  /** Path of the Avro schema (`.avsc`), relative to the project root, or the schema itself. */
+  schema: string | object;
+  /** The entity a record is about: its Kafka key, hence its partition. */
+  key: (record: Out) => string | number;
+  /** Partitions when the runtime creates the topic. Default: the project's default. */
+  partitions?: number;
+  /** How long the log keeps output records. Default: 7 days. */
+  retention?: Duration;
+}
+
+export interface WatermarkOptions {
+  /** How far behind the highest event time records may arrive without being late. Default 0. */
+  lateness?: Duration;
+  /** After this long without records (processing time), an input's watermark follows the wall clock. Default 30s. */
+  idleTimeout?: Duration;
+}
+
+export type Inputs<In> = { [K in keyof In]: Observable<In[K]> };
+
+export interface StreamDefinition<In extends Record<string, unknown>, Out> {
+  /** Lower-case letters, digits and '-': it names the consumer group and the internal topics. */
+  name: string;
+  /** Markdown, shown in the catalog. */
+  doc?: string;
+  inputs: { [K in keyof In]: string | InputSpec<In[K]> };
+  output: OutputSpec<Out>;
+  /** Event time of an input record, milliseconds since the epoch. Default: the log record's timestamp. */
+  eventTime?: (record: In[keyof In]) => number;
+  watermark?: WatermarkOptions;
+  pipeline: (inputs: Inputs<In>) => Observable<Out>;
+  /** Least time between two checkpoints (outputs, changelog, offsets). Default 200ms. */
+  commitInterval?: Duration;
+}
+
+export interface ResolvedInput {
+  alias: string;
+  topic: string;
+  eventTime: ((record: unknown) => number) | undefined;
+}
+
+/** A validated stream module: what `defineStream` returns and the runtime runs. */
+export interface StreamModule<In extends Record<string, unknown> = Record<string, unknown>, Out = unknown> {
+  readonly kind: 'fastdata.stream';
+  readonly name: string;
+  readonly doc: string;
+  readonly inputs: readonly ResolvedInput[];
+  readonly output: Readonly<{
+    topic: string;
+    schema: string | object;
+    key: (record: Out) => string | number;
+    partitions: number | undefined;
+    retentionMs: number | undefined;
+  }>;
+  readonly lateness: number;
+  readonly idleTimeout: number;
+  readonly commitInterval: number;
+  readonly pipeline: (inputs: Inputs<In>) => Observable<Out>;
+  /** Topic names fastdata derives for the module. */
+  readonly topics: Readonly<{ changelog: string; deadLetter: string }>;
+  readonly groupId: string;
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+const ALIAS = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+export function internalTopics(name: string) {
+  return { changelog: `fastdata.${name}.changelog`, deadLetter: `fastdata.${name}.dlq` };
+}
+
+export function defineStream<In extends Record<string, unknown>, Out>(definition: StreamDefinition<In, Out>): StreamModule<In, Out> {
+  const problems: string[] = [];
+  const d = (definition ?? {}) as Partial<StreamDefinition<In, Out>>;
+  const check = (ok: boolean, message: string) => {
+    if (!ok) problems.push(message);
+  };
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (error) {
+      problems.push((error as Error).message);
+      return undefined;
+    }
+  };
+
+  check(typeof d.name === 'string' && NAME.test(d.name), `name: ${JSON.stringify(d.name)} must be lower-case letters, digits and '-', starting with a letter (e.g. 'sensor-stats')`);
+  check(d.doc === undefined || typeof d.doc === 'string', 'doc: must be a markdown string');
+  check(typeof d.pipeline === 'function', 'pipeline: must be a function from the input streams to the output stream');
+  check(d.eventTime === undefined || typeof d.eventTime === 'function', 'eventTime: must be a function from an input record to milliseconds since the epoch');
+
+  const inputs: ResolvedInput[] = [];
+  if (d.inputs === null || typeof d.inputs !== 'object' || Object.keys(d.inputs).length === 0) {
+    problems.push("inputs: name at least one input topic, e.g. inputs: { readings: 'sensor.readings' }");
+  } else {
+    for (const [alias, spec] of Object.entries(d.inputs as Record<string, string | InputSpec<unknown>>)) {
+      check(ALIAS.test(alias), `inputs.${alias}: the alias must be a JavaScript identifier`);
+      const topic = typeof spec === 'string' ? spec : spec?.topic;
+      const eventTime = typeof spec === 'object' && spec !== null ? spec.eventTime : undefined;
+      attempt(() => validateTopicName(topic));
+      check(eventTime === undefined || typeof eventTime === 'function', `inputs.${alias}.eventTime: must be a function`);
+      inputs.push({ alias, topic: String(topic), eventTime: eventTime as ResolvedInput['eventTime'] });
+    }
+    const topics = inputs.map((i) => i.topic);
+    check(new Set(topics).size === topics.length, `inputs: a topic is named twice (${topics.join(', ')}); read it once and share the stream in the pipeline`);
+  }
+
+  const output = d.output;
+  let retentionMs: number | undefined;
+  if (output === null || typeof output !== 'object') {
+    problems.push("output: give { topic, schema, key }, e.g. { topic: 'sensor.stats', schema: 'schemas/sensor-stats.avsc', key: (s) => s.sensorId }");
+  } else {
+    attempt(() => validateTopicName(output.topic));
+    check(typeof output.schema === 'string' || (typeof output.schema === 'object' && output.schema !== null), 'output.schema: the path of an .avsc file, or an Avro schema object');
+    check(typeof output.key === 'function', 'output.key: a function from an output record to its key (the entity it is about)');
+    check(
+      output.partitions === undefined || (Number.isInteger(output.partitions) && output.partitions >= 1),
+      `output.partitions: a whole number >= 1, got ${JSON.stringify(output.partitions)}`,
+    );
+    if (output.retention !== undefined) retentionMs = attempt(() => toMillis(output.retention, { what: 'output.retention' }));
+    check(!inputs.some((i) => i.topic === output.topic), `output.topic: ${output.topic} is also an input; a module cannot read its own output`);
+  }
+
+  const lateness = attempt(() => toMillis(d.watermark?.lateness ?? 0, { what: 'watermark.lateness', allowZero: true })) ?? 0;
+  const idleTimeout = attempt(() => toMillis(d.watermark?.idleTimeout ?? '30s', { what: 'watermark.idleTimeout' })) ?? 0;
+  const commitInterval = attempt(() => toMillis(d.commitInterval ?? 200, { what: 'commitInterval' })) ?? 0;
+
+  if (problems.length > 0) {
+    const label = typeof d.name === 'string' ? `stream ${d.name}` : 'stream definition';
+    throw new FastdataError('FD_STREAM_DEFINITION_INVALID', `${label} is not valid:\n  - ${problems.join('\n  - ')}`, {
+      context: { stream: typeof d.name === 'string' ? d.name : undefined },
+    });
+  }
+
+  const name = d.name!;
+  const defaultEventTime = d.eventTime as ((record: unknown) => number) | undefined;
+  return Object.freeze({
+    kind: 'fastdata.stream' as const,
+    name,
+    doc: d.doc ?? '',
+    inputs: Object.freeze(inputs.map((i) => Object.freeze({ ...i, eventTime: i.eventTime ?? defaultEventTime }))),
+    output: Object.freeze({
+      topic: output!.topic,
+      schema: output!.schema,
+      key: output!.key,
+      partitions: output!.partitions,
+      retentionMs,
+    }),
+    lateness,
+    idleTimeout,
+    commitInterval,
+    pipeline: d.pipeline!,
+    topics: Object.freeze(internalTopics(name)),
+    groupId: `fastdata.${name}`,
+  });
+}
+
+export function isStreamModule(value: unknown): value is StreamModule {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'fastdata.stream';
+}

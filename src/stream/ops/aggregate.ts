@@ -1,0 +1,193 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { FastdataError } from '../../errors.js';
+import { formatMillis } from '../../time/duration.js';
+import { currentTaskContext } from '../task-context.js';
+import type { AggregateResults, Aggregator } from './aggregators.js';
+import { CloseQueue } from './close-queue.js';
+import { Windowed } from './keyed.js';
+import type { WindowSpec } from './window-spec.js';
+import { type WindowState, WindowStore } from './window-store.js';
+
+/** What `aggregate` emits: the key, the window and one field per aggregator. */
+export type WindowResult<R> = { key: string; windowStart: number; windowEnd: number } & R;
+
+export interface AggregateOptions {
+  /** Stable name of this state (and of its entries in the changelog). Default: `aggregate-<n>` by position. */
+  name?: string;
+}
+
+const RESERVED = new Set(['key', 'windowStart', 'windowEnd']);
+// biome-ignore lint: the aggregators' accumulator types differ per field.
+type AnyAggregator<T> = Aggregator<T, any, unknown>;
+
+const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
+const floorMod = (a: number, n: number) => ((a % n) + n) % n;
+
+/**
+ * Aggregates each key's records per window, keeping the window state in the task's state
+ * store (checkpointed to the module's changelog topic). Windows close when the watermark
+ * passes their end plus grace; a record whose every window has closed is late: it is
+ * counted and sent to the dead-letter topic with the reason `late`, never silently dropped.
+ *
+ * @example
+ * readings.pipe(
+ *   keyBy((r) => r.sensorId),
+ *   tumbling('1m', { grace: '10s', emit: 'final' }),
+ *   aggregate({ n: count(), mean: mean((r) => r.temperature), max: max((r) => r.temperature) }),
+ * )
+ */
+export function aggregate<T, S extends Record<string, AnyAggregator<T>>>(
+  aggregators: S,
+  options: AggregateOptions = {},
+): OperatorFunction<Windowed<T>, WindowResult<AggregateResults<S>>> {
+  const names = Object.keys(aggregators ?? {});
+  if (names.length === 0) throw new FastdataError('FD_PIPELINE_INVALID', 'aggregate() needs at least one aggregator, e.g. aggregate({ n: count() })');
+  for (const name of names) {
+    const a = aggregators[name] as Partial<AnyAggregator<T>> | undefined;
+    if (RESERVED.has(name)) throw new FastdataError('FD_PIPELINE_INVALID', `aggregate() field ${name} clashes with a field of the result (key, windowStart, windowEnd); rename it`);
+    if (!a || typeof a.init !== 'function' || typeof a.add !== 'function' || typeof a.merge !== 'function' || typeof a.result !== 'function') {
+      throw new FastdataError('FD_PIPELINE_INVALID', `aggregate() field ${name} is not an aggregator (count(), sum(...), mean(...), min(...), max(...), stddev(...) or an object with init/add/merge/result)`);
+    }
+  }
+  const aggs = names.map((n) => aggregators[n]!);
+
+  return (source) =>
+    new Observable<WindowResult<AggregateResults<S>>>((subscriber) => {
+      const ctx = currentTaskContext('aggregate');
+      const store = ctx.store(ctx.stateName('aggregate', options.name), () => new WindowStore());
+      const queue = new CloseQueue<WindowState>();
+      for (const w of store.all()) queue.push(w.closeAt, w);
+      let spec: WindowSpec | undefined;
+      let pendingUpdates = new Set<WindowState>();
+      let stopUpdateTimer: (() => void) | undefined;
+
+      const result = (w: WindowState) => {
+        const out: Record<string, unknown> = { key: w.key, windowStart: w.start, windowEnd: w.end };
+        for (let i = 0; i < aggs.length; i++) out[names[i]!] = aggs[i]!.result(w.accs[i]);
+        return out as WindowResult<AggregateResults<S>>;
+      };
+
+      const emit = (w: WindowState) => {
+        const previous = ctx.emitTime;
+        ctx.emitTime = w.end;
+        if (spec?.emit === 'update') w.emitOnClose = false;
+        subscriber.next(result(w));
+        ctx.emitTime = previous;
+      };
+
+      const closeUpTo = (watermark: number) => {
+        while (queue.peekTime() <= watermark) {
+          const [closeAt, w] = queue.pop()!;
+          if (!w.live || w.closeAt !== closeAt) continue; // superseded entry
+          store.remove(w);
+          pendingUpdates.delete(w);
+          if (w.emitOnClose) emit(w);
+        }
+      };
+
+      const changed = (w: WindowState) => {
+        store.touch(w);
+        if (spec!.emit !== 'update') return;
+        w.emitOnClose = true;
+        if (spec!.updateEvery === 0) emit(w);
+        else pendingUpdates.add(w);
+      };
+
+      const late = (time: number, watermark: number) => {
+        ctx.deadLetter({
+          reason: 'late',
+          message: `event time ${iso(time)} arrived after its window closed: the watermark is ${iso(watermark)} and ${spec!.label} allows ${formatMillis(spec!.grace)} of grace`,
+          details: { 'fastdata.event.time': String(time), 'fastdata.watermark': String(watermark) },
+        });
+      };
+
+      const addToFixedWindows = (w: Windowed<T>, s: WindowSpec) => {
+        const watermark = ctx.watermark;
+        const t = w.time;
+        let accepted = false;
+        for (let start = t - floorMod(t, s.advance); start > t - s.size; start -= s.advance) {
+          const end = start + s.size;
+          if (end + s.grace <= watermark) continue; // this window has closed
+          let state = store.find(w.key, start);
+          if (!state) {
+            state = store.create(w.key, start, end, end + s.grace, aggs.map((a) => a.init()), s.emit === 'final');
+            queue.push(state.closeAt, state);
+          }
+          const accs = state.accs;
+          for (let i = 0; i < aggs.length; i++) accs[i] = aggs[i]!.add(accs[i], w.value);
+          changed(state);
+          accepted = true;
+        }
+        if (!accepted) late(t, watermark);
+      };
+
+      const addToSession = (w: Windowed<T>, s: WindowSpec) => {
+        const gap = s.size;
+        const t = w.time;
+        const merging = (store.windowsOf(w.key) ?? []).filter((x) => t >= x.start - gap && t <= x.end + gap);
+        if (merging.length === 0 && t + gap + s.grace <= ctx.watermark) return late(t, ctx.watermark);
+        let session = merging[0];
+        if (!session) {
+          session = store.create(w.key, t, t, t + gap + s.grace, aggs.map((a) => a.init()), s.emit === 'final');
+        } else {
+          for (const other of merging.slice(1)) {
+            for (let i = 0; i < aggs.length; i++) session.accs[i] = aggs[i]!.merge(session.accs[i], other.accs[i]);
+            if (other.start < session.start) store.moveStart(session, other.start);
+            session.end = Math.max(session.end, other.end);
+            store.remove(other);
+            pendingUpdates.delete(other);
+          }
+          if (t < session.start) store.moveStart(session, t);
+          session.end = Math.max(session.end, t);
+        }
+        for (let i = 0; i < aggs.length; i++) session.accs[i] = aggs[i]!.add(session.accs[i], w.value);
+        const closeAt = session.end + gap + s.grace;
+        if (closeAt !== session.closeAt || merging.length === 0) {
+          session.closeAt = closeAt;
+          queue.push(closeAt, session);
+        }
+        changed(session);
+      };
+
+      const unsubscribeWatermark = ctx.onWatermark(closeUpTo);
+      const subscription = source.subscribe({
+        next(w) {
+          if (!(w instanceof Windowed)) {
+            subscriber.error(
+              new FastdataError(
+                'FD_PIPELINE_INVALID',
+                'aggregate() needs windowed records: put keyBy(...) and a window (tumbling, hopping or session) before it',
+                { context: { stream: ctx.module } },
+              ),
+            );
+            return;
+          }
+          if (w.window !== spec) {
+            if (spec && spec.label !== w.window.label) {
+              subscriber.error(new FastdataError('FD_PIPELINE_INVALID', `one aggregate() got records of two windows, ${spec.label} and ${w.window.label}; give each window its own aggregate()`));
+              return;
+            }
+            spec = w.window;
+            if (spec.emit === 'update' && spec.updateEvery > 0 && !stopUpdateTimer) {
+              stopUpdateTimer = ctx.every(spec.updateEvery, () => {
+                const due = pendingUpdates;
+                pendingUpdates = new Set();
+                for (const x of due) if (x.live && x.emitOnClose) emit(x);
+              });
+            }
+          }
+          if (spec.kind === 'session') addToSession(w, spec);
+          else addToFixedWindows(w, spec);
+        },
+        error: (error) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+      // Windows restored from the changelog may already be due.
+      closeUpTo(ctx.watermark);
+      return () => {
+        subscription.unsubscribe();
+        unsubscribeWatermark();
+        stopUpdateTimer?.();
+      };
+    });
+}

@@ -1,0 +1,176 @@
+/**
+ * The context of one stream task: one instance of a module's pipeline, owning one
+ * partition of its inputs (partition p of every input topic), as a Kafka Streams task does.
+ *
+ * RxJS pipelines are synchronous, so while the runtime pushes one record through a
+ * pipeline it can tell every operator about that record (its event time, where it came
+ * from) through this context instead of wrapping each value in an envelope. Operators find
+ * their task context when they are subscribed (see `currentTaskContext`), and keep their
+ * state in the context's stores, which outlive a pipeline rebuilt after an error and are
+ * what the checkpoint writes to the changelog.
+ */
+import { FastdataError } from '../errors.js';
+import type { LogRecord } from '../log/types.js';
+import type { Clock } from '../time/clock.js';
+import type { StateStore } from './state-store.js';
+
+/** Why a record went to the dead-letter topic; the `fastdata.dlq.reason` header. */
+export type DeadLetterReason = 'decode' | 'event-time' | 'late' | 'invalid-key' | 'pipeline-error' | 'output-invalid';
+
+export interface DeadLetter {
+  reason: DeadLetterReason;
+  message: string;
+  /** The input record concerned, if any: its bytes go to the dead-letter topic unchanged. */
+  source?: LogRecord;
+  /** For failures past the input (an output that does not fit its schema): the value, as JSON. */
+  value?: unknown;
+  /** Extra headers, e.g. the watermark a late record missed. */
+  details?: Record<string, string>;
+}
+
+/** What the task tells its host (the runtime, or the test driver). */
+export interface TaskHost {
+  deadLetter(letter: DeadLetter): void;
+  warn(message: string): void;
+}
+
+export interface TaskCounters {
+  records: number;
+  late: number;
+  deadLettered: number;
+  outputs: number;
+}
+
+export class TaskContext {
+  readonly module: string;
+  readonly partition: number;
+  readonly clock: Clock;
+  private readonly host: TaskHost;
+
+  /** Event time of the record being processed (or of what an operator is emitting). */
+  eventTime = Number.NaN;
+  /** The input record being processed; undefined while a timer or the watermark drives the pipeline. */
+  source: LogRecord | undefined = undefined;
+  /** Timestamp the next output record gets; set by emitting operators (a window emits at its end). */
+  emitTime = Number.NaN;
+
+  private currentWatermark = Number.NEGATIVE_INFINITY;
+  private readonly watermarkListeners = new Set<(watermark: number) => void>();
+  private readonly stores = new Map<string, StateStore<unknown>>();
+  private readonly timers = new Set<() => void>();
+  private nameCounters = new Map<string, number>();
+  readonly counters: TaskCounters = { records: 0, late: 0, deadLettered: 0, outputs: 0 };
+
+  constructor(module: string, partition: number, clock: Clock, host: TaskHost) {
+    this.module = module;
+    this.partition = partition;
+    this.clock = clock;
+    this.host = host;
+  }
+
+  get watermark(): number {
+    return this.currentWatermark;
+  }
+
+  /** Moves the watermark forward (never back) and tells the operators that wait for it. */
+  advanceWatermark(watermark: number): void {
+    if (!(watermark > this.currentWatermark)) return;
+    this.currentWatermark = watermark;
+    for (const listener of this.watermarkListeners) listener(watermark);
+  }
+
+  onWatermark(listener: (watermark: number) => void): () => void {
+    this.watermarkListeners.add(listener);
+    return () => this.watermarkListeners.delete(listener);
+  }
+
+  /** A processing-time timer that dies with the pipeline. */
+  every(ms: number, fn: () => void): () => void {
+    const cancel = this.clock.every(ms, fn);
+    const stop = () => {
+      cancel();
+      this.timers.delete(stop);
+    };
+    this.timers.add(stop);
+    return stop;
+  }
+
+  /**
+   * The name a stateful operator's state is kept under. An explicit name is stable across
+   * code changes; a default name (`aggregate-1`, …) follows the operators' order in the
+   * pipeline, so reordering them orphans their state — hence the warning.
+   */
+  stateName(kind: string, explicit: string | undefined): string {
+    if (explicit !== undefined) {
+      if (!/^[A-Za-z0-9._-]{1,100}$/.test(explicit)) {
+        throw new FastdataError('FD_PIPELINE_INVALID', `${kind} name ${JSON.stringify(explicit)} must be 1-100 letters, digits, '.', '_' or '-'`, {
+          context: { stream: this.module },
+        });
+      }
+      return explicit;
+    }
+    const n = (this.nameCounters.get(kind) ?? 0) + 1;
+    this.nameCounters.set(kind, n);
+    return `${kind}-${n}`;
+  }
+
+  /** The store named `name`, created by `create` the first time; the same object across pipeline rebuilds. */
+  store<S extends StateStore<unknown>>(name: string, create: () => S): S {
+    let store = this.stores.get(name);
+    if (!store) {
+      store = create();
+      this.stores.set(name, store);
+    }
+    return store as S;
+  }
+
+  storeEntries(): IterableIterator<[string, StateStore<unknown>]> {
+    return this.stores.entries();
+  }
+
+  getStore(name: string): StateStore<unknown> | undefined {
+    return this.stores.get(name);
+  }
+
+  deadLetter(letter: Omit<DeadLetter, 'source'> & { source?: LogRecord }): void {
+    this.counters.deadLettered++;
+    if (letter.reason === 'late') this.counters.late++;
+    this.host.deadLetter({ ...letter, source: letter.source ?? this.source });
+  }
+
+  warn(message: string): void {
+    this.host.warn(`${this.module}[${this.partition}]: ${message}`);
+  }
+
+  /** Forgets what the last pipeline instance registered (listeners, timers, default names) before a rebuild. */
+  resetPipeline(): void {
+    this.watermarkListeners.clear();
+    for (const stop of [...this.timers]) stop();
+    this.nameCounters = new Map();
+  }
+}
+
+let current: TaskContext | undefined;
+
+/** Runs `fn` with `ctx` as the task context operators see when they are subscribed. */
+export function withTaskContext<T>(ctx: TaskContext, fn: () => T): T {
+  const previous = current;
+  current = ctx;
+  try {
+    return fn();
+  } finally {
+    current = previous;
+  }
+}
+
+/** The task context of the pipeline being subscribed; operators call this in their subscribe function. */
+export function currentTaskContext(operator: string): TaskContext {
+  if (!current) {
+    throw new FastdataError(
+      'FD_PIPELINE_INVALID',
+      `${operator}() runs only inside a stream module's pipeline, where the runtime (or the test driver from 'fastdata/testing') subscribes it; ` +
+        `it was subscribed outside one`,
+    );
+  }
+  return current;
+}

@@ -1,0 +1,102 @@
+/**
+ * The watermark of a task: how far event time has progressed, so windows know when to close.
+ *
+ * Per input (partition p of each input topic): the highest event time seen, minus the
+ * allowed lateness. The task's watermark is the lowest over its inputs, so a slow input
+ * holds windows open rather than having its records declared late.
+ *
+ * Idleness: an input that has sent nothing for `idleTimeout` (processing time) stops
+ * holding the others back, and its own watermark moves on with the wall clock from where
+ * it stood: maxEventTime − lateness + (time idle − idleTimeout). A quiet partition thus
+ * still closes its windows, about idleTimeout after they would have closed with traffic,
+ * whether its event times are live or replayed history. An input that never sent anything
+ * does not hold the others back once it has been idle that long.
+ */
+import type { Clock } from '../time/clock.js';
+
+interface InputProgress {
+  maxEventTime: number;
+  lastActivity: number;
+}
+
+export interface WatermarkSnapshot {
+  /** Highest event time seen per input alias. */
+  maxEventTime: Record<string, number>;
+  watermark: number;
+}
+
+export class WatermarkTracker {
+  private readonly inputs = new Map<string, InputProgress>();
+  private readonly lateness: number;
+  private readonly idleTimeout: number;
+  private readonly clock: Clock;
+  private current = Number.NEGATIVE_INFINITY;
+
+  constructor(aliases: readonly string[], lateness: number, idleTimeout: number, clock: Clock) {
+    this.lateness = lateness;
+    this.idleTimeout = idleTimeout;
+    this.clock = clock;
+    const now = clock.now();
+    for (const alias of aliases) this.inputs.set(alias, { maxEventTime: Number.NEGATIVE_INFINITY, lastActivity: now });
+  }
+
+  /** Records an event time seen on an input. Returns the task watermark. */
+  observe(alias: string, eventTime: number): number {
+    const input = this.inputs.get(alias)!;
+    if (eventTime > input.maxEventTime) input.maxEventTime = eventTime;
+    input.lastActivity = this.clock.now();
+    return this.compute();
+  }
+
+  /** Re-evaluates idleness (called on a timer). Returns the task watermark. */
+  tick(): number {
+    return this.compute();
+  }
+
+  get watermark(): number {
+    return this.current;
+  }
+
+  private compute(): number {
+    const now = this.clock.now();
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const input of this.inputs.values()) {
+      const idleFor = now - input.lastActivity;
+      const idle = idleFor >= this.idleTimeout;
+      let mark: number;
+      if (input.maxEventTime === Number.NEGATIVE_INFINITY) {
+        if (idle) continue; // never sent anything: do not hold the others back
+        mark = Number.NEGATIVE_INFINITY;
+      } else {
+        mark = input.maxEventTime - this.lateness + (idle ? idleFor - this.idleTimeout : 0);
+      }
+      if (mark < lowest) lowest = mark;
+    }
+    if (lowest !== Number.POSITIVE_INFINITY && lowest > this.current) this.current = lowest;
+    return this.current;
+  }
+
+  snapshot(): WatermarkSnapshot {
+    const maxEventTime: Record<string, number> = {};
+    for (const [alias, input] of this.inputs) if (input.maxEventTime > Number.NEGATIVE_INFINITY) maxEventTime[alias] = input.maxEventTime;
+    return { maxEventTime, watermark: this.current };
+  }
+
+  restore(snapshot: WatermarkSnapshot): void {
+    const now = this.clock.now();
+    for (const [alias, max] of Object.entries(snapshot.maxEventTime)) {
+      const input = this.inputs.get(alias);
+      if (input) {
+        input.maxEventTime = max;
+        input.lastActivity = now;
+      }
+    }
+    if (Number.isFinite(snapshot.watermark) && snapshot.watermark > this.current) this.current = snapshot.watermark;
+  }
+
+  /** For tests and the test driver: moves the watermark to at least `watermark`. */
+  force(watermark: number): number {
+    if (watermark > this.current) this.current = watermark;
+    return this.current;
+  }
+}
