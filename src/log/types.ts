@@ -164,7 +164,12 @@ export interface Log {
   deleteTopic(name: string): Promise<void>;
   describeTopic(name: string): Promise<TopicDescription | undefined>;
   listTopics(): Promise<TopicDescription[]>;
-  /** Appends records; resolves once they are durable in the log, with their offsets, in input order. */
+  /**
+   * Appends records; resolves once they are durable in the log, with their offsets, in
+   * input order. The records of one call that land in one partition are appended
+   * atomically, all or none (Kafka: one batch, within max.message.bytes; the embedded log:
+   * always). Checkpoints rely on it.
+   */
   produce(topic: string, records: ProduceRecord[]): Promise<RecordMetadata[]>;
   offsets(topic: string): Promise<PartitionOffsets[]>;
   /** The first offset whose timestamp is at or after `timestamp`, per partition (end when none). */

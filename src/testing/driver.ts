@@ -10,10 +10,9 @@
  * driver.advanceWatermark(120_000);
  * expect(driver.readOutputs()).toEqual([...]);
  */
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
 import { FastdataError, errorMessage } from '../errors.js';
 import { type ParsedSchema, parseAvroSchema } from '../schema/avro.js';
+import { readSchemaSource } from '../schema/schema-file.js';
 import { invalidFields } from '../schema/serde.js';
 import type { StreamModule } from '../stream/define.js';
 import type { DeadLetter } from '../stream/task-context.js';
@@ -196,15 +195,5 @@ export class TestDriver<In extends Record<string, unknown> = Record<string, unkn
 }
 
 async function loadSchema(schema: string | object, root: string, stream: string): Promise<ParsedSchema> {
-  if (typeof schema !== 'string') return parseAvroSchema(schema, { stream });
-  const path = isAbsolute(schema) ? schema : resolve(root, schema);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new FastdataError('FD_SCHEMA_NOT_FOUND', `stream ${stream}: cannot read output schema ${path}: ${errorMessage(error)}; the path is relative to the project root (${root})`, {
-      context: { stream, file: path },
-    });
-  }
-  return parseAvroSchema(text, { stream, file: path });
+  return parseAvroSchema(await readSchemaSource(schema, root, { stream }), { stream });
 }

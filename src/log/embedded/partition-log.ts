@@ -13,8 +13,8 @@ import { type BatchRecordInput, encodeBatch, readBatch } from './batch-codec.js'
 import { compactSegments } from './compactor.js';
 import { SEGMENT_NAME, Segment, segmentFileName } from './segment.js';
 
-/** Appends are cut into batches of about this size, so a reader never reads much more than it asked for. */
-const MAX_BATCH_BYTES = 1024 * 1024;
+/** Bytes read at a time when scanning for a timestamp. */
+const SCAN_BYTES = 1024 * 1024;
 
 export interface PartitionLogOptions {
   readOnly: boolean;
@@ -119,25 +119,19 @@ export class PartitionLog {
     return total;
   }
 
-  /** Appends records (offsets assigned here) and returns the first offset given. */
+  /**
+   * Appends records (offsets assigned here) as one batch, and returns the first offset
+   * given. One batch is one write with one checksum: after a crash it is there whole or
+   * not at all, which is what makes a checkpoint written in one call atomic.
+   */
   append(records: Omit<BatchRecordInput, 'offset'>[], now: number): number {
     const first = this.nextOffset;
-    let i = 0;
-    while (i < records.length) {
-      const chunk: BatchRecordInput[] = [];
-      let bytes = 0;
-      while (i < records.length && (chunk.length === 0 || bytes < MAX_BATCH_BYTES)) {
-        const r = records[i++]!;
-        bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0) + 16;
-        chunk.push({ ...r, offset: this.nextOffset + chunk.length });
-      }
-      const batch = encodeBatch(chunk);
-      const header = readBatch(batch, 0, false);
-      if (typeof header === 'string') throw new FastdataError('FD_INTERNAL', `encoded batch reads back as ${header}`);
-      this.rollIfDue(batch.length, now);
-      this.active.append(batch, header);
-      this.nextOffset += chunk.length;
-    }
+    const batch = encodeBatch(records.map((r, i) => ({ ...r, offset: first + i })));
+    const header = readBatch(batch, 0, false);
+    if (typeof header === 'string') throw new FastdataError('FD_INTERNAL', `encoded batch reads back as ${header}`);
+    this.rollIfDue(batch.length, now);
+    this.active.append(batch, header);
+    this.nextOffset += records.length;
     if (this.options.fsyncEachAppend) this.active.flush();
     this.notify();
     return first;
@@ -187,7 +181,7 @@ export class PartitionLog {
       // Scan the batch (and, if its only late records are earlier, the following ones).
       for (;;) {
         records.length = 0;
-        if (this.read(from, 1000, MAX_BATCH_BYTES, records) === 0) return this.nextOffset;
+        if (this.read(from, 1000, SCAN_BYTES, records) === 0) return this.nextOffset;
         const hit = records.find((r) => r.timestamp >= timestamp);
         if (hit) return hit.offset;
         from = records[records.length - 1]!.offset + 1;

@@ -19,7 +19,7 @@ describe('murmur2 partitioner', () => {
   it('picks the same partition as kafkajs’s Java-compatible default partitioner', () => {
     const partitioner = kafkajs.Partitioners.DefaultPartitioner();
     for (const partitions of [1, 3, 4, 12, 50]) {
-      const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0 }));
+      const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
       for (let i = 0; i < 500; i++) {
         const key = randomBytes(1 + (i % 40));
         const expected = partitioner({ topic: 't', partitionMetadata, message: { key, value: null } });

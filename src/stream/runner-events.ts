@@ -1,0 +1,16 @@
+import type { DeadLetterReason } from './task-context.js';
+
+/**
+ * What a runner reports, as typed events: the CLI prints them, metrics count them, tests
+ * wait for them. Nothing in the runner writes to the console itself.
+ */
+export type RunnerEvent =
+  | { type: 'waiting'; module: string; topics: string[] }
+  | { type: 'started'; module: string; inputs: string[]; output: string; partitions: number }
+  | { type: 'assigned'; module: string; partitions: number[] }
+  | { type: 'restored'; module: string; partition: number; entries: number; offsets: Record<string, number>; duplicatesToSkip: number }
+  | { type: 'checkpoint'; module: string; outputs: number; deadLetters: number; partitions: number; at: number }
+  | { type: 'dead-letter'; module: string; reason: DeadLetterReason; message: string; partition: number; offset: number | undefined }
+  | { type: 'warning'; module: string; message: string }
+  | { type: 'failed'; module: string; error: unknown }
+  | { type: 'stopped'; module: string };
