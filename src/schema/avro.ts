@@ -12,7 +12,7 @@
 import avro from 'avsc';
 import type { Type } from 'avsc';
 import { FastdataError, errorMessage, type ErrorContext } from '../errors.js';
-import { boundCollectionReads } from './bounded-collections.js';
+import { boundedCollectionsHook } from './bounded-collections.js';
 import { canonicalSchemaJson } from './canonical.js';
 import { locateSchemaError } from './locate-schema-error.js';
 import type { SchemaInput } from './types.js';
@@ -32,9 +32,10 @@ export interface ParsedSchema {
  * avsc options: anonymous records are refused (the Avro specification requires names,
  * and Confluent's clients need one), records carry no methods (plain objects), unions
  * are unwrapped where the JS value tells the branch (avsc's default, the same as
- * `@kafkajs/confluent-schema-registry`, so decoded values look the same in both).
+ * `@kafkajs/confluent-schema-registry`, so decoded values look the same in both), and
+ * arrays and maps refuse block counts a payload cannot hold (`bounded-collections.ts`).
  */
-const PARSE_OPTIONS = { noAnonymousTypes: true, omitRecordMethods: true, wrapUnions: 'auto' } as const;
+const PARSE_OPTIONS = { noAnonymousTypes: true, omitRecordMethods: true, wrapUnions: 'auto', typeHook: boundedCollectionsHook } as const;
 
 /** Options for `createResolver`, a fresh object each time (avsc writes into it). Names
  *  compare without namespace, as Java Avro and the Confluent registry do. */
@@ -83,7 +84,6 @@ export function parseAvroSchema(input: SchemaInput, context: ErrorContext = {}):
       cause: error,
     });
   }
-  boundCollectionReads(type);
   return { type, canonical: JSON.stringify(canonicalSchemaJson(json)), name: type.name };
 }
 

@@ -10,10 +10,12 @@
  * the bytes left is corrupt. Items that take no bytes (`null`, an empty record) are
  * legal in any number, so those are held to a budget per decoded value instead.
  *
- * The guard replaces `_read` and `_skip` on our own array and map type instances only
- * (avsc's resolvers copy the reader's `_read`, so resolved reads are guarded too); other
- * users of avsc in the process are untouched. It relies on avsc 5.7's Tap
- * (`buf`, `pos`, `readLong`, `skipLong`, `readString`, `skipString`).
+ * The guarded types are subclasses of avsc's array and map types that a `typeHook` puts
+ * in place when we parse a schema (avsc freezes its type instances, and other users of
+ * avsc in the process keep theirs). avsc's resolvers copy the reader type's `_read`, so
+ * resolved reads are guarded too. It relies on avsc 5.7's Tap (`buf`, `pos`, `readLong`,
+ * `skipLong`, `readString`, `skipString`) and on arrays and maps being built by
+ * `new ArrayType(schema, opts)` / `new MapType(schema, opts)` in `Type.forSchema`.
  */
 import avro from 'avsc';
 import { FastdataError } from '../errors.js';
@@ -35,12 +37,6 @@ interface Tap {
 interface ItemReader {
   _read(tap: Tap): unknown;
   _skip(tap: Tap): void;
-}
-
-/** The collection fields of avsc's types and resolvers that the guarded readers use. */
-interface Collection {
-  itemsType?: ItemReader;
-  valuesType?: ItemReader;
 }
 
 function checkBlockCount(tap: Tap, count: number, kind: string): void {
@@ -68,8 +64,7 @@ function readBlockCount(tap: Tap, kind: string): number {
   return count;
 }
 
-function readArray(this: Collection, tap: Tap): unknown[] {
-  const items = this.itemsType as ItemReader;
+function readArray(items: ItemReader, tap: Tap): unknown[] {
   let out: unknown[] | undefined;
   let index = 0;
   let count: number;
@@ -81,8 +76,7 @@ function readArray(this: Collection, tap: Tap): unknown[] {
   return out ?? [];
 }
 
-function skipArray(this: Collection, tap: Tap): void {
-  const items = this.itemsType as ItemReader;
+function skipArray(items: ItemReader, tap: Tap): void {
   let count: number;
   while ((count = tap.readLong())) {
     if (count < 0) {
@@ -94,8 +88,7 @@ function skipArray(this: Collection, tap: Tap): void {
   }
 }
 
-function readMap(this: Collection, tap: Tap): Record<string, unknown> {
-  const values = this.valuesType as ItemReader;
+function readMap(values: ItemReader, tap: Tap): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   let count: number;
   while ((count = readBlockCount(tap, 'map'))) {
@@ -107,8 +100,7 @@ function readMap(this: Collection, tap: Tap): Record<string, unknown> {
   return out;
 }
 
-function skipMap(this: Collection, tap: Tap): void {
-  const values = this.valuesType as ItemReader;
+function skipMap(values: ItemReader, tap: Tap): void {
   let count: number;
   while ((count = tap.readLong())) {
     if (count < 0) {
@@ -123,25 +115,36 @@ function skipMap(this: Collection, tap: Tap): void {
   }
 }
 
-/** The types nested in `type` (items, values, branches, fields, underlying type). */
-function children(type: avro.Type): avro.Type[] {
-  if (type instanceof avro.types.ArrayType) return [type.itemsType];
-  if (type instanceof avro.types.MapType) return [type.valuesType as avro.Type];
-  if (type instanceof avro.types.RecordType) return type.fields.map((field) => field.type);
-  if (type instanceof avro.types.UnwrappedUnionType || type instanceof avro.types.WrappedUnionType) return type.types;
-  if (type instanceof avro.types.LogicalType) return [type.underlyingType];
-  return [];
+// `this` is the type, or an avsc resolver that copied these methods (its `itemsType` /
+// `valuesType` are then resolvers): both have `_read` and `_skip` on their items.
+const itemsOf = (collection: { itemsType: unknown }): ItemReader => collection.itemsType as ItemReader;
+const valuesOf = (collection: { valuesType: unknown }): ItemReader => collection.valuesType as ItemReader;
+
+class BoundedArrayType extends avro.types.ArrayType {
+  _read(tap: Tap): unknown[] {
+    return readArray(itemsOf(this), tap);
+  }
+
+  _skip(tap: Tap): void {
+    skipArray(itemsOf(this), tap);
+  }
 }
 
-/** Guards every array and map reachable from `type` (recursive types included). */
-export function boundCollectionReads(type: avro.Type): void {
-  const seen = new Set<avro.Type>();
-  const pending = [type];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (seen.has(next)) continue;
-    seen.add(next);
-    if (next instanceof avro.types.ArrayType) Object.assign(next, { _read: readArray, _skip: skipArray });
-    if (next instanceof avro.types.MapType) Object.assign(next, { _read: readMap, _skip: skipMap });
-    pending.push(...children(next));
+class BoundedMapType extends avro.types.MapType {
+  _read(tap: Tap): Record<string, unknown> {
+    return readMap(valuesOf(this), tap);
   }
+
+  _skip(tap: Tap): void {
+    skipMap(valuesOf(this), tap);
+  }
+}
+
+/** avsc `typeHook`: arrays and maps as their bounded subclasses, everything else as avsc builds it. */
+export function boundedCollectionsHook(schema: unknown, options: unknown): avro.Type | undefined {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return undefined;
+  const kind = (schema as { type?: unknown }).type;
+  if (kind === 'array') return new BoundedArrayType(schema as avro.schema.ArrayType, options);
+  if (kind === 'map') return new BoundedMapType(schema as avro.schema.MapType, options);
+  return undefined;
 }
