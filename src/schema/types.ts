@@ -51,12 +51,38 @@ export interface SchemaRegistry {
   lookup(subject: string, schema: SchemaInput): Promise<RegisteredSchema | undefined>;
   listSubjects(): Promise<string[]>;
   listVersions(subject: string): Promise<number[]>;
-  /** Checks `schema` against the subject under its compatibility level (against `latest` by default). */
+  /**
+   * Checks `schema` against the subject under its compatibility level: without `version`,
+   * against what registering it would check (the latest version, or every version for the
+   * `_TRANSITIVE` levels; compatible when the subject has none); with `version`, against that
+   * one version only (FD_SUBJECT_NOT_FOUND / FD_VERSION_NOT_FOUND if it does not exist).
+   */
   checkCompatibility(subject: string, schema: SchemaInput, version?: number | 'latest'): Promise<CompatibilityResult>;
   /** The subject's level, or the global one if the subject has none (or no subject is given). */
   getCompatibility(subject?: string): Promise<CompatibilityLevel>;
   setCompatibility(level: CompatibilityLevel, subject?: string): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface DeleteOptions {
+  /** false (default): soft delete, the version is hidden but its id still resolves; true: remove a soft-deleted one for good. */
+  permanent?: boolean;
+}
+
+/**
+ * A registry that also offers the administration of the Confluent REST API: what
+ * `src/serve/registry-routes.ts` needs beyond `SchemaRegistry`. The embedded registry
+ * implements it; a proxy to a remote registry could too.
+ */
+export interface AdminSchemaRegistry extends SchemaRegistry {
+  /** The subject's own level, or undefined when it follows the global one (the REST API answers 40408 then). */
+  getOwnCompatibility(subject: string): Promise<CompatibilityLevel | undefined>;
+  /** Removes the subject's own level, so it follows the global one; resolves to the level it had. */
+  deleteCompatibility(subject: string): Promise<CompatibilityLevel | undefined>;
+  /** Soft-deletes every live version of a subject (or, `permanent`, removes the soft-deleted ones); resolves to the versions. */
+  deleteSubject(subject: string, options?: DeleteOptions): Promise<number[]>;
+  /** Soft-deletes a version (or, `permanent`, removes a soft-deleted one); resolves to its number. */
+  deleteVersion(subject: string, version: number | 'latest', options?: DeleteOptions): Promise<number>;
 }
 
 export const valueSubject = (topic: string): string => `${topic}-value`;
