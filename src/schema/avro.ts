@@ -73,6 +73,13 @@ function schemaJson(input: SchemaInput, context: ErrorContext): unknown {
 /** Parses an Avro schema (JSON text or object); FD_SCHEMA_INVALID names what is wrong. */
 export function parseAvroSchema(input: SchemaInput, context: ErrorContext = {}): ParsedSchema {
   const json = schemaJson(input, context);
+  if (typeof json !== 'string' && (typeof json !== 'object' || json === null)) {
+    throw new FastdataError(
+      'FD_SCHEMA_INVALID',
+      `invalid Avro schema: ${JSON.stringify(json)} is not a schema; a schema is a type name ("string"), an object ({"type": "record", …}) or a union ([…])`,
+      { context },
+    );
+  }
   let type: Type;
   try {
     type = forSchema(json);

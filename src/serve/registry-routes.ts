@@ -1,0 +1,306 @@
+/**
+ * The Confluent Schema Registry REST API over a fastdata registry, so any Confluent
+ * client (`@kafkajs/confluent-schema-registry`, Java serializers, Kafka Connect) can use
+ * the embedded registry unchanged:
+ *
+ *   app.register(registryRoutes, { registry, prefix: '/registry' })
+ *
+ * The plugin is encapsulated: its content-type parsers (Confluent's
+ * `application/vnd.schemaregistry.v1+json`), error handler (Confluent error bodies
+ * `{error_code, message}`) and response content type apply to its routes only.
+ */
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { Type as T, type Static } from '@sinclair/typebox';
+import { FastdataError, isFastdataError, errorMessage } from '../errors.js';
+import { COMPATIBILITY_LEVELS, type AdminSchemaRegistry, type CompatibilityLevel } from '../schema/types.js';
+
+export interface RegistryRoutesOptions {
+  registry: AdminSchemaRegistry;
+}
+
+export const CONFLUENT_CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
+const REQUEST_CONTENT_TYPES = [CONFLUENT_CONTENT_TYPE, 'application/vnd.schemaregistry+json'];
+const MAX_VERSION = 0x7fffffff;
+
+/** Confluent's error codes, by what went wrong. */
+export const CONFLUENT_ERROR = {
+  SUBJECT_NOT_FOUND: 40401,
+  VERSION_NOT_FOUND: 40402,
+  SCHEMA_NOT_FOUND: 40403,
+  SUBJECT_SOFT_DELETED: 40404,
+  SUBJECT_NOT_SOFT_DELETED: 40405,
+  VERSION_SOFT_DELETED: 40406,
+  VERSION_NOT_SOFT_DELETED: 40407,
+  SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED: 40408,
+  INCOMPATIBLE_SCHEMA: 409,
+  UNPROCESSABLE_ENTITY: 422,
+  INVALID_SCHEMA: 42201,
+  INVALID_VERSION: 42202,
+  INVALID_COMPATIBILITY_LEVEL: 42203,
+  OPERATION_NOT_PERMITTED: 42205,
+  STORE_ERROR: 50001,
+} as const;
+
+// ---- request schemas (validated by fastify's ajv) ----
+
+const SubjectParams = T.Object({ subject: T.String({ minLength: 1 }) });
+const VersionParams = T.Object({ subject: T.String({ minLength: 1 }), version: T.String({ minLength: 1 }) });
+const IdParams = T.Object({ id: T.Integer({ minimum: 0, maximum: MAX_VERSION }) });
+
+const SchemaBody = T.Object(
+  {
+    schema: T.String({ minLength: 1 }),
+    schemaType: T.Optional(T.String()),
+    references: T.Optional(T.Array(T.Object({ name: T.String(), subject: T.String(), version: T.Integer() }))),
+    /** Accepted and ignored: schemas are always normalized here. */
+    normalize: T.Optional(T.Boolean()),
+    /** Confluent data contracts: not supported, accepted only when empty. */
+    metadata: T.Optional(T.Null()),
+    ruleSet: T.Optional(T.Null()),
+  },
+  { additionalProperties: false },
+);
+const ConfigBody = T.Object({ compatibility: T.String() }, { additionalProperties: false });
+const VerboseQuery = T.Object({ verbose: T.Optional(T.Boolean()) });
+const DefaultToGlobalQuery = T.Object({ defaultToGlobal: T.Optional(T.Boolean()) });
+const PermanentQuery = T.Object({ permanent: T.Optional(T.Boolean()) });
+const DeletedQuery = T.Object({ deleted: T.Optional(T.Boolean()) });
+
+type SchemaBody = Static<typeof SchemaBody>;
+
+// ---- helpers ----
+
+/** A version path segment: a number in [1, 2^31-1], or `latest` (or -1, Confluent's alias for it). */
+function parseVersion(raw: string): number | 'latest' {
+  if (raw === 'latest' || raw === '-1') return 'latest';
+  const version = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(version) || version < 1 || version > MAX_VERSION) {
+    throw new FastdataError(
+      'FD_ARGUMENT_INVALID',
+      `The specified version '${raw}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"`,
+      { context: { field: 'version' } },
+    );
+  }
+  return version;
+}
+
+function parseLevel(raw: string): CompatibilityLevel {
+  const upper = raw.toUpperCase();
+  const level = COMPATIBILITY_LEVELS.find((candidate) => candidate === upper);
+  if (level === undefined) {
+    throw new FastdataError('FD_COMPATIBILITY_INVALID', `Invalid compatibility level '${raw}': use one of ${COMPATIBILITY_LEVELS.join(', ')}`, {
+      context: { field: 'compatibility' },
+    });
+  }
+  return level;
+}
+
+/** Only Avro, without references: what the embedded registry stores. */
+function checkSchemaBody(body: SchemaBody): string {
+  if (body.schemaType !== undefined && body.schemaType.toUpperCase() !== 'AVRO') {
+    throw new FastdataError('FD_SCHEMA_INVALID', `schemaType ${body.schemaType} is not supported: this registry serves AVRO schemas only`, {
+      context: { field: 'schemaType' },
+    });
+  }
+  if (body.references !== undefined && body.references.length > 0) {
+    throw new FastdataError('FD_SCHEMA_INVALID', 'schema references are not supported: inline the referenced types in the schema', {
+      context: { field: 'references' },
+    });
+  }
+  return body.schema;
+}
+
+interface ConfluentError {
+  status: number;
+  body: { error_code: number; message: string };
+}
+
+function deleteRefusal(error: FastdataError): number {
+  const versioned = error.context.version !== undefined;
+  if (error.context.reason === 'soft-deleted') return versioned ? CONFLUENT_ERROR.VERSION_SOFT_DELETED : CONFLUENT_ERROR.SUBJECT_SOFT_DELETED;
+  return versioned ? CONFLUENT_ERROR.VERSION_NOT_SOFT_DELETED : CONFLUENT_ERROR.SUBJECT_NOT_SOFT_DELETED;
+}
+
+/** The Confluent status and error body of anything a route threw. */
+export function toConfluentError(error: unknown): ConfluentError {
+  const of = (status: number, code: number, message: string): ConfluentError => ({ status, body: { error_code: code, message } });
+  if (isFastdataError(error)) {
+    switch (error.code) {
+      case 'FD_SUBJECT_NOT_FOUND':
+        return of(404, CONFLUENT_ERROR.SUBJECT_NOT_FOUND, error.message);
+      case 'FD_VERSION_NOT_FOUND':
+        return of(404, CONFLUENT_ERROR.VERSION_NOT_FOUND, error.message);
+      case 'FD_SCHEMA_NOT_FOUND':
+        return of(404, CONFLUENT_ERROR.SCHEMA_NOT_FOUND, error.message);
+      case 'FD_SCHEMA_DELETE_REFUSED':
+        return of(404, deleteRefusal(error), error.message);
+      case 'FD_SCHEMA_INCOMPATIBLE':
+        return of(409, CONFLUENT_ERROR.INCOMPATIBLE_SCHEMA, error.message);
+      case 'FD_SCHEMA_INVALID':
+        return of(422, CONFLUENT_ERROR.INVALID_SCHEMA, error.message);
+      case 'FD_COMPATIBILITY_INVALID':
+        return of(422, CONFLUENT_ERROR.INVALID_COMPATIBILITY_LEVEL, error.message);
+      case 'FD_ARGUMENT_INVALID':
+        return of(422, error.context.field === 'version' ? CONFLUENT_ERROR.INVALID_VERSION : CONFLUENT_ERROR.UNPROCESSABLE_ENTITY, error.message);
+      case 'FD_REGISTRY_READ_ONLY':
+        return of(422, CONFLUENT_ERROR.OPERATION_NOT_PERMITTED, error.message);
+      default:
+        return of(500, CONFLUENT_ERROR.STORE_ERROR, error.message);
+    }
+  }
+  const fastifyError = error as Partial<FastifyError> | undefined;
+  if (fastifyError?.validation !== undefined) {
+    // Request validation: the message names the part and the field (`body/schema must be string`).
+    return of(422, CONFLUENT_ERROR.UNPROCESSABLE_ENTITY, errorMessage(error));
+  }
+  const status = fastifyError?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return of(status, status, errorMessage(error));
+  return of(500, CONFLUENT_ERROR.STORE_ERROR, `internal error: ${errorMessage(error)}`);
+}
+
+function subjectLevelNotSet(reply: FastifyReply, subject: string): FastifyReply {
+  return reply.code(404).send({
+    error_code: CONFLUENT_ERROR.SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED,
+    message: `Subject '${subject}' does not have subject-level compatibility configured (it follows the global level; ask with ?defaultToGlobal=true)`,
+  });
+}
+
+// ---- the plugin ----
+
+export const registryRoutes: FastifyPluginAsync<RegistryRoutesOptions> = async (app, options) => {
+  const registry = options.registry;
+
+  const json = app.getDefaultJsonParser('error', 'ignore');
+  app.addContentTypeParser(REQUEST_CONTENT_TYPES, { parseAs: 'string' }, json);
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('content-type', CONFLUENT_CONTENT_TYPE);
+    return payload;
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const { status, body } = toConfluentError(error);
+    if (status >= 500) request.log.error({ err: error }, 'schema registry request failed');
+    return reply.code(status).send(body);
+  });
+
+  app.get('/', async () => ({}));
+
+  app.get('/schemas/types', async () => ['AVRO']);
+
+  app.get<{ Params: Static<typeof IdParams> }>('/schemas/ids/:id', { schema: { params: IdParams } }, async (request) => ({
+    schema: await registry.getSchemaById(request.params.id),
+  }));
+
+  app.get<{ Querystring: Static<typeof DeletedQuery> }>('/subjects', { schema: { querystring: DeletedQuery } }, async () => registry.listSubjects());
+
+  app.get<{ Params: Static<typeof SubjectParams> }>('/subjects/:subject/versions', { schema: { params: SubjectParams } }, async (request) =>
+    registry.listVersions(request.params.subject),
+  );
+
+  const versionOf = async (subject: string, raw: string) => {
+    const version = parseVersion(raw);
+    return version === 'latest' ? registry.getLatest(subject) : registry.getVersion(subject, version);
+  };
+
+  app.get<{ Params: Static<typeof VersionParams> }>('/subjects/:subject/versions/:version', { schema: { params: VersionParams } }, async (request) => {
+    const { subject, version, id, schema } = await versionOf(request.params.subject, request.params.version);
+    return { subject, version, id, schema };
+  });
+
+  app.get<{ Params: Static<typeof VersionParams> }>('/subjects/:subject/versions/:version/schema', { schema: { params: VersionParams } }, async (request, reply) => {
+    const registered = await versionOf(request.params.subject, request.params.version);
+    return reply.send(registered.schema);
+  });
+
+  app.post<{ Params: Static<typeof SubjectParams>; Body: SchemaBody }>(
+    '/subjects/:subject/versions',
+    { schema: { params: SubjectParams, body: SchemaBody } },
+    async (request) => {
+      const registered = await registry.register(request.params.subject, checkSchemaBody(request.body));
+      return { id: registered.id };
+    },
+  );
+
+  app.post<{ Params: Static<typeof SubjectParams>; Body: SchemaBody; Querystring: Static<typeof DeletedQuery> }>(
+    '/subjects/:subject',
+    { schema: { params: SubjectParams, body: SchemaBody, querystring: DeletedQuery } },
+    async (request) => {
+      const { subject } = request.params;
+      const found = await registry.lookup(subject, checkSchemaBody(request.body));
+      if (found === undefined) {
+        await registry.listVersions(subject); // FD_SUBJECT_NOT_FOUND (40401) when the subject itself is unknown
+        throw new FastdataError('FD_SCHEMA_NOT_FOUND', `Schema not found under subject "${subject}"`, { context: { subject } });
+      }
+      return { subject: found.subject, id: found.id, version: found.version, schema: found.schema };
+    },
+  );
+
+  app.delete<{ Params: Static<typeof SubjectParams>; Querystring: Static<typeof PermanentQuery> }>(
+    '/subjects/:subject',
+    { schema: { params: SubjectParams, querystring: PermanentQuery } },
+    async (request) => registry.deleteSubject(request.params.subject, { permanent: request.query.permanent === true }),
+  );
+
+  app.delete<{ Params: Static<typeof VersionParams>; Querystring: Static<typeof PermanentQuery> }>(
+    '/subjects/:subject/versions/:version',
+    { schema: { params: VersionParams, querystring: PermanentQuery } },
+    async (request) =>
+      registry.deleteVersion(request.params.subject, parseVersion(request.params.version), { permanent: request.query.permanent === true }),
+  );
+
+  const compatibility = async (subject: string, body: SchemaBody, version: number | 'latest' | undefined, verbose: boolean | undefined) => {
+    const result = await registry.checkCompatibility(subject, checkSchemaBody(body), version);
+    return verbose === true ? { is_compatible: result.compatible, messages: result.messages } : { is_compatible: result.compatible };
+  };
+
+  app.post<{ Params: Static<typeof VersionParams>; Body: SchemaBody; Querystring: Static<typeof VerboseQuery> }>(
+    '/compatibility/subjects/:subject/versions/:version',
+    { schema: { params: VersionParams, body: SchemaBody, querystring: VerboseQuery } },
+    async (request) => compatibility(request.params.subject, request.body, parseVersion(request.params.version), request.query.verbose),
+  );
+
+  app.post<{ Params: Static<typeof SubjectParams>; Body: SchemaBody; Querystring: Static<typeof VerboseQuery> }>(
+    '/compatibility/subjects/:subject/versions',
+    { schema: { params: SubjectParams, body: SchemaBody, querystring: VerboseQuery } },
+    async (request) => compatibility(request.params.subject, request.body, undefined, request.query.verbose),
+  );
+
+  app.get('/config', async () => ({ compatibilityLevel: await registry.getCompatibility() }));
+
+  app.put<{ Body: Static<typeof ConfigBody> }>('/config', { schema: { body: ConfigBody } }, async (request) => {
+    const level = parseLevel(request.body.compatibility);
+    await registry.setCompatibility(level);
+    return { compatibility: level };
+  });
+
+  app.get<{ Params: Static<typeof SubjectParams>; Querystring: Static<typeof DefaultToGlobalQuery> }>(
+    '/config/:subject',
+    { schema: { params: SubjectParams, querystring: DefaultToGlobalQuery } },
+    async (request, reply) => {
+      const { subject } = request.params;
+      // Confluent answers 40408 when the subject has no level of its own, and clients rely on
+      // it: @kafkajs/confluent-schema-registry's register() takes that 404 as "first registration".
+      const own = await registry.getOwnCompatibility(subject);
+      if (own !== undefined) return { compatibilityLevel: own };
+      if (request.query.defaultToGlobal === true) return { compatibilityLevel: await registry.getCompatibility() };
+      return subjectLevelNotSet(reply, subject);
+    },
+  );
+
+  app.put<{ Params: Static<typeof SubjectParams>; Body: Static<typeof ConfigBody> }>(
+    '/config/:subject',
+    { schema: { params: SubjectParams, body: ConfigBody } },
+    async (request) => {
+      const level = parseLevel(request.body.compatibility);
+      await registry.setCompatibility(level, request.params.subject);
+      return { compatibility: level };
+    },
+  );
+
+  app.delete<{ Params: Static<typeof SubjectParams> }>('/config/:subject', { schema: { params: SubjectParams } }, async (request, reply) => {
+    const previous = await registry.deleteCompatibility(request.params.subject);
+    if (previous === undefined) return subjectLevelNotSet(reply, request.params.subject);
+    return { compatibilityLevel: previous };
+  });
+};
