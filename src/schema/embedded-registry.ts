@@ -57,7 +57,7 @@ function checkVersion(version: unknown): number {
 }
 
 /** The level, or FD_COMPATIBILITY_INVALID naming the allowed ones. */
-export function checkLevel(level: unknown): CompatibilityLevel {
+function checkLevel(level: unknown): CompatibilityLevel {
   const found = COMPATIBILITY_LEVELS.find((candidate) => candidate === level);
   if (found === undefined) {
     throw new FastdataError('FD_COMPATIBILITY_INVALID', `compatibility level ${JSON.stringify(level)} is not one of ${COMPATIBILITY_LEVELS.join(', ')}`, {

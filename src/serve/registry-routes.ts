@@ -64,6 +64,7 @@ const ConfigBody = T.Object({ compatibility: T.String() }, { additionalPropertie
 const VerboseQuery = T.Object({ verbose: T.Optional(T.Boolean()) });
 const DefaultToGlobalQuery = T.Object({ defaultToGlobal: T.Optional(T.Boolean()) });
 const PermanentQuery = T.Object({ permanent: T.Optional(T.Boolean()) });
+/** Accepted for Confluent clients; soft-deleted subjects and versions are never listed or looked up here. */
 const DeletedQuery = T.Object({ deleted: T.Optional(T.Boolean()) });
 
 type SchemaBody = Static<typeof SchemaBody>;

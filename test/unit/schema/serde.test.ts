@@ -124,8 +124,22 @@ describe('AvroSerde decode errors', () => {
 
   it('decode fetches an unknown id from the registry once, and reports an id the registry does not have', async () => {
     const buf = (await new AvroSerde(registry).encoderFor('sensor.readings-value', readingV1)).encode(reading);
-    const fresh = new AvroSerde(registry);
-    expect(await Promise.all([fresh.decode(buf), fresh.decode(buf)])).toEqual([reading, reading]);
+    let fetches = 0;
+    const counting = new Proxy(registry, {
+      get(target, property) {
+        if (property === 'getSchemaById') {
+          return (id: number) => {
+            fetches++;
+            return target.getSchemaById(id);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const fresh = new AvroSerde(counting);
+    expect(await Promise.all([fresh.decode(buf), fresh.decode(buf), fresh.decode(buf)])).toEqual([reading, reading, reading]);
+    expect(fetches).toBe(1);
     const unknown = Buffer.from(buf);
     unknown.writeUInt32BE(4242, 1);
     const error = await caught(() => fresh.decode(unknown), 'FD_AVRO_DECODE_FAILED');
