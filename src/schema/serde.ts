@@ -25,6 +25,8 @@ export interface AvroEncoder<T = unknown> {
   /** Global id written in each record's header. */
   readonly id: number;
   readonly version: number;
+  /** The avsc type it encodes with (`schema.type`). */
+  readonly type: Type;
   readonly schema: ParsedSchema;
   /** The value in the Confluent wire format; FD_AVRO_ENCODE_FAILED names every bad field. */
   encode(value: T): Buffer;
@@ -124,6 +126,7 @@ export class AvroSerde {
       subject,
       id,
       version,
+      type,
       schema: parsed,
       encode(value: unknown): Buffer {
         try {

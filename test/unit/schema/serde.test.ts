@@ -33,6 +33,7 @@ describe('AvroSerde encode and decode', () => {
     const serde = new AvroSerde(registry);
     const encoder = await serde.encoderFor('sensor.readings-value', readingV1);
     expect(encoder).toMatchObject({ subject: 'sensor.readings-value', id: 1, version: 1 });
+    expect(encoder.type.name).toBe('demo.SensorReading');
     const buf = encoder.encode(reading);
     expect(buf[0]).toBe(0);
     expect(readSchemaId(buf)).toBe(encoder.id);
