@@ -56,23 +56,27 @@ export interface ResolvedInput {
   eventTime: ((record: unknown) => number) | undefined;
 }
 
+export interface ResolvedOutput<Out> {
+  readonly topic: string;
+  readonly schema: string | object;
+  // Method syntax on purpose: it lets any module be passed where a StreamModule of
+  // unknown records is expected (the runner, the driver), as the runtime checks records.
+  key(record: Out): string | number;
+  readonly partitions: number | undefined;
+  readonly retentionMs: number | undefined;
+}
+
 /** A validated stream module: what `defineStream` returns and the runtime runs. */
 export interface StreamModule<In extends Record<string, unknown> = Record<string, unknown>, Out = unknown> {
   readonly kind: 'fastdata.stream';
   readonly name: string;
   readonly doc: string;
   readonly inputs: readonly ResolvedInput[];
-  readonly output: Readonly<{
-    topic: string;
-    schema: string | object;
-    key: (record: Out) => string | number;
-    partitions: number | undefined;
-    retentionMs: number | undefined;
-  }>;
+  readonly output: ResolvedOutput<Out>;
   readonly lateness: number;
   readonly idleTimeout: number;
   readonly commitInterval: number;
-  readonly pipeline: (inputs: Inputs<In>) => Observable<Out>;
+  pipeline(inputs: Inputs<In>): Observable<Out>;
   /** Topic names fastdata derives for the module. */
   readonly topics: Readonly<{ changelog: string; deadLetter: string }>;
   readonly groupId: string;

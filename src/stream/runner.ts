@@ -391,6 +391,8 @@ export class StreamRunner {
 
   /** Writes outputs, then state with markers, then commits (see the file comment). */
   private async checkpoint(): Promise<void> {
+    // A failed runner writes nothing more: its memory may be ahead of what is durable.
+    if (this.state === 'failed') return;
     const { log } = this.options;
     const m = this.module;
     const now = this.options.clock.now();

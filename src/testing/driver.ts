@@ -80,7 +80,7 @@ export class TestDriver<In extends Record<string, unknown> = Record<string, unkn
   }
 
   private newTask(): StreamTask {
-    const task = new StreamTask(this.module as unknown as StreamModule, this.partition, this.clock, {
+    const task = new StreamTask(this.module, this.partition, this.clock, {
       output: (value, timestamp) => this.collect(value as Out, timestamp),
       deadLetter: (letter) =>
         this.letters.push({

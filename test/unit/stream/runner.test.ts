@@ -150,6 +150,42 @@ describe('StreamRunner on the embedded log', () => {
     await second.stop();
   });
 
+  it('does not write outputs twice when a crash falls between the outputs and the changelog', async () => {
+    await produceReadings(readingsFor(4, 30));
+    // The first runner's log fails its first changelog append, after the outputs of that
+    // checkpoint are written: the state of a process that died between the two writes.
+    let armed = true;
+    const faulty = new Proxy(log, {
+      get(target, prop, receiver) {
+        if (prop === 'produce') {
+          return async (topic: string, records: Parameters<EmbeddedLog['produce']>[1]) => {
+            if (armed && topic === 'fastdata.stats.changelog') {
+              armed = false;
+              throw new Error('simulated crash');
+            }
+            return target.produce(topic, records);
+          };
+        }
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const first = new StreamRunner(stats, { log: faulty, serde, root: dir.path, defaultPartitions: 2, onEvent: (e) => events.push(e) });
+    await first.start();
+    await eventually(() => first.status().state === 'failed');
+    const written = (await outputs()).length;
+    expect(written).toBeGreaterThan(0);
+    await first.stop();
+
+    const second = runner();
+    await second.start();
+    await eventually(async () => (await outputs()).length === 12);
+    const ids = (await outputs()).map((w) => `${w.sensorId}@${w.windowStart}`);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+    expect(events.some((e) => e.type === 'restored' && e.duplicatesToSkip > 0)).toBe(true);
+    await second.stop();
+  });
+
   it('refuses to start with an output schema incompatible with the registered one', async () => {
     await registry.register('stats-value', { type: 'record', name: 'Stats', fields: [{ name: 'other', type: 'string' }] });
     await expect(runner().start()).rejects.toThrow(/stream stats: its output schema cannot replace the one registered for stats/);
