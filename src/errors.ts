@@ -37,7 +37,6 @@ export const ERROR_CODES = {
   FD_TOPIC_EXISTS: { domain: 'user', retriable: false },
   FD_TOPIC_INVALID: { domain: 'user', retriable: false },
   FD_PARTITION_INVALID: { domain: 'user', retriable: false },
-  FD_OFFSET_OUT_OF_RANGE: { domain: 'user', retriable: false },
   FD_RECORD_INVALID: { domain: 'user', retriable: false },
   FD_LOG_CLOSED: { domain: 'internal', retriable: false },
   FD_LOG_LOCKED: { domain: 'user', retriable: false },

@@ -147,7 +147,14 @@ export class Segment {
   append(batch: Buffer, header: BatchHeader): void {
     if (this.readOnly) throw new FastdataError('FD_LOG_READ_ONLY', `segment ${this.path} is open read-only`);
     let written = 0;
-    while (written < batch.length) written += writeSync(this.fd, batch, written, batch.length - written, this.size + written);
+    try {
+      while (written < batch.length) written += writeSync(this.fd, batch, written, batch.length - written, this.size + written);
+    } catch (error) {
+      // Nothing is indexed: the next append writes over whatever part of this one reached the file.
+      throw new FastdataError('FD_LOG_IO', `cannot append to ${this.path}: ${(error as Error).message}; free disk space or fix the permissions of the data dir, then retry`, {
+        cause: error,
+      });
+    }
     this.index(this.size, header);
     this.size += batch.length;
     this.dirty = true;

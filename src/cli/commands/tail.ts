@@ -1,0 +1,111 @@
+/**
+ * `fastdata tail <topic>`: prints a topic's records as JSON lines, decoded with the
+ * registry (Confluent framing), following new records until Ctrl-C or `--limit`.
+ * Opens the data dir read-only, so it runs beside `fastdata dev`.
+ */
+import { join } from 'node:path';
+import { loadProjectConfig } from '../../config/project-config.js';
+import { FastdataError } from '../../errors.js';
+import { EmbeddedLog } from '../../log/embedded/embedded-log.js';
+import type { LogRecord, StartPosition } from '../../log/types.js';
+import { EmbeddedSchemaRegistry } from '../../schema/embedded-registry.js';
+import { AvroSerde } from '../../schema/serde.js';
+import { MAGIC_BYTE } from '../../schema/wire.js';
+import { writeLine } from '../output.js';
+
+export interface TailOptions {
+  dir: string;
+  dataDir?: string;
+  fromBeginning: boolean;
+  since?: number;
+  key?: string;
+  partition?: number;
+  limit?: number;
+  headers: boolean;
+}
+
+/** Buffers (Avro bytes, decimals) as base64, non-finite numbers as null: JSON any tool can read. */
+function jsonSafe(value: unknown): unknown {
+  if (Buffer.isBuffer(value)) return value.toString('base64');
+  if (Array.isArray(value)) return value.map(jsonSafe);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
+  return value;
+}
+
+async function decodeValue(serde: AvroSerde, value: Buffer | null): Promise<{ value: unknown; encoding: string }> {
+  if (value === null) return { value: null, encoding: 'tombstone' };
+  if (value.length >= 5 && value[0] === MAGIC_BYTE) {
+    try {
+      return { value: await serde.decode(value), encoding: 'avro' };
+    } catch {
+      // Not Avro after all (or a schema the registry lacks): show the bytes below.
+    }
+  }
+  const text = value.toString('utf8');
+  if (!text.includes('\uFFFD')) {
+    try {
+      return { value: JSON.parse(text) as unknown, encoding: 'json' };
+    } catch {
+      return { value: text, encoding: 'text' };
+    }
+  }
+  return { value: value.toString('base64'), encoding: 'base64' };
+}
+
+export async function tail(topic: string, options: TailOptions): Promise<void> {
+  const { dataDir } = await loadProjectConfig({ dir: options.dir, overrides: options.dataDir ? { dataDir: options.dataDir } : {} });
+  const log = await EmbeddedLog.open(join(dataDir, 'log'), { readOnly: true });
+  const registry = await EmbeddedSchemaRegistry.open(join(dataDir, 'registry'), { readOnly: true }).catch(async (error) => {
+    await log.close();
+    throw error;
+  });
+  const serde = new AvroSerde(registry);
+  try {
+    const description = await log.describeTopic(topic);
+    if (!description) {
+      const names = (await log.listTopics()).map((t) => t.name).filter((n) => !n.startsWith('__'));
+      throw new FastdataError('FD_TOPIC_NOT_FOUND', `topic ${topic} does not exist; the topics are: ${names.join(', ') || '(none yet)'}`, { context: { topic } });
+    }
+    if (options.partition !== undefined && options.partition >= description.partitions) {
+      throw new FastdataError('FD_PARTITION_INVALID', `--partition ${options.partition}: ${topic} has partitions 0..${description.partitions - 1}`, { context: { topic } });
+    }
+    const from: StartPosition = options.since !== undefined ? { timestamp: options.since } : options.fromBeginning ? 'earliest' : 'latest';
+    const reader = log.reader({ topic, from, partitions: options.partition === undefined ? undefined : [options.partition] });
+    let printed = 0;
+    const done = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => void reader.close().then(resolve));
+    });
+    const consume = (async () => {
+      for await (const batch of reader) {
+        for (const record of batch.records) {
+          if (options.key !== undefined && record.key?.toString('utf8') !== options.key) continue;
+          await writeLine(await render(serde, record, options.headers));
+          if (options.limit !== undefined && ++printed >= options.limit) {
+            await reader.close();
+            return;
+          }
+        }
+      }
+    })();
+    await Promise.race([consume, done]);
+  } finally {
+    await log.close();
+    await registry.close();
+  }
+}
+
+async function render(serde: AvroSerde, record: LogRecord, withHeaders: boolean): Promise<string> {
+  const { value } = await decodeValue(serde, record.value);
+  const line: Record<string, unknown> = {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: new Date(record.timestamp).toISOString(),
+    key: record.key?.toString('utf8') ?? null,
+    value: jsonSafe(value),
+  };
+  if (withHeaders || record.topic.endsWith('.dlq')) {
+    line.headers = Object.fromEntries(Object.entries(record.headers).map(([k, v]) => [k, v.toString('utf8')]));
+  }
+  return JSON.stringify(line);
+}

@@ -1,0 +1,74 @@
+/**
+ * The `fastdata` command. Each subcommand lives in commands/; this file wires arguments
+ * to them and turns errors into a message and an exit code: 2 for a mistake of the user
+ * (a bad argument, config or module), 1 for anything else.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { isFastdataError } from '../errors.js';
+import { port, timestamp, wholeNumber } from './arguments.js';
+import { dev } from './commands/dev.js';
+import { tail } from './commands/tail.js';
+import { topics } from './commands/topics.js';
+import { demoSources } from './demo-sources.js';
+import { describeError, info } from './output.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function program(): Command {
+  const root = new Command('fastdata')
+    .description('Streaming platform for fast data: windowed models over Kafka or an embedded log, Avro outputs, live results.')
+    .version(version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const project = () => new Option('--dir <path>', 'project root (where fastdata.config.yaml and streams/ are)').default('.');
+  const dataDir = () => new Option('--data-dir <path>', 'data dir of the embedded log and registry (default: dataDir of the config, .fastdata)');
+
+  root
+    .command('dev')
+    .description('run the project on the embedded log: demo sources, every module in streams/, the status page')
+    .addOption(project())
+    .addOption(dataDir())
+    .option('--port <port>', 'HTTP port of the status page and registry (default 7070; 0 picks a free one)', port)
+    .option('--no-generator', 'do not run the demo sensor-fleet generator')
+    .action((options: { dir: string; dataDir?: string; port?: number; generator: boolean }) => dev(options, demoSources));
+
+  root
+    .command('topics')
+    .description('list the topics of the embedded log with partitions and end offsets (works beside a running dev)')
+    .addOption(project())
+    .addOption(dataDir())
+    .option('--json', 'one JSON object per line', false)
+    .option('--internal', 'include internal topics (__consumer_offsets)', false)
+    .action((options: { dir: string; dataDir?: string; json: boolean; internal: boolean }) => topics(options));
+
+  root
+    .command('tail')
+    .description('print the records of a topic as JSON lines, decoded with the schema registry, and follow new ones')
+    .argument('<topic>', 'topic to read, e.g. sensor.stats')
+    .addOption(project())
+    .addOption(dataDir())
+    .option('-b, --from-beginning', 'start at the oldest record (default: only new records)', false)
+    .option('--since <time>', 'start at records from this time (ISO 8601 or epoch ms)', timestamp)
+    .option('-k, --key <key>', 'only records with this key')
+    .option('-p, --partition <n>', 'only this partition', wholeNumber(0))
+    .option('-n, --limit <n>', 'stop after printing this many records', wholeNumber(1))
+    .option('--headers', 'print record headers too (always on for dead-letter topics)', false)
+    .action((topic: string, options: Parameters<typeof tail>[1]) => tail(topic, options));
+
+  return root;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander printed the message (and help) already.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    info(`fastdata: ${describeError(error)}`);
+    return isFastdataError(error) && error.domain === 'user' ? 2 : 1;
+  }
+}

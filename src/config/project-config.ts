@@ -1,0 +1,143 @@
+/**
+ * The project configuration: `fastdata.config.yaml` (or `.yml`, `.json`) at the project
+ * root, every key optional, then `FASTDATA_*` environment variables, then CLI flags.
+ * One schema (below) validates all three and documents the settings; every problem is
+ * reported at once with where it came from.
+ *
+ * Environment variables name a setting by its path, in upper snake case, with `__`
+ * between levels: FASTDATA_DATA_DIR=dataDir, FASTDATA_SERVER__PORT=server.port.
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { type Static, Type } from '@sinclair/typebox';
+import { type Problem, parseAndValidate, readTextFile, stringEnum, throwProblems, validateValue } from './validated-file.js';
+
+export const DurationSchema = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$' })], {
+  description: "milliseconds, or a string such as '250ms', '30s', '5m', '1h', '7d'",
+});
+
+const strict = { additionalProperties: false } as const;
+
+export const ProjectConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ default: '.fastdata', minLength: 1, description: 'Where the embedded log and registry keep their files (relative to the project root).' }),
+    streams: Type.String({ default: 'streams', minLength: 1, description: 'Folder of the stream modules.' }),
+    server: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Interface the HTTP server listens on.' }),
+        port: Type.Integer({ default: 7070, minimum: 0, maximum: 65535, description: 'HTTP port (0: any free port).' }),
+      },
+      { ...strict, default: {} },
+    ),
+    log: Type.Object(
+      {
+        partitions: Type.Integer({ default: 4, minimum: 1, maximum: 1000, description: 'Partitions of the topics fastdata creates.' }),
+        fsync: stringEnum(['always', 'interval', 'never'] as const, {
+          default: 'interval',
+          description: "Embedded log: fsync every append ('always'), every second ('interval') or never (the OS decides).",
+        }),
+      },
+      { ...strict, default: {} },
+    ),
+    generator: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Run the demo sensor-fleet generator in `fastdata dev`.' }),
+        options: Type.Record(Type.String(), Type.Unknown(), {
+          default: {},
+          description: 'Options of the sensor-fleet generator (sensors, rate, backfill, faults, seed); see the README.',
+        }),
+      },
+      { ...strict, default: {} },
+    ),
+  },
+  { ...strict, default: {} },
+);
+
+export type ProjectConfig = Static<typeof ProjectConfigSchema>;
+
+export const CONFIG_FILES = ['fastdata.config.yaml', 'fastdata.config.yml', 'fastdata.config.json'];
+
+export interface LoadedConfig {
+  config: ProjectConfig;
+  /** The project root: where the config file is, or the directory given. */
+  root: string;
+  /** The config file used, if any. */
+  file: string | undefined;
+  /** Absolute data dir. */
+  dataDir: string;
+}
+
+const camel = (snake: string) => snake.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+function parseEnvValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    node = (next !== null && typeof next === 'object' ? next : (node[key] = {})) as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+/** `FASTDATA_*` variables as a partial config. */
+export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('FASTDATA_') || raw === undefined) continue;
+    const path = name.slice('FASTDATA_'.length).split('__').map(camel);
+    setPath(overrides, path, parseEnvValue(raw));
+  }
+  return overrides;
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] =
+      value !== null && typeof value === 'object' && !Array.isArray(value) && current !== null && typeof current === 'object' && !Array.isArray(current)
+        ? merge(current as Record<string, unknown>, value as Record<string, unknown>)
+        : value;
+  }
+  return out;
+}
+
+export interface LoadConfigOptions {
+  /** Project root to look in. Default: the current directory. */
+  dir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Settings from CLI flags, highest precedence. */
+  overrides?: Record<string, unknown>;
+}
+
+export async function loadProjectConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const root = resolve(options.dir ?? process.cwd());
+  const file = CONFIG_FILES.map((name) => join(root, name)).find((path) => existsSync(path));
+  const problems: Problem[] = [];
+  let fromFile: Record<string, unknown> = {};
+  if (file) {
+    const loaded = parseAndValidate(file, await readTextFile(file), ProjectConfigSchema);
+    problems.push(...loaded.problems);
+    fromFile = (loaded.value ?? {}) as Record<string, unknown>;
+  }
+  const env = configFromEnv(options.env ?? process.env);
+  const envProblems = validateValue('environment (FASTDATA_*)', structuredClone(env), Type.Partial(ProjectConfigSchema, { additionalProperties: false }));
+  problems.push(
+    ...envProblems.problems.map((p) => ({ ...p, field: `FASTDATA_${p.field.split('.').map((s) => s.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()).join('__')} (${p.field})` })),
+  );
+  if (problems.length > 0) throwProblems('the project configuration', problems);
+
+  const merged = merge(merge(fromFile, env), options.overrides ?? {});
+  const final = validateValue('the merged configuration (file, environment, flags)', merged, ProjectConfigSchema);
+  if (final.problems.length > 0) throwProblems('the project configuration', final.problems);
+  const config = Object.freeze(final.value);
+  const dataDir = isAbsolute(config.dataDir) ? config.dataDir : join(root, config.dataDir);
+  return { config, root, file, dataDir };
+}

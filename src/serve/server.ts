@@ -1,0 +1,26 @@
+/**
+ * The HTTP server of a fastdata process: the Confluent-compatible registry API under
+ * `/registry`, the process status as JSON under `/api/status`, and a status page at `/`.
+ * Listens on 127.0.0.1 unless configured otherwise.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AdminSchemaRegistry } from '../schema/types.js';
+import { registryRoutes } from './registry-routes.js';
+import { statusPage } from './status-page.js';
+
+export interface ServerOptions {
+  registry: AdminSchemaRegistry;
+  /** What `/api/status` answers: the modules, sources and topics of the process. */
+  status: () => Promise<unknown>;
+  host: string;
+  port: number;
+}
+
+export async function startServer(options: ServerOptions): Promise<{ app: FastifyInstance; url: string }> {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  await app.register(registryRoutes, { registry: options.registry, prefix: '/registry' });
+  app.get('/api/status', async () => options.status());
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage()));
+  const address = await app.listen({ host: options.host, port: options.port });
+  return { app, url: address.replace('[::1]', 'localhost') };
+}

@@ -1,0 +1,63 @@
+/**
+ * The status page of `fastdata dev`: modules, sources and topics, refreshed from
+ * `/api/status` every two seconds. Plain HTML and a few lines of script; the dashboards
+ * (with charts) are their own pages.
+ */
+export function statusPage(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>fastdata</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+  body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #1d2330; }
+  h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
+  h2 { font-size: 1.05rem; margin: 1.75rem 0 .5rem; }
+  table { border-collapse: collapse; min-width: 40rem; }
+  th, td { text-align: left; padding: .3rem .8rem .3rem 0; border-bottom: 1px solid #e3e6ec; font-variant-numeric: tabular-nums; }
+  th { font-weight: 600; color: #5a6275; }
+  .failed { color: #b42318; } .running { color: #067647; } .waiting { color: #b54708; }
+  code { background: #f2f4f7; padding: 0 .25rem; border-radius: 3px; }
+  #error { color: #b42318; }
+</style>
+</head>
+<body>
+<h1>fastdata</h1>
+<div id="summary">loading…</div>
+<div id="error"></div>
+<h2>Stream modules</h2>
+<table><thead><tr><th>module</th><th>state</th><th>inputs → output</th><th>records</th><th>outputs</th><th>late</th><th>dead letters</th><th>lag</th><th>watermark</th></tr></thead><tbody id="modules"></tbody></table>
+<h2>Sources</h2>
+<table><thead><tr><th>source</th><th>topic</th><th>produced</th><th>details</th></tr></thead><tbody id="sources"></tbody></table>
+<h2>Topics</h2>
+<table><thead><tr><th>topic</th><th>partitions</th><th>records (end offsets)</th><th>cleanup</th></tr></thead><tbody id="topics"></tbody></table>
+<p>Tail a topic in a terminal: <code>npx fastdata tail sensor.stats</code>. The schema registry (Confluent API) is at <a href="/registry/subjects">/registry</a>.</p>
+<script>
+const esc = (v) => String(v ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+const time = (ms) => (Number.isFinite(ms) ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '–');
+const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
+const minOf = (o) => { const v = Object.values(o ?? {}).filter(Number.isFinite); return v.length ? Math.min(...v) : NaN; };
+async function refresh() {
+  try {
+    const s = await (await fetch('/api/status')).json();
+    document.getElementById('error').textContent = '';
+    document.getElementById('summary').textContent = s.summary ?? '';
+    document.getElementById('modules').innerHTML = (s.modules ?? []).map((m) =>
+      '<tr><td>' + esc(m.module) + '</td><td class="' + esc(m.state) + '">' + esc(m.state) + (m.error ? ': ' + esc(m.error) : '') + '</td><td>' +
+      esc((m.inputs ?? []).join(', ')) + ' → ' + esc(m.output) + '</td><td>' + (m.records ?? 0) + '</td><td>' + (m.outputs ?? 0) + '</td><td>' +
+      (m.late ?? 0) + '</td><td>' + (m.deadLettered ?? 0) + '</td><td>' + sum(m.lag) + '</td><td>' + time(minOf(m.watermarks)) + '</td></tr>').join('');
+    document.getElementById('sources').innerHTML = (s.sources ?? []).map((g) =>
+      '<tr><td>' + esc(g.name) + '</td><td>' + esc(g.topic) + '</td><td>' + (g.produced ?? 0) + '</td><td>' + esc(g.details ?? '') + '</td></tr>').join('');
+    document.getElementById('topics').innerHTML = (s.topics ?? []).map((t) =>
+      '<tr><td>' + esc(t.name) + '</td><td>' + t.partitions + '</td><td>' + t.records + '</td><td>' + esc(t.cleanupPolicy) + '</td></tr>').join('');
+  } catch (e) {
+    document.getElementById('error').textContent = 'cannot reach the fastdata process: ' + e.message;
+  }
+}
+refresh();
+setInterval(refresh, 2000);
+</script>
+</body>
+</html>`;
+}

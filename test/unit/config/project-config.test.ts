@@ -1,0 +1,64 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadProjectConfig } from '../../../src/config/project-config.js';
+import { isFastdataError } from '../../../src/errors.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+describe('project configuration', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  beforeEach(async () => {
+    dir = await tempDir();
+  });
+  afterEach(() => dir.remove());
+
+  it('runs on defaults when there is no config file', async () => {
+    const { config, file, dataDir } = await loadProjectConfig({ dir: dir.path, env: {} });
+    expect(file).toBeUndefined();
+    expect(config).toEqual({
+      dataDir: '.fastdata',
+      streams: 'streams',
+      server: { host: '127.0.0.1', port: 7070 },
+      log: { partitions: 4, fsync: 'interval' },
+      generator: { enabled: true, options: {} },
+    });
+    expect(dataDir).toBe(join(dir.path, '.fastdata'));
+  });
+
+  it('takes the file, then FASTDATA_* variables, then flags', async () => {
+    await writeFile(join(dir.path, 'fastdata.config.yaml'), 'server:\n  port: 8000\n  host: 127.0.0.1\nlog:\n  partitions: 8\n');
+    const { config, file } = await loadProjectConfig({
+      dir: dir.path,
+      env: { FASTDATA_SERVER__PORT: '9000', FASTDATA_DATA_DIR: '/var/lib/fastdata', FASTDATA_GENERATOR__ENABLED: 'false', PATH: '/bin' },
+      overrides: { server: { port: 9100 } },
+    });
+    expect(file).toBe(join(dir.path, 'fastdata.config.yaml'));
+    expect(config.server).toEqual({ port: 9100, host: '127.0.0.1' });
+    expect(config.log.partitions).toBe(8);
+    expect(config.dataDir).toBe('/var/lib/fastdata');
+    expect(config.generator.enabled).toBe(false);
+  });
+
+  it('reports every problem at once, with file, line, column and setting', async () => {
+    await writeFile(join(dir.path, 'fastdata.config.yaml'), 'dataDir: data\nserver:\n  port: 70000\n  hots: x\nlog:\n  fsync: sometimes\n');
+    const error = await loadProjectConfig({ dir: dir.path, env: { FASTDATA_LOG__PARTITIONS: 'many' } }).catch((e: unknown) => e);
+    expect(isFastdataError(error, 'FD_CONFIG_INVALID')).toBe(true);
+    const message = (error as Error).message;
+    const file = join(dir.path, 'fastdata.config.yaml');
+    expect(message).toContain(`${file}:3:9 server.port: must be <= 65535 (got 70000)`);
+    expect(message).toContain(`${file}:4:3 server.hots: unknown setting; the settings here are host, port`);
+    expect(message).toContain(`${file}:6:10 log.fsync: must be one of "always", "interval", "never" (got "sometimes")`);
+    expect(message).toContain('FASTDATA_LOG__PARTITIONS (log.partitions): must be integer (got "many")');
+  });
+
+  it('reports a YAML syntax error with its line', async () => {
+    await writeFile(join(dir.path, 'fastdata.config.yaml'), 'server:\n  port: [1,\n');
+    await expect(loadProjectConfig({ dir: dir.path, env: {} })).rejects.toThrow(/fastdata\.config\.yaml:\d+:\d+ \(file\)/);
+  });
+
+  it('reads a JSON config file too', async () => {
+    await writeFile(join(dir.path, 'fastdata.config.json'), JSON.stringify({ streams: 'modules' }));
+    const { config } = await loadProjectConfig({ dir: dir.path, env: {} });
+    expect(config.streams).toBe('modules');
+  });
+});
