@@ -16,3 +16,7 @@ export { Keyed, Windowed } from './stream/ops/keyed.js';
 export { FastdataError, isFastdataError } from './errors.js';
 export type { ErrorCode, ErrorDomain } from './errors.js';
 export type { Duration } from './time/duration.js';
+export { ewmaInit, ewmaUpdate, ewmaStddev } from './models/ewma.js';
+export type { EwmaState } from './models/ewma.js';
+export { anomalyScore, MAX_ANOMALY_SCORE } from './models/anomaly-score.js';
+export type { AnomalyScoreOptions, Scored } from './models/anomaly-score.js';
