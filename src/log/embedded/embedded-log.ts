@@ -12,6 +12,7 @@
  * what a power loss can take to `flushIntervalMs`, `'always'` to nothing.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FastdataError } from '../../errors.js';
 import { type Clock, systemClock } from '../../time/clock.js';
@@ -35,7 +36,7 @@ import { validateTopicConfig, validateTopicName } from '../validate.js';
 import type { BatchRecordInput } from './batch-codec.js';
 import { EmbeddedGroupConsumer } from './consumer.js';
 import { GroupCoordinator } from './group-coordinator.js';
-import { acquireLock } from './lock.js';
+import { acquireLogLock } from './lock.js';
 import { OFFSETS_TOPIC, OffsetStore } from './offset-store.js';
 import { PartitionLog } from './partition-log.js';
 import { EmbeddedReader } from './reader.js';
@@ -75,7 +76,7 @@ export class EmbeddedLog implements Log {
   private readonly coordinator: GroupCoordinator;
   private readonly consumers = new Set<EmbeddedGroupConsumer>();
   private readonly readers = new Set<EmbeddedReader>();
-  private releaseLock: (() => void) | undefined;
+  private releaseLock: (() => Promise<void>) | undefined;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
 
@@ -97,10 +98,14 @@ export class EmbeddedLog implements Log {
 
   static async open(dir: string, options: EmbeddedLogOptions = {}): Promise<EmbeddedLog> {
     const log = new EmbeddedLog(dir, options);
+    if (!log.options.readOnly) {
+      await mkdir(log.topicsDir, { recursive: true });
+      log.releaseLock = await acquireLogLock(join(dir, '.lock'), dir);
+    }
     try {
       log.load();
     } catch (error) {
-      log.releaseLock?.();
+      await log.releaseLock?.();
       throw error;
     }
     return log;
@@ -112,13 +117,8 @@ export class EmbeddedLog implements Log {
 
   private load(): void {
     const { readOnly } = this.options;
-    if (readOnly) {
-      if (!existsSync(this.topicsDir)) {
-        throw new FastdataError('FD_TOPIC_NOT_FOUND', `no embedded log at ${this.dir}; start 'fastdata dev' first, or point --data-dir at the project's data dir`);
-      }
-    } else {
-      mkdirSync(this.topicsDir, { recursive: true });
-      this.releaseLock = acquireLock(join(this.dir, '.lock'), this.dir);
+    if (readOnly && !existsSync(this.topicsDir)) {
+      throw new FastdataError('FD_TOPIC_NOT_FOUND', `no embedded log at ${this.dir}; start 'fastdata dev' first, or point --data-dir at the project's data dir`);
     }
     this.loadTopics();
     if (!this.topics.has(OFFSETS_TOPIC)) {
@@ -393,7 +393,7 @@ export class EmbeddedLog implements Log {
     for (const timer of this.timers) clearInterval(timer);
     for (const t of this.topics.values()) for (const p of t.partitions) p.close();
     this.topics.clear();
-    this.releaseLock?.();
+    await this.releaseLock?.();
   }
 }
 
