@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseAvroSchema } from '../../../src/schema/avro.js';
+import type { SensorAnomaly, SensorReading, SensorStats } from '../../../streams/types.js';
+
+interface AvscField {
+  name: string;
+  type: unknown;
+  doc?: string;
+}
+
+const avsc = (file: string) => JSON.parse(readFileSync(`schemas/${file}`, 'utf8')) as { name: string; namespace: string; doc?: string; fields: AvscField[] };
+
+// Record<keyof X, true> fails to compile when streams/types.ts gains or loses a field.
+const readingFields: Record<keyof SensorReading, true> = { sensorId: true, site: true, ts: true, temperature: true, humidity: true, battery: true };
+const statsFields: Record<keyof SensorStats, true> = {
+  sensorId: true,
+  windowStart: true,
+  windowEnd: true,
+  count: true,
+  meanTemperature: true,
+  minTemperature: true,
+  maxTemperature: true,
+  stddevTemperature: true,
+  meanHumidity: true,
+};
+const anomalyFields: Record<keyof SensorAnomaly, true> = {
+  sensorId: true,
+  windowStart: true,
+  windowEnd: true,
+  meanTemperature: true,
+  expected: true,
+  stddev: true,
+  zscore: true,
+  anomalous: true,
+  stuck: true,
+  observations: true,
+};
+
+describe('demo schemas', () => {
+  const cases = [
+    ['sensor-reading.avsc', readingFields],
+    ['sensor-stats.avsc', statsFields],
+    ['sensor-anomaly.avsc', anomalyFields],
+  ] as const;
+
+  it.each(cases)('%s parses, documents every field and matches streams/types.ts', (file, fields) => {
+    const schema = avsc(file);
+    expect(() => parseAvroSchema(schema)).not.toThrow();
+    expect(schema.namespace).toBe('fastdata.demo');
+    expect(schema.doc).toBeTruthy();
+    expect(schema.fields.filter((f) => !f.doc).map((f) => f.name)).toEqual([]);
+    expect(schema.fields.map((f) => f.name).sort()).toEqual(Object.keys(fields).sort());
+  });
+
+  it('types every time as a timestamp-millis long', () => {
+    const times = cases.flatMap(([file]) => avsc(file).fields.filter((f) => ['ts', 'windowStart', 'windowEnd'].includes(f.name)).map((f) => [file, f.name, f.type]));
+    expect(times.length).toBe(5);
+    for (const [, , type] of times) expect(type).toEqual({ type: 'long', logicalType: 'timestamp-millis' });
+  });
+});
