@@ -8,7 +8,7 @@
  * (and min–max) in events per second:
  *
  *   a. pipeline in memory: a StreamTask (the engine's core, what the runner drives) runs
- *      the demo-like module over pre-generated record objects; the watermark advances per
+ *      the demo module (streams/sensor-stats.ts) over pre-generated record objects; the watermark advances per
  *      record as in production (system clock, per-record observe).
  *   b. hand-written loop: the same semantics written plainly (a Map per key of open
  *      windows, the same accumulators, windows closed as the watermark passes end + grace,
@@ -26,23 +26,27 @@
  * Loopback and temp dirs only; the temp dir is removed at the end. Never a test: nothing
  * here asserts anything about time, only about results.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { map } from 'rxjs';
 import { EmbeddedLog } from '../src/log/embedded/embedded-log.js';
 import { EmbeddedSchemaRegistry } from '../src/schema/embedded-registry.js';
 import { AvroSerde } from '../src/schema/serde.js';
 import { type StreamModule, defineStream } from '../src/stream/define.js';
-import { aggregate } from '../src/stream/ops/aggregate.js';
-import { count, max, mean, min, stddev } from '../src/stream/ops/aggregators.js';
-import { keyBy } from '../src/stream/ops/key-by.js';
-import { tumbling } from '../src/stream/ops/windows.js';
 import { StreamRunner } from '../src/stream/runner.js';
 import { StreamTask } from '../src/stream/task.js';
 import { TestDriver } from '../src/testing/driver.js';
 import { systemClock } from '../src/time/clock.js';
+import sensorStats from '../streams/sensor-stats.js';
+import type { SensorReading as Reading, SensorStats } from '../streams/types.js';
+
+/** The project root: where the demo module's schema paths resolve. */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const readingSchema = JSON.parse(readFileSync(join(ROOT, 'schemas/sensor-reading.avsc'), 'utf8')) as object;
 
 // ---------------------------------------------------------------------------------------
 // Options
@@ -81,61 +85,7 @@ if (!['interval', 'never', 'always'].includes(FSYNC)) {
 /** A runner that has not committed everything by then is reported as failed, not waited for. */
 const RUN_TIMEOUT_MS = Math.max(60_000, (EVENTS / 20_000) * 1000);
 
-// ---------------------------------------------------------------------------------------
-// The data: sensor readings in event-time order with a little jitter
-
-interface Reading {
-  sensorId: string;
-  site: string;
-  ts: number;
-  temperature: number;
-  humidity: number;
-  battery: number;
-}
-
-interface SensorStats {
-  sensorId: string;
-  windowStart: number;
-  windowEnd: number;
-  count: number;
-  meanTemperature: number;
-  minTemperature: number;
-  maxTemperature: number;
-  stddevTemperature: number;
-  meanHumidity: number;
-}
-
-const readingSchema = {
-  type: 'record',
-  name: 'SensorReading',
-  namespace: 'bench',
-  fields: [
-    { name: 'sensorId', type: 'string' },
-    { name: 'site', type: 'string' },
-    { name: 'ts', type: { type: 'long', logicalType: 'timestamp-millis' } },
-    { name: 'temperature', type: 'double' },
-    { name: 'humidity', type: 'double' },
-    { name: 'battery', type: 'double' },
-  ],
-};
-
-const statsSchema = {
-  type: 'record',
-  name: 'SensorStats',
-  namespace: 'bench',
-  fields: [
-    { name: 'sensorId', type: 'string' },
-    { name: 'windowStart', type: { type: 'long', logicalType: 'timestamp-millis' } },
-    { name: 'windowEnd', type: { type: 'long', logicalType: 'timestamp-millis' } },
-    { name: 'count', type: 'long' },
-    { name: 'meanTemperature', type: 'double' },
-    { name: 'minTemperature', type: 'double' },
-    { name: 'maxTemperature', type: 'double' },
-    { name: 'stddevTemperature', type: 'double' },
-    { name: 'meanHumidity', type: 'double' },
-  ],
-};
-
+/** What the 1:1 map module writes for every reading. */
 interface Enriched {
   sensorId: string;
   site: string;
@@ -156,6 +106,9 @@ const enrichedSchema = {
     { name: 'humidity', type: 'double' },
   ],
 };
+
+// ---------------------------------------------------------------------------------------
+// The data: the demo's sensor readings, in event-time order with a little jitter
 
 /** mulberry32: a small seeded generator, so every run measures the same records. */
 function random(seed: number): () => number {
@@ -178,7 +131,7 @@ const T0 = Date.UTC(2025, 0, 1);
 function generate(n: number, sensors: number): Reading[] {
   const rand = random(42);
   const ids = Array.from({ length: sensors }, (_, i) => `sensor-${String(i).padStart(5, '0')}`);
-  const sites = ids.map((_, i) => `site-${i % 16}`);
+  const sites = ids.map((_, i) => `plant-${String.fromCharCode(97 + (i % 8))}`);
   const base = ids.map(() => 15 + rand() * 10);
   const out = new Array<Reading>(n);
   for (let i = 0; i < n; i++) {
@@ -198,47 +151,13 @@ function generate(n: number, sensors: number): Reading[] {
 }
 
 // ---------------------------------------------------------------------------------------
-// The modules
+// The modules: the demo's sensor-stats, and a 1:1 map
 
-const WINDOW = '1m';
-const GRACE = '10s';
+// The demo module (streams/sensor-stats.ts): keyBy sensorId, tumbling 1m, grace 10s, emit
+// final, count and mean/min/max/stddev of the temperature and mean humidity. The loop
+// below hard-codes the same window.
 const WINDOW_MS = 60_000;
 const GRACE_MS = 10_000;
-
-function statsModule(name: string, input: string, output: string): StreamModule<{ readings: Reading }, SensorStats> {
-  return defineStream<{ readings: Reading }, SensorStats>({
-    name,
-    inputs: { readings: input },
-    output: { topic: output, schema: statsSchema, key: (s) => s.sensorId },
-    eventTime: (r) => r.ts,
-    pipeline: ({ readings }) =>
-      readings.pipe(
-        keyBy((r) => r.sensorId),
-        tumbling(WINDOW, { grace: GRACE, emit: 'final' }),
-        aggregate({
-          count: count(),
-          meanTemperature: mean((r: Reading) => r.temperature),
-          minTemperature: min((r: Reading) => r.temperature),
-          maxTemperature: max((r: Reading) => r.temperature),
-          stddevTemperature: stddev((r: Reading) => r.temperature),
-          meanHumidity: mean((r: Reading) => r.humidity),
-        }),
-        map(
-          (w): SensorStats => ({
-            sensorId: w.key,
-            windowStart: w.windowStart,
-            windowEnd: w.windowEnd,
-            count: w.count,
-            meanTemperature: w.meanTemperature,
-            minTemperature: w.minTemperature,
-            maxTemperature: w.maxTemperature,
-            stddevTemperature: w.stddevTemperature,
-            meanHumidity: w.meanHumidity,
-          }),
-        ),
-      ),
-  });
-}
 
 function mapModule(name: string, input: string, output: string): StreamModule<{ readings: Reading }, Enriched> {
   return defineStream<{ readings: Reading }, Enriched>({
@@ -276,7 +195,7 @@ function runPipeline(module: StreamModule, records: readonly Reading[]): { outpu
 }
 
 async function runDriver(module: StreamModule<{ readings: Reading }, SensorStats>, records: readonly Reading[]): Promise<number> {
-  const driver = await TestDriver.create(module);
+  const driver = await TestDriver.create(module, { root: ROOT });
   for (let i = 0; i < records.length; i++) driver.pipe('readings', records[i]!);
   return driver.readOutputs().length;
 }
@@ -427,7 +346,7 @@ function difference(a: readonly Emitted[], b: readonly Emitted[]): string | unde
 // ---------------------------------------------------------------------------------------
 // (c) through the embedded log with Avro
 
-const INPUT_TOPIC = 'bench.readings';
+const INPUT_TOPIC = sensorStats.inputs[0]!.topic;
 const PRODUCE_BATCH = 1_000;
 
 interface LogRun {
@@ -439,7 +358,7 @@ interface LogRun {
 }
 
 /** Runs a module until every input record is committed; returns the seconds from start to that commit. */
-async function runRunner(log: EmbeddedLog, serde: AvroSerde, root: string, module: StreamModule, n: number): Promise<{ seconds: number; outputs: number }> {
+async function runRunner(log: EmbeddedLog, serde: AvroSerde, module: StreamModule, n: number): Promise<{ seconds: number; outputs: number }> {
   let settle!: (value: number) => void;
   let fail!: (error: unknown) => void;
   const committed = new Promise<number>((resolve, reject) => {
@@ -450,7 +369,7 @@ async function runRunner(log: EmbeddedLog, serde: AvroSerde, root: string, modul
   const runner = new StreamRunner(module, {
     log,
     serde,
-    root,
+    root: ROOT,
     defaultPartitions: PARTITIONS,
     onEvent: (event) => {
       if (event.type === 'failed') fail(event.error);
@@ -501,8 +420,8 @@ async function logRun(root: string, records: readonly Reading[], label: string):
     const produceSeconds = (performance.now() - produceStart) / 1000;
 
     // Each runner has a serde of its own, as another process would (an empty schema cache).
-    const stats = await runRunner(log, new AvroSerde(registry), dir, statsModule('bench-stats', INPUT_TOPIC, 'bench.stats'), records.length);
-    const mapped = await runRunner(log, new AvroSerde(registry), dir, mapModule('bench-map', INPUT_TOPIC, 'bench.enriched'), records.length);
+    const stats = await runRunner(log, new AvroSerde(registry), sensorStats, records.length);
+    const mapped = await runRunner(log, new AvroSerde(registry), mapModule('bench-map', INPUT_TOPIC, 'bench.enriched'), records.length);
     if (mapped.outputs !== records.length) throw new Error(`the map module wrote ${mapped.outputs} records for ${records.length} inputs`);
     return { produceSeconds, statsSeconds: stats.seconds, statsOutputs: stats.outputs, mapSeconds: mapped.seconds, mapOutputs: mapped.outputs };
   } finally {
@@ -564,11 +483,11 @@ async function main(): Promise<void> {
   console.log(`fastdata engine bench — ${new Date().toISOString()}`);
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), ${process.platform}/${process.arch}`);
   console.log(
-    `events ${fmt(EVENTS)}, sensors ${fmt(SENSORS)}, window ${WINDOW} grace ${GRACE} emit final; reps ${REPS} in memory, ${LOG_REPS} through the log ` +
+    `module ${sensorStats.name} (streams/sensor-stats.ts); events ${fmt(EVENTS)}, sensors ${fmt(SENSORS)}; reps ${REPS} in memory, ${LOG_REPS} through the log ` +
       `(${PARTITIONS} partitions, fsync ${FSYNC})`,
   );
   const records = generate(EVENTS, SENSORS);
-  const module = statsModule('bench-memory', 'bench.readings', 'bench.stats');
+  const module = sensorStats as StreamModule<{ readings: Reading }, SensorStats>;
 
   // Same inputs, same outputs: checked before any figure is printed.
   const fromPipeline = runPipeline(module, records);
