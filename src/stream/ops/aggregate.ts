@@ -1,11 +1,13 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { FastdataError } from '../../errors.js';
 import { formatMillis } from '../../time/duration.js';
 import { currentTaskContext } from '../task-context.js';
 import type { AggregateResults, Aggregator } from './aggregators.js';
 import { CloseQueue } from './close-queue.js';
+import { keyOfRecord } from './key-by.js';
 import { Windowed } from './keyed.js';
 import type { WindowSpec } from './window-spec.js';
+import { WindowedObservable } from './windows.js';
 import { type WindowState, WindowStore } from './window-store.js';
 
 /** What `aggregate` emits: the key, the window and one field per aggregator. */
@@ -101,34 +103,32 @@ export function aggregate<T, S extends Record<string, AnyAggregator<T>>>(
         });
       };
 
-      const addToFixedWindows = (w: Windowed<T>, s: WindowSpec) => {
+      const addToFixedWindows = (key: string, value: T, t: number, s: WindowSpec) => {
         const watermark = ctx.watermark;
-        const t = w.time;
         let accepted = false;
         for (let start = t - floorMod(t, s.advance); start > t - s.size; start -= s.advance) {
           const end = start + s.size;
           if (end + s.grace <= watermark) continue; // this window has closed
-          let state = store.find(w.key, start);
+          let state = store.find(key, start);
           if (!state) {
-            state = store.create(w.key, start, end, end + s.grace, aggs.map((a) => a.init()), s.emit === 'final');
+            state = store.create(key, start, end, end + s.grace, aggs.map((a) => a.init()), s.emit === 'final');
             queue.push(state.closeAt, state);
           }
           const accs = state.accs;
-          for (let i = 0; i < aggs.length; i++) accs[i] = aggs[i]!.add(accs[i], w.value);
+          for (let i = 0; i < aggs.length; i++) accs[i] = aggs[i]!.add(accs[i], value);
           changed(state);
           accepted = true;
         }
         if (!accepted) late(t, watermark);
       };
 
-      const addToSession = (w: Windowed<T>, s: WindowSpec) => {
+      const addToSession = (key: string, value: T, t: number, s: WindowSpec) => {
         const gap = s.size;
-        const t = w.time;
-        const merging = (store.windowsOf(w.key) ?? []).filter((x) => t >= x.start - gap && t <= x.end + gap);
+        const merging = (store.windowsOf(key) ?? []).filter((x) => t >= x.start - gap && t <= x.end + gap);
         if (merging.length === 0 && t + gap + s.grace <= ctx.watermark) return late(t, ctx.watermark);
         let session = merging[0];
         if (!session) {
-          session = store.create(w.key, t, t, t + gap + s.grace, aggs.map((a) => a.init()), s.emit === 'final');
+          session = store.create(key, t, t, t + gap + s.grace, aggs.map((a) => a.init()), s.emit === 'final');
         } else {
           for (const other of merging.slice(1)) {
             for (let i = 0; i < aggs.length; i++) session.accs[i] = aggs[i]!.merge(session.accs[i], other.accs[i]);
@@ -140,7 +140,7 @@ export function aggregate<T, S extends Record<string, AnyAggregator<T>>>(
           if (t < session.start) store.moveStart(session, t);
           session.end = Math.max(session.end, t);
         }
-        for (let i = 0; i < aggs.length; i++) session.accs[i] = aggs[i]!.add(session.accs[i], w.value);
+        for (let i = 0; i < aggs.length; i++) session.accs[i] = aggs[i]!.add(session.accs[i], value);
         const closeAt = session.end + gap + s.grace;
         if (closeAt !== session.closeAt || merging.length === 0) {
           session.closeAt = closeAt;
@@ -149,39 +149,61 @@ export function aggregate<T, S extends Record<string, AnyAggregator<T>>>(
         changed(session);
       };
 
-      const unsubscribeWatermark = ctx.onWatermark(closeUpTo);
-      const subscription = source.subscribe({
-        next(w) {
-          if (!(w instanceof Windowed)) {
-            subscriber.error(
-              new FastdataError(
-                'FD_PIPELINE_INVALID',
-                'aggregate() needs windowed records: put keyBy(...) and a window (tumbling, hopping or session) before it',
-                { context: { stream: ctx.module } },
-              ),
-            );
+      /** One record of `key` at event time `t`, in the windows of `window`. */
+      const add = (key: string, value: T, t: number, window: WindowSpec) => {
+        if (window !== spec) {
+          if (spec && spec.label !== window.label) {
+            subscriber.error(new FastdataError('FD_PIPELINE_INVALID', `one aggregate() got records of two windows, ${spec.label} and ${window.label}; give each window its own aggregate()`));
             return;
           }
-          if (w.window !== spec) {
-            if (spec && spec.label !== w.window.label) {
-              subscriber.error(new FastdataError('FD_PIPELINE_INVALID', `one aggregate() got records of two windows, ${spec.label} and ${w.window.label}; give each window its own aggregate()`));
+          spec = window;
+          if (spec.emit === 'update' && spec.updateEvery > 0 && !stopUpdateTimer) {
+            stopUpdateTimer = ctx.every(spec.updateEvery, () => {
+              const due = pendingUpdates;
+              pendingUpdates = new Set();
+              for (const x of due) if (x.live && x.emitOnClose) emit(x);
+            });
+          }
+        }
+        if (spec.kind === 'session') addToSession(key, value, t, spec);
+        else addToFixedWindows(key, value, t, spec);
+      };
+
+      const unsubscribeWatermark = ctx.onWatermark(closeUpTo);
+      let subscription: Subscription;
+      if (source instanceof WindowedObservable) {
+        // keyBy, the window and this aggregate fused into one subscriber on keyBy's input:
+        // no Keyed or Windowed object and no operator hop per record (windows.ts).
+        const fused = source as WindowedObservable<T>;
+        const { keyOf } = fused.keyed;
+        const window = fused.spec;
+        subscription = fused.keyed.input.subscribe({
+          next(value) {
+            const key = keyOfRecord(keyOf, value, ctx);
+            if (key !== undefined) add(key, value, ctx.eventTime, window);
+          },
+          error: (error) => subscriber.error(error),
+          complete: () => subscriber.complete(),
+        });
+      } else {
+        subscription = source.subscribe({
+          next(w) {
+            if (!(w instanceof Windowed)) {
+              subscriber.error(
+                new FastdataError(
+                  'FD_PIPELINE_INVALID',
+                  'aggregate() needs windowed records: put keyBy(...) and a window (tumbling, hopping or session) before it',
+                  { context: { stream: ctx.module } },
+                ),
+              );
               return;
             }
-            spec = w.window;
-            if (spec.emit === 'update' && spec.updateEvery > 0 && !stopUpdateTimer) {
-              stopUpdateTimer = ctx.every(spec.updateEvery, () => {
-                const due = pendingUpdates;
-                pendingUpdates = new Set();
-                for (const x of due) if (x.live && x.emitOnClose) emit(x);
-              });
-            }
-          }
-          if (spec.kind === 'session') addToSession(w, spec);
-          else addToFixedWindows(w, spec);
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
+            add(w.key, w.value, w.time, w.window);
+          },
+          error: (error) => subscriber.error(error),
+          complete: () => subscriber.complete(),
+        });
+      }
       // Windows restored from the changelog may already be due.
       closeUpTo(ctx.watermark);
       return () => {

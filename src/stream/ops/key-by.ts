@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { errorMessage } from '../../errors.js';
-import { currentTaskContext } from '../task-context.js';
+import { type TaskContext, currentTaskContext } from '../task-context.js';
 import { Keyed } from './keyed.js';
 
 function describe(value: unknown): string {
@@ -10,6 +10,51 @@ function describe(value: unknown): string {
     return JSON.stringify(value) ?? typeof value;
   } catch {
     return typeof value;
+  }
+}
+
+/**
+ * The key of `value` as a string, or undefined after sending the record to the dead-letter
+ * topic (reason `invalid-key`) when the key function throws or returns something else than
+ * a string or a finite number.
+ */
+export function keyOfRecord<T>(keyOf: (value: T) => string | number, value: T, ctx: TaskContext): string | undefined {
+  let key: unknown;
+  try {
+    key = keyOf(value);
+  } catch (error) {
+    ctx.deadLetter({ reason: 'invalid-key', message: `keyBy's key function threw: ${errorMessage(error)}` });
+    return undefined;
+  }
+  if (typeof key === 'string') return key;
+  if (typeof key === 'number' && Number.isFinite(key)) return String(key);
+  ctx.deadLetter({ reason: 'invalid-key', message: `keyBy's key function returned ${describe(key)}; return a string or a finite number` });
+  return undefined;
+}
+
+/**
+ * What `keyBy` returns: an Observable of `Keyed` records that remembers its input and key
+ * function, so that a window operator right after it can fuse with it (see windows.ts):
+ * compute the key itself and skip the `Keyed` object and one subscriber hop per record.
+ */
+export class KeyedObservable<T> extends Observable<Keyed<T>> {
+  readonly input: Observable<T>;
+  readonly keyOf: (value: T) => string | number;
+
+  constructor(input: Observable<T>, keyOf: (value: T) => string | number) {
+    super((subscriber) => {
+      const ctx = currentTaskContext('keyBy');
+      return input.subscribe({
+        next(value) {
+          const key = keyOfRecord(keyOf, value, ctx);
+          if (key !== undefined) subscriber.next(new Keyed(key, value, ctx.eventTime));
+        },
+        error: (error) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+    });
+    this.input = input;
+    this.keyOf = keyOf;
   }
 }
 
@@ -28,27 +73,5 @@ function describe(value: unknown): string {
  */
 export function keyBy<T>(keyOf: (value: T) => string | number): OperatorFunction<T, Keyed<T>> {
   if (typeof keyOf !== 'function') throw new TypeError('keyBy(keyOf): keyOf must be a function returning the key of a record');
-  return (source) =>
-    new Observable<Keyed<T>>((subscriber) => {
-      const ctx = currentTaskContext('keyBy');
-      return source.subscribe({
-        next(value) {
-          let key: unknown;
-          try {
-            key = keyOf(value);
-          } catch (error) {
-            ctx.deadLetter({ reason: 'invalid-key', message: `keyBy's key function threw: ${errorMessage(error)}` });
-            return;
-          }
-          if (typeof key === 'number' && Number.isFinite(key)) key = String(key);
-          if (typeof key !== 'string') {
-            ctx.deadLetter({ reason: 'invalid-key', message: `keyBy's key function returned ${describe(key)}; return a string or a finite number` });
-            return;
-          }
-          subscriber.next(new Keyed(key, value, ctx.eventTime));
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-    });
+  return (source) => new KeyedObservable(source, keyOf);
 }

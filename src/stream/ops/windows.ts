@@ -1,7 +1,44 @@
-import { map, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction, map } from 'rxjs';
 import type { Duration } from '../../time/duration.js';
+import { currentTaskContext } from '../task-context.js';
+import { KeyedObservable, keyOfRecord } from './key-by.js';
 import { type Keyed, Windowed } from './keyed.js';
-import { type WindowOptions, windowSpec } from './window-spec.js';
+import { type WindowOptions, type WindowSpec, windowSpec } from './window-spec.js';
+
+/**
+ * A window operator fused with the `keyBy` right before it: one subscriber that computes
+ * the key and emits `Windowed` records, instead of a `Keyed` object and a map per record.
+ * `aggregate` fuses with it in turn (aggregate.ts) and then allocates nothing per record.
+ * It behaves as keyBy followed by the window would: same keys, same dead letters.
+ */
+export class WindowedObservable<T> extends Observable<Windowed<T>> {
+  readonly keyed: KeyedObservable<T>;
+  readonly spec: WindowSpec;
+
+  constructor(keyed: KeyedObservable<T>, spec: WindowSpec) {
+    super((subscriber) => {
+      const ctx = currentTaskContext('keyBy');
+      const keyOf = keyed.keyOf;
+      return keyed.input.subscribe({
+        next(value) {
+          const key = keyOfRecord(keyOf, value, ctx);
+          if (key !== undefined) subscriber.next(new Windowed(key, value, ctx.eventTime, spec));
+        },
+        error: (error) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+    });
+    this.keyed = keyed;
+    this.spec = spec;
+  }
+}
+
+function windowed<T>(spec: WindowSpec): OperatorFunction<Keyed<T>, Windowed<T>> {
+  return (source) =>
+    source instanceof KeyedObservable
+      ? new WindowedObservable(source as KeyedObservable<T>, spec)
+      : source.pipe(map((k) => new Windowed(k.key, k.value, k.time, spec)));
+}
 
 /**
  * Fixed, non-overlapping windows of `size`, aligned to the epoch (a 1m window starts on
@@ -11,8 +48,7 @@ import { type WindowOptions, windowSpec } from './window-spec.js';
  * keyBy((r) => r.sensorId), tumbling('1m', { grace: '10s', emit: 'final' }), aggregate({ n: count() })
  */
 export function tumbling<T>(size: Duration, options: WindowOptions): OperatorFunction<Keyed<T>, Windowed<T>> {
-  const spec = windowSpec('tumbling', size, undefined, options);
-  return map((k) => new Windowed(k.key, k.value, k.time, spec));
+  return windowed(windowSpec('tumbling', size, undefined, options));
 }
 
 /**
@@ -23,8 +59,7 @@ export function tumbling<T>(size: Duration, options: WindowOptions): OperatorFun
  * hopping('5m', '1m', { grace: '30s', emit: 'update', updateEvery: '1s' })
  */
 export function hopping<T>(size: Duration, advance: Duration, options: WindowOptions): OperatorFunction<Keyed<T>, Windowed<T>> {
-  const spec = windowSpec('hopping', size, advance, options);
-  return map((k) => new Windowed(k.key, k.value, k.time, spec));
+  return windowed(windowSpec('hopping', size, advance, options));
 }
 
 /**
@@ -36,6 +71,5 @@ export function hopping<T>(size: Duration, advance: Duration, options: WindowOpt
  * session('30m', { grace: '1m', emit: 'final' })
  */
 export function session<T>(gap: Duration, options: WindowOptions): OperatorFunction<Keyed<T>, Windowed<T>> {
-  const spec = windowSpec('session', gap, undefined, options);
-  return map((k) => new Windowed(k.key, k.value, k.time, spec));
+  return windowed(windowSpec('session', gap, undefined, options));
 }
