@@ -4,12 +4,13 @@
  * decoded records from the log, the test driver feeds it values by hand, and both take
  * what it emits through its host.
  */
-import { Subject, type Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { FastdataError, errorMessage } from '../errors.js';
 import type { LogRecord } from '../log/types.js';
 import type { Clock } from '../time/clock.js';
 import type { StreamModule } from './define.js';
 import { type TaskHost, TaskContext, withTaskContext } from './task-context.js';
+import { TaskInput } from './task-input.js';
 import { WatermarkTracker, type WatermarkSnapshot } from './watermark.js';
 
 export interface StreamTaskHost extends TaskHost {
@@ -39,7 +40,7 @@ export class StreamTask {
   private readonly host: StreamTaskHost;
   private readonly watermarks: WatermarkTracker;
   private readonly eventTimeOf: Map<string, ((record: unknown) => number) | undefined>;
-  private subjects = new Map<string, Subject<unknown>>();
+  private subjects = new Map<string, TaskInput<unknown>>();
   private subscription: Subscription | undefined;
   private pipelineError: unknown = undefined;
   private consecutiveFailures = 0;
@@ -67,8 +68,8 @@ export class StreamTask {
   private build(): void {
     this.subscription?.unsubscribe();
     this.ctx.resetPipeline();
-    this.subjects = new Map(this.module.inputs.map((i) => [i.alias, new Subject<unknown>()]));
-    const inputs = Object.fromEntries([...this.subjects].map(([alias, subject]) => [alias, subject.asObservable()]));
+    this.subjects = new Map(this.module.inputs.map((i) => [i.alias, new TaskInput<unknown>()]));
+    const inputs = Object.fromEntries([...this.subjects].map(([alias, subject]) => [alias, subject.observable]));
     this.pipelineError = undefined;
     this.completed = false;
     withTaskContext(this.ctx, () => {
