@@ -20,3 +20,4 @@ export { ewmaInit, ewmaUpdate, ewmaStddev } from './models/ewma.js';
 export type { EwmaState } from './models/ewma.js';
 export { anomalyScore, MAX_ANOMALY_SCORE } from './models/anomaly-score.js';
 export type { AnomalyScoreOptions, Scored } from './models/anomaly-score.js';
+export { ewmaPredictiveStddev } from './models/ewma.js';

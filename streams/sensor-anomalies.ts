@@ -11,9 +11,10 @@ export default defineStream<{ stats: SensorStats }, SensorAnomaly>({
 How unusual each sensor's minute is, against that sensor's own recent minutes: a pipeline
 over the output of \`sensor-stats\`.
 
-- **zscore**: the minute's mean temperature minus the sensor's exponentially weighted mean
-  (\`alpha\` 0.1, about the last 10 minutes), over its weighted standard deviation, both taken
-  *before* the minute is added. 0 for a sensor's first 5 minutes.
+- **zscore**: how far the minute's mean temperature is from the sensor's exponentially
+  weighted mean (\`alpha\` 0.1, about the last 10 minutes), in units of its weighted standard
+  deviation (corrected for how few minutes it rests on), both taken *before* the minute is
+  added. 0 for a sensor's first 8 minutes, while it learns what normal is.
 - **anomalous**: |zscore| >= 3. **stuck**: 10 or more readings, all the same temperature.
 - **Emitted**: one record per sensor and minute, so dashboards can chart the score;
   alerts filter on \`anomalous\` or \`stuck\`.
@@ -24,8 +25,9 @@ over the output of \`sensor-stats\`.
   pipeline: ({ stats }) =>
     stats.pipe(
       keyBy((s) => s.sensorId),
-      // A sensor silent for an hour starts learning again.
-      anomalyScore((s) => s.meanTemperature, { name: 'temperature', alpha: 0.1, threshold: 3, warmup: 5, ttl: '1h' }),
+      // 8 minutes of warmup rather than the default 5: the spread of a few minutes says little
+      // about that of an hour. A sensor silent for an hour starts learning again.
+      anomalyScore((s) => s.meanTemperature, { name: 'temperature', alpha: 0.1, threshold: 3, warmup: 8, ttl: '1h' }),
       map(({ value: s, score, expected, stddev, anomalous, observations }) => ({
         sensorId: s.sensorId,
         windowStart: s.windowStart,

@@ -4,7 +4,9 @@
  *
  * The score is a z-score, (x - expected) / stddev, computed against the state *before* x
  * updates it, so a spike is judged by the history it breaks rather than by a history it
- * has already inflated. The state is a `mapWithState` state: checkpointed to the module's
+ * has already inflated. `stddev` is the spread a new value is expected to have
+ * (`ewmaPredictiveStddev`): the weighted standard deviation corrected for how few values it
+ * rests on, so a key that has just left its warmup is not flagged for ordinary noise. The state is a `mapWithState` state: checkpointed to the module's
  * changelog like window state, restored after a restart.
  */
 import type { OperatorFunction } from 'rxjs';
@@ -12,7 +14,7 @@ import { FastdataError, errorMessage } from '../errors.js';
 import type { Keyed } from '../stream/ops/keyed.js';
 import { mapWithState } from '../stream/ops/map-with-state.js';
 import type { Duration } from '../time/duration.js';
-import { type EwmaState, checkAlpha, ewmaInit, ewmaStddev, ewmaUpdate } from './ewma.js';
+import { type EwmaState, checkAlpha, ewmaInit, ewmaPredictiveStddev, ewmaUpdate } from './ewma.js';
 
 /**
  * The largest |score|. A deviation from a history with no spread (a sensor that repeated one
@@ -44,7 +46,7 @@ export interface Scored<T> {
   score: number;
   /** The weighted mean before this value (for the first value of a key: the value itself). */
   expected: number;
-  /** The weighted standard deviation before this value. */
+  /** The spread expected around `expected` before this value: the weighted standard deviation, corrected for how few values it rests on (see `ewmaPredictiveStddev`). */
   stddev: number;
   /** |score| >= threshold. */
   anomalous: boolean;
@@ -75,7 +77,7 @@ export function anomalyScore<T>(valueOf: (value: T) => number | null | undefined
     step: (state, value, { key, time }) => {
       const x = valueOf(value);
       const finite = typeof x === 'number' && Number.isFinite(x);
-      const stddev = ewmaStddev(state);
+      const stddev = ewmaPredictiveStddev(state, alpha);
       const expected = state.n === 0 ? (finite ? x : Number.NaN) : state.mean;
       const score = finite && state.n >= warmup ? zScore(x - state.mean, stddev) : 0;
       const observations = state.n;

@@ -68,7 +68,7 @@ describe('the demo pipeline over the sensor fleet', () => {
 
     // Outside the faults (and the quarter of an hour after each, while the model relearns), few false alarms.
     const near = (a: SensorAnomaly) => faults.some((f) => f.sensorId === a.sensorId && a.windowEnd > f.since && a.windowStart < f.until + 15 * MINUTE);
-    const healthy = scored.filter((a) => a.observations >= 5 && !near(a));
+    const healthy = scored.filter((a) => a.observations >= 8 && !near(a));
     expect(healthy.length).toBeGreaterThan(200);
     expect(healthy.filter((a) => a.anomalous).length).toBeLessThanOrEqual(0.02 * healthy.length);
   });

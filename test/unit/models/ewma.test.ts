@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ewmaInit, ewmaStddev, ewmaUpdate, type EwmaState } from 'fastdata';
+import { ewmaInit, ewmaPredictiveStddev, ewmaStddev, ewmaUpdate, type EwmaState } from 'fastdata';
+import { mulberry32 } from '../../../src/sources/random.js';
 
 const run = (xs: (number | null)[], alpha: number): EwmaState => xs.reduce<EwmaState>((s, x) => ewmaUpdate(s, x, alpha), ewmaInit());
 
@@ -51,5 +52,44 @@ describe('ewma', () => {
     for (const alpha of [0, -0.1, 1.5, Number.NaN]) {
       expect(() => ewmaUpdate(ewmaInit(), 1, alpha)).toThrow(new RegExp(`alpha: ${String(alpha)} is not a weight in \\(0, 1\\]; use e.g. 0.1`));
     }
+  });
+});
+
+describe('ewmaPredictiveStddev', () => {
+  it('corrects the weighted variance by the squared weights of the values it rests on', () => {
+    const xs = [20, 21.5, 19.75, 22, 20.5];
+    const alpha = 0.1;
+    const n = xs.length;
+    const w = xs.map((_, i) => (i === 0 ? (1 - alpha) ** (n - 1) : alpha * (1 - alpha) ** (n - 1 - i)));
+    const s = w.reduce((acc, x) => acc + x * x, 0);
+    const state = run(xs, alpha);
+    expect(ewmaPredictiveStddev(state, alpha)).toBeCloseTo(Math.sqrt((state.variance / (1 - s)) * (1 + s)), 12);
+    expect(ewmaPredictiveStddev(state, alpha)).toBeGreaterThan(1.5 * ewmaStddev(state)); // five values: a big correction
+  });
+
+  it('tends to the weighted standard deviation / sqrt(1 - alpha) in the long run', () => {
+    const state = run(Array.from({ length: 500 }, (_, i) => 20 + Math.sin(i)), 0.2);
+    expect(ewmaPredictiveStddev(state, 0.2)).toBeCloseTo(ewmaStddev(state) / Math.sqrt(0.8), 10);
+  });
+
+  it('predicts the squared distance of the next value from the mean, on average, from as few as 3 values', () => {
+    const random = mulberry32(11);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    for (const n of [3, 5, 20]) {
+      let squared = 0;
+      let predicted = 0;
+      for (let trial = 0; trial < 20_000; trial++) {
+        const state = run(Array.from({ length: n }, normal), 0.1);
+        squared += (normal() - state.mean) ** 2;
+        predicted += ewmaPredictiveStddev(state, 0.1) ** 2;
+      }
+      expect(predicted / squared).toBeGreaterThan(0.95);
+      expect(predicted / squared).toBeLessThan(1.05);
+    }
+  });
+
+  it('tells no spread from fewer than 2 values, or when the last value carries all the weight', () => {
+    expect(ewmaPredictiveStddev(run([20], 0.1), 0.1)).toBe(0);
+    expect(ewmaPredictiveStddev(run([20, 25, 30], 1), 1)).toBe(0);
   });
 });
