@@ -71,8 +71,8 @@ const DEFAULTS = { alpha: 0.1, threshold: 3, warmup: 5 } as const;
 export function anomalyScore<T>(valueOf: (value: T) => number | null | undefined, options: AnomalyScoreOptions = {}): OperatorFunction<Keyed<T>, Scored<T>> {
   const { alpha, threshold, warmup } = validate(valueOf, options);
   return mapWithState<T, EwmaState, Scored<T>>({
-    name: options.name,
-    ttl: options.ttl,
+    name: options?.name,
+    ttl: options?.ttl,
     init: ewmaInit,
     step: (state, value, { key, time }) => {
       const x = valueOf(value);
