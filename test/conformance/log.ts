@@ -169,6 +169,26 @@ export function describeLogConformance(name: string, open: () => Promise<LogUnde
         expect([...r.headers.bin!]).toEqual([0, 1, 255]);
       });
 
+      it('gives each record its own headers when records share a headers object or have none', async () => {
+        const topic = await newTopic(1);
+        const shared = { origin: 'a' };
+        await log.produce(topic, [
+          { value: '1', headers: shared },
+          { value: '2', headers: shared },
+          { value: '3', headers: { origin: 'b', extra: 'x' } },
+          { value: '4' },
+          { value: '5', headers: shared },
+        ]);
+        const records = await readAll(log, topic);
+        expect(records.map((r) => Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, text(v)])))).toEqual([
+          { origin: 'a' },
+          { origin: 'a' },
+          { origin: 'b', extra: 'x' },
+          {},
+          { origin: 'a' },
+        ]);
+      });
+
       it('keeps empty values apart from null keys and values', async () => {
         const topic = await newTopic(1);
         await log.produce(topic, [{ value: '' }, { key: '', value: 'x' }, { key: null, value: 'y' }]);
@@ -285,6 +305,21 @@ export function describeLogConformance(name: string, open: () => Promise<LogUnde
         await log.produce(b, Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `b${i}` })));
         await eventually(() => first.received.filter((r) => r.topic === b).length === 40);
         await first.consumer.stop();
+      });
+
+      it('keeps what a member commits in onRevoked, its last chance before the partitions move', async () => {
+        const topic = await newTopic(1);
+        const groupId = uniqueName('group');
+        await log.produce(topic, [{ value: 'a' }, { value: 'b' }]);
+        let seen = 0;
+        const first: GroupConsumer = log.consumer({ groupId, topics: [topic], maxWaitMs: 100 });
+        await first.run({
+          eachBatch: async (b) => void (seen += b.records.length),
+          onRevoked: async (tps) => first.commit(tps.map((tp) => ({ ...tp, offset: 2 }))),
+        });
+        await eventually(() => seen === 2);
+        await first.stop();
+        expect(await log.committed(groupId, topic)).toEqual([{ topic, partition: 0, offset: 2 }]);
       });
 
       it('refuses a commit for a partition the member does not own', async () => {

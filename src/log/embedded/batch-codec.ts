@@ -21,13 +21,18 @@ const MAGIC = 1;
 const KEY_PRESENT = 1;
 const VALUE_PRESENT = 2;
 
-export interface BatchRecordInput {
-  offset: number;
+/** A record to append: offsets are given by the log, consecutive from the batch's first. */
+export interface AppendRecordInput {
   timestamp: number;
   key: Buffer | null;
   value: Buffer | null;
   /** Header names already encoded, to size the batch once. */
   headers: readonly (readonly [Buffer, Buffer])[] | null;
+}
+
+/** A record with its own offset (compaction rewrites survivors with theirs, gaps and all). */
+export interface BatchRecordInput extends AppendRecordInput {
+  offset: number;
 }
 
 export interface BatchHeader {
@@ -60,55 +65,90 @@ function writeVarint(buf: Buffer, pos: number, value: number): number {
   return pos;
 }
 
+/**
+ * Copies `source` into `target` at `pos`; returns the position after it. Keys and header
+ * names are a few bytes: a loop copies those faster than a call into the TypedArray
+ * builtin, which wins from a few dozen bytes on.
+ */
+function put(target: Buffer, pos: number, source: Buffer): number {
+  const n = source.length;
+  if (n <= 16) {
+    for (let i = 0; i < n; i++) target[pos + i] = source[i]!;
+  } else {
+    target.set(source, pos);
+  }
+  return pos + n;
+}
+
 const zigzag = (n: number): number => (n >= 0 ? n * 2 : -n * 2 - 1);
 const unzigzag = (n: number): number => (n % 2 === 0 ? n / 2 : -(n + 1) / 2);
 
-/** Encodes records (offsets ascending, the first one the batch's base) into one batch. */
-export function encodeBatch(records: readonly BatchRecordInput[]): Buffer {
+/**
+ * Encodes records into one batch: with `firstOffset` (an append), the records get
+ * consecutive offsets from it; without, each has its own (offsets ascending, the first one
+ * the batch's base).
+ *
+ * Called for every append with thousands of records, so it is written with indexed loops
+ * and no per-record allocation.
+ */
+export function encodeBatch(records: readonly BatchRecordInput[]): Buffer;
+export function encodeBatch(records: readonly AppendRecordInput[], firstOffset: number): Buffer;
+export function encodeBatch(records: readonly (AppendRecordInput & { offset?: number })[], firstOffset?: number): Buffer {
+  const count = records.length;
   const first = records[0];
   if (!first) throw new Error('encodeBatch: no records');
-  const baseOffset = first.offset;
+  const consecutive = firstOffset !== undefined;
+  const baseOffset = consecutive ? firstOffset : first.offset!;
+  const lastOffset = consecutive ? firstOffset + count - 1 : records[count - 1]!.offset!;
   const baseTimestamp = first.timestamp;
   let maxTimestamp = baseTimestamp;
   let size = BATCH_HEADER_BYTES;
-  for (const r of records) {
+  for (let i = 0; i < count; i++) {
+    const r = records[i]!;
     if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
-    size += 1 + varintSize(r.offset - baseOffset) + varintSize(zigzag(r.timestamp - baseTimestamp));
-    if (r.key) size += varintSize(r.key.length) + r.key.length;
-    if (r.value) size += varintSize(r.value.length) + r.value.length;
-    const headers = r.headers;
+    size += 1 + varintSize(consecutive ? i : r.offset! - baseOffset) + varintSize(zigzag(r.timestamp - baseTimestamp));
+    const { key, value, headers } = r;
+    if (key) size += varintSize(key.length) + key.length;
+    if (value) size += varintSize(value.length) + value.length;
     size += varintSize(headers ? headers.length : 0);
-    if (headers) for (const [k, v] of headers) size += varintSize(k.length) + k.length + varintSize(v.length) + v.length;
+    if (headers) {
+      for (let h = 0; h < headers.length; h++) {
+        const [k, v] = headers[h]!;
+        size += varintSize(k.length) + k.length + varintSize(v.length) + v.length;
+      }
+    }
   }
   const buf = Buffer.allocUnsafe(size);
   buf.writeUInt32BE(size - 4, 0);
   buf[8] = MAGIC;
   buf.writeDoubleBE(baseOffset, 9);
-  buf.writeUInt32BE(records[records.length - 1]!.offset - baseOffset, 17);
+  buf.writeUInt32BE(lastOffset - baseOffset, 17);
   buf.writeDoubleBE(baseTimestamp, 21);
   buf.writeDoubleBE(maxTimestamp, 29);
-  buf.writeUInt32BE(records.length, 37);
+  buf.writeUInt32BE(count, 37);
   let pos = BATCH_HEADER_BYTES;
-  for (const r of records) {
-    buf[pos++] = (r.key ? KEY_PRESENT : 0) | (r.value ? VALUE_PRESENT : 0);
-    pos = writeVarint(buf, pos, r.offset - baseOffset);
+  for (let i = 0; i < count; i++) {
+    const r = records[i]!;
+    const { key, value, headers } = r;
+    buf[pos++] = (key ? KEY_PRESENT : 0) | (value ? VALUE_PRESENT : 0);
+    pos = writeVarint(buf, pos, consecutive ? i : r.offset! - baseOffset);
     pos = writeVarint(buf, pos, zigzag(r.timestamp - baseTimestamp));
-    if (r.key) {
-      pos = writeVarint(buf, pos, r.key.length);
-      pos += r.key.copy(buf, pos);
+    if (key) {
+      pos = writeVarint(buf, pos, key.length);
+      pos = put(buf, pos, key);
     }
-    if (r.value) {
-      pos = writeVarint(buf, pos, r.value.length);
-      pos += r.value.copy(buf, pos);
+    if (value) {
+      pos = writeVarint(buf, pos, value.length);
+      pos = put(buf, pos, value);
     }
-    const headers = r.headers;
     pos = writeVarint(buf, pos, headers ? headers.length : 0);
     if (headers) {
-      for (const [k, v] of headers) {
+      for (let h = 0; h < headers.length; h++) {
+        const [k, v] = headers[h]!;
         pos = writeVarint(buf, pos, k.length);
-        pos += k.copy(buf, pos);
+        pos = put(buf, pos, k);
         pos = writeVarint(buf, pos, v.length);
-        pos += v.copy(buf, pos);
+        pos = put(buf, pos, v);
       }
     }
   }

@@ -33,7 +33,7 @@ import {
   type TopicSpec,
 } from '../types.js';
 import { validateTopicConfig, validateTopicName } from '../validate.js';
-import type { BatchRecordInput } from './batch-codec.js';
+import type { AppendRecordInput } from './batch-codec.js';
 import { EmbeddedGroupConsumer } from './consumer.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import { acquireLogLock } from './lock.js';
@@ -286,10 +286,13 @@ export class EmbeddedLog implements Log {
     const unkeyedPartition = t.nextUnkeyed;
     t.nextUnkeyed = (t.nextUnkeyed + 1) % partitionCount;
 
-    const byPartition: Omit<BatchRecordInput, 'offset'>[][] = Array.from({ length: partitionCount }, () => []);
-    const placement = new Array<{ partition: number; index: number }>(records.length);
+    const byPartition: AppendRecordInput[][] = Array.from({ length: partitionCount }, () => []);
+    // Where each record went, as two number arrays rather than an object per record.
+    const partitionOf = new Array<number>(records.length);
+    const indexIn = new Array<number>(records.length);
+    const headerCache: HeaderCache = { source: undefined, encoded: NO_HEADERS };
     for (let i = 0; i < records.length; i++) {
-      const input = normalizeRecord(records[i]!, i, topic, now, this.options.maxRecordBytes);
+      const input = normalizeRecord(records[i]!, i, topic, now, this.options.maxRecordBytes, headerCache);
       if (compacted && input.key === null) {
         throw new FastdataError('FD_RECORD_INVALID', `record ${i} for ${topic} has no key; ${topic} is compacted, so every record needs a key`, {
           context: { topic, field: 'key' },
@@ -308,17 +311,19 @@ export class EmbeddedLog implements Log {
         partition = input.key === null ? unkeyedPartition : partitionForKey(input.key, partitionCount);
       }
       const group = byPartition[partition]!;
-      placement[i] = { partition, index: group.length };
+      partitionOf[i] = partition;
+      indexIn[i] = group.length;
       group.push(input);
     }
     // All records validated before any is written: a bad record fails the call and writes nothing.
     const baseOffsets = byPartition.map((group, p) => (group.length > 0 ? t.partitions[p]!.append(group, now) : -1));
-    return placement.map(({ partition, index }) => ({
-      topic,
-      partition,
-      offset: baseOffsets[partition]! + index,
-      timestamp: byPartition[partition]![index]!.timestamp,
-    }));
+    const metadata = new Array<RecordMetadata>(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const partition = partitionOf[i]!;
+      const index = indexIn[i]!;
+      metadata[i] = { topic, partition, offset: baseOffsets[partition]! + index, timestamp: byPartition[partition]![index]!.timestamp };
+    }
+    return metadata;
   }
 
   async offsets(topic: string): Promise<PartitionOffsets[]> {
@@ -401,30 +406,60 @@ function toBuffer(value: Buffer | string): Buffer {
   return typeof value === 'string' ? Buffer.from(value) : value;
 }
 
-function normalizeRecord(record: ProduceRecord, index: number, topic: string, now: number, maxBytes: number): Omit<BatchRecordInput, 'offset'> {
-  const fail = (field: string, message: string) =>
-    new FastdataError('FD_RECORD_INVALID', `record ${index} for ${topic}: ${message}`, { context: { topic, field } });
-  if (record === null || typeof record !== 'object') throw fail('record', `expected an object with a value, got ${record === null ? 'null' : typeof record}`);
-  const { key, value, headers, timestamp } = record;
-  if (value !== null && typeof value !== 'string' && !Buffer.isBuffer(value)) throw fail('value', 'value must be a Buffer, a string or null (a tombstone)');
-  if (key !== undefined && key !== null && typeof key !== 'string' && !Buffer.isBuffer(key)) throw fail('key', 'key must be a Buffer, a string or null');
-  if (timestamp !== undefined && (!Number.isFinite(timestamp) || timestamp < 0)) throw fail('timestamp', `timestamp must be milliseconds since the epoch, got ${timestamp}`);
-  let encodedHeaders: (readonly [Buffer, Buffer])[] | null = null;
+function invalidRecord(index: number, topic: string, field: string, message: string): FastdataError {
+  return new FastdataError('FD_RECORD_INVALID', `record ${index} for ${topic}: ${message}`, { context: { topic, field } });
+}
+
+interface EncodedHeaders {
+  pairs: (readonly [Buffer, Buffer])[] | null;
+  size: number;
+}
+
+const NO_HEADERS: EncodedHeaders = { pairs: null, size: 0 };
+
+/**
+ * The last headers object encoded in a produce call. Producers commonly give many records
+ * the same headers object (the stream runner does: task and epoch); within one call it
+ * cannot change between two records, so it is encoded once.
+ */
+interface HeaderCache {
+  source: ProduceRecord['headers'];
+  encoded: EncodedHeaders;
+}
+
+function encodeHeaders(headers: NonNullable<ProduceRecord['headers']>, index: number, topic: string): EncodedHeaders {
+  if (headers === null || typeof headers !== 'object') throw invalidRecord(index, topic, 'headers', 'headers must be an object of names to Buffers or strings');
+  const pairs: (readonly [Buffer, Buffer])[] = [];
   let size = 0;
+  for (const [name, headerValue] of Object.entries(headers)) {
+    if (typeof headerValue !== 'string' && !Buffer.isBuffer(headerValue)) throw invalidRecord(index, topic, `headers.${name}`, `header ${name} must be a Buffer or a string`);
+    const pair = [Buffer.from(name), toBuffer(headerValue)] as const;
+    size += pair[0].length + pair[1].length;
+    pairs.push(pair);
+  }
+  return pairs.length === 0 ? NO_HEADERS : { pairs, size };
+}
+
+/** Checks a record and puts it in the form the batch codec takes. Runs for every record produced. */
+function normalizeRecord(record: ProduceRecord, index: number, topic: string, now: number, maxBytes: number, headerCache: HeaderCache): AppendRecordInput {
+  if (record === null || typeof record !== 'object') throw invalidRecord(index, topic, 'record', `expected an object with a value, got ${record === null ? 'null' : typeof record}`);
+  const { key, value, headers, timestamp } = record;
+  if (value !== null && typeof value !== 'string' && !Buffer.isBuffer(value)) throw invalidRecord(index, topic, 'value', 'value must be a Buffer, a string or null (a tombstone)');
+  if (key !== undefined && key !== null && typeof key !== 'string' && !Buffer.isBuffer(key)) throw invalidRecord(index, topic, 'key', 'key must be a Buffer, a string or null');
+  if (timestamp !== undefined && (!Number.isFinite(timestamp) || timestamp < 0)) {
+    throw invalidRecord(index, topic, 'timestamp', `timestamp must be milliseconds since the epoch, got ${timestamp}`);
+  }
+  let encoded = NO_HEADERS;
   if (headers !== undefined) {
-    if (headers === null || typeof headers !== 'object') throw fail('headers', 'headers must be an object of names to Buffers or strings');
-    encodedHeaders = [];
-    for (const [name, headerValue] of Object.entries(headers)) {
-      if (typeof headerValue !== 'string' && !Buffer.isBuffer(headerValue)) throw fail(`headers.${name}`, `header ${name} must be a Buffer or a string`);
-      const pair = [Buffer.from(name), toBuffer(headerValue)] as const;
-      size += pair[0].length + pair[1].length;
-      encodedHeaders.push(pair);
+    if (headers !== headerCache.source) {
+      headerCache.encoded = encodeHeaders(headers, index, topic);
+      headerCache.source = headers;
     }
-    if (encodedHeaders.length === 0) encodedHeaders = null;
+    encoded = headerCache.encoded;
   }
   const keyBuf = key === undefined || key === null ? null : toBuffer(key);
   const valueBuf = value === null ? null : toBuffer(value);
-  size += (keyBuf?.length ?? 0) + (valueBuf?.length ?? 0);
-  if (size > maxBytes) throw fail('value', `record is ${size} bytes, more than the ${maxBytes} allowed (maxRecordBytes); split it or raise the limit`);
-  return { key: keyBuf, value: valueBuf, headers: encodedHeaders, timestamp: timestamp ?? now };
+  const size = encoded.size + (keyBuf?.length ?? 0) + (valueBuf?.length ?? 0);
+  if (size > maxBytes) throw invalidRecord(index, topic, 'value', `record is ${size} bytes, more than the ${maxBytes} allowed (maxRecordBytes); split it or raise the limit`);
+  return { key: keyBuf, value: valueBuf, headers: encoded.pairs, timestamp: timestamp ?? now };
 }

@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { FastdataError } from '../../errors.js';
 import type { LogRecord, TopicConfig } from '../types.js';
-import { type BatchRecordInput, encodeBatch, readBatch } from './batch-codec.js';
+import { type AppendRecordInput, encodeBatch, readBatch } from './batch-codec.js';
 import { compactSegments } from './compactor.js';
 import { SEGMENT_NAME, Segment, segmentFileName } from './segment.js';
 
@@ -124,9 +124,9 @@ export class PartitionLog {
    * given. One batch is one write with one checksum: after a crash it is there whole or
    * not at all, which is what makes a checkpoint written in one call atomic.
    */
-  append(records: Omit<BatchRecordInput, 'offset'>[], now: number): number {
+  append(records: readonly AppendRecordInput[], now: number): number {
     const first = this.nextOffset;
-    const batch = encodeBatch(records.map((r, i) => ({ ...r, offset: first + i })));
+    const batch = encodeBatch(records, first);
     const header = readBatch(batch, 0, false);
     if (typeof header === 'string') throw new FastdataError('FD_INTERNAL', `encoded batch reads back as ${header}`);
     this.rollIfDue(batch.length, now);

@@ -24,6 +24,21 @@ describe('batch codec', () => {
     expect(out[0]!.headers.h!.toString()).toBe('v');
   });
 
+  it('gives the records of an append consecutive offsets from the first', () => {
+    const appended = records.map(({ offset: _, ...r }) => r);
+    const batch = encodeBatch(appended, 41);
+    const header = readBatch(batch, 0) as Exclude<ReturnType<typeof readBatch>, string>;
+    expect(header).toMatchObject({ baseOffset: 41, lastOffset: 43, count: 3 });
+    const out: LogRecord[] = [];
+    decodeBatchRecords(batch, 0, header, 't', 0, 0, out, 10);
+    expect(out.map((r) => [r.offset, r.timestamp, r.key?.toString() ?? null, r.value?.length ?? null])).toEqual([
+      [41, 1_700_000_000_000, 'k', 300],
+      [42, 1_699_999_999_000, null, null],
+      [43, 1_700_000_100_000, '', 0],
+    ]);
+    expect(out[0]!.headers.h!.toString()).toBe('v');
+  });
+
   it('skips records before the asked offset and stops at the limit', () => {
     const batch = encodeBatch(records);
     const header = readBatch(batch, 0) as Exclude<ReturnType<typeof readBatch>, string>;
