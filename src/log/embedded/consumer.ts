@@ -169,7 +169,7 @@ export class EmbeddedGroupConsumer implements GroupConsumer, GroupMember {
 
   async revokeAll(): Promise<void> {
     const revoked = this.assigned;
-    this.assigned = [];
+    // The member still owns the partitions while onRevoked runs: it is their last chance to commit.
     if (revoked.length > 0 && this.handlers?.onRevoked) {
       try {
         await this.handlers.onRevoked(revoked);
@@ -177,6 +177,7 @@ export class EmbeddedGroupConsumer implements GroupConsumer, GroupMember {
         this.host.onCrash(this.groupId, error);
       }
     }
+    this.assigned = [];
     for (const tp of revoked) this.positions.delete(tpKey(tp.topic, tp.partition));
   }
 

@@ -136,6 +136,9 @@ describe('StreamRunner on the embedded log', () => {
     await first.start();
     await eventually(async () => (await outputs()).length === 6);
     await first.stop();
+    // Stopping checkpointed and committed everything it had read.
+    expect((await log.committed('fastdata.stats', 'readings')).reduce((n, c) => n + c.offset, 0)).toBe(75);
+    expect(events.filter((e) => e.type === 'failed')).toEqual([]);
     // Windows [20s,30s) are open in the state; the rest of them arrives now.
     await produceReadings(readingsFor(3, 15, 25));
     await produceReadings(readingsFor(3, 1, 50)); // moves the watermark past [30s,40s)
