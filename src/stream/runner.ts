@@ -64,6 +64,9 @@ interface TaskSlot {
   dedupe: OutputDedupe;
   /** Something happened since the last checkpoint. */
   dirty: boolean;
+  /** The origin headers of this task's outputs, for `headersEpoch` (see `originHeaders`). */
+  headers: Record<string, string> | undefined;
+  headersEpoch: number;
 }
 
 const RETENTION_DLQ_MS = 7 * 24 * 3_600_000;
@@ -253,7 +256,7 @@ export class StreamRunner {
     const epoch = restored.marker?.epoch ?? 0;
     const taskId = `${m.name}/${partition}`;
     const dedupe = await OutputDedupe.load(log, [m.output.topic, m.topics.deadLetter], restored.marker?.outputEnds, taskId, epoch);
-    const slot: TaskSlot = { task, offsets, epoch, dedupe, dirty: false };
+    const slot: TaskSlot = { task, offsets, epoch, dedupe, dirty: false, headers: undefined, headersEpoch: -1 };
     // Restoring may close windows that came due while the module was down: their outputs go out with the next checkpoint.
     this.slots.set(partition, slot);
     task.restore(restored.entries, restored.marker?.watermark);
@@ -315,9 +318,20 @@ export class StreamRunner {
     return false;
   }
 
-  private originHeaders(partition: number): Record<string, string> {
-    const slot = this.slots.get(partition);
-    return { [TASK_HEADER]: `${this.module.name}/${partition}`, [EPOCH_HEADER]: String((slot?.epoch ?? 0) + 1) };
+  /**
+   * The task and epoch headers of an output (see output-dedupe.ts). One object per task and
+   * epoch, shared by its outputs, which the log then encodes once per produce call rather
+   * than once per record. Do not modify it.
+   */
+  private originHeaders(partition: number, slot = this.slots.get(partition)): Record<string, string> {
+    const epoch = slot?.epoch ?? 0;
+    if (slot?.headers !== undefined && slot.headersEpoch === epoch) return slot.headers;
+    const headers = { [TASK_HEADER]: `${this.module.name}/${partition}`, [EPOCH_HEADER]: String(epoch + 1) };
+    if (slot) {
+      slot.headers = headers;
+      slot.headersEpoch = epoch;
+    }
+    return headers;
   }
 
   private collectOutput(partition: number, value: unknown, timestamp: number): void {
@@ -339,12 +353,13 @@ export class StreamRunner {
       return;
     }
     const keyBuffer = Buffer.from(key);
-    if (this.slots.get(partition)?.dedupe.suppress(m.output.topic, keyBuffer, encoded)) return;
+    const slot = this.slots.get(partition);
+    if (slot?.dedupe.suppress(m.output.topic, keyBuffer, encoded)) return;
     this.outputs.push({
       key: keyBuffer,
       value: encoded,
       timestamp: Number.isFinite(timestamp) ? timestamp : this.options.clock.now(),
-      headers: this.originHeaders(partition),
+      headers: this.originHeaders(partition, slot),
     });
   }
 
