@@ -13,6 +13,8 @@ export interface WindowState {
   /** Whether closing emits: always for `emit: 'final'`; for `'update'`, whether a change is not emitted yet. */
   emitOnClose: boolean;
   live: boolean;
+  /** In the store's set of changes since the last checkpoint (see `touch`). */
+  changed: boolean;
 }
 
 /** A window as the changelog holds it. */
@@ -53,16 +55,22 @@ export class WindowStore implements StateStore<StoredWindow> {
   }
 
   create(key: string, start: number, end: number, closeAt: number, accs: unknown[], emitOnClose: boolean): WindowState {
-    const state: WindowState = { key, start, end, closeAt, accs, emitOnClose, live: true };
+    const state: WindowState = { key, start, end, closeAt, accs, emitOnClose, live: true, changed: false };
     const windows = this.byKey.get(key);
     if (windows) windows.push(state);
     else this.byKey.set(key, [state]);
     this.size++;
-    this.changed.add(state);
+    this.touch(state);
     return state;
   }
 
+  /**
+   * Notes a change for the next checkpoint. Called for every record, so the flag spares
+   * the Set lookup when the window changed already since the last checkpoint (most times).
+   */
   touch(state: WindowState): void {
+    if (state.changed) return;
+    state.changed = true;
     this.changed.add(state);
   }
 
@@ -70,7 +78,7 @@ export class WindowStore implements StateStore<StoredWindow> {
   moveStart(state: WindowState, start: number): void {
     this.deleted.add(idOf(state.key, state.start));
     state.start = start;
-    this.changed.add(state);
+    this.touch(state);
   }
 
   remove(state: WindowState): void {
@@ -83,6 +91,7 @@ export class WindowStore implements StateStore<StoredWindow> {
       if (windows.length === 0) this.byKey.delete(state.key);
     }
     this.size--;
+    state.changed = false;
     this.changed.delete(state);
     this.deleted.add(idOf(state.key, state.start));
   }
@@ -93,9 +102,14 @@ export class WindowStore implements StateStore<StoredWindow> {
     for (const s of this.changed) {
       if (s.live) out.set(idOf(s.key, s.start), { k: s.key, s: s.start, e: s.end, c: s.closeAt, a: s.accs, u: s.emitOnClose });
     }
+    this.forgetChanges();
+    return [...out];
+  }
+
+  private forgetChanges(): void {
+    for (const s of this.changed) s.changed = false;
     this.changed.clear();
     this.deleted.clear();
-    return [...out];
   }
 
   restore(id: string, value: StoredWindow | null): void {
@@ -104,7 +118,6 @@ export class WindowStore implements StateStore<StoredWindow> {
     if (existing) this.remove(existing);
     if (value) this.create(value.k, value.s, value.e, value.c, value.a, value.u);
     // Restoring is not a change: the changelog already holds it.
-    this.changed.clear();
-    this.deleted.clear();
+    this.forgetChanges();
   }
 }
