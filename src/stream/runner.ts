@@ -285,6 +285,8 @@ export class StreamRunner {
     const alias = this.aliasOf.get(topic);
     if (!slot || !alias) return;
     const { serde } = this.options;
+    // When these records arrived, for idleness: one clock read per batch, not per record.
+    const receivedAt = this.options.clock.now();
     for (const record of records) {
       if (record.value !== null) {
         let value: unknown;
@@ -303,7 +305,7 @@ export class StreamRunner {
             decoded = this.decodeFailed(slot, record, error);
           }
         }
-        if (decoded) slot.task.process(alias, value, record);
+        if (decoded) slot.task.process(alias, value, record, undefined, receivedAt);
       }
       slot.offsets[topic] = record.offset + 1;
       slot.dirty = true;

@@ -44,14 +44,14 @@ export class WatermarkTracker {
   }
 
   /**
-   * Records an event time seen on an input. Returns the task watermark.
+   * Records an event time seen on an input at processing time `now` (default: the clock's).
+   * Returns the task watermark.
    *
-   * Called for every record, so it reads the clock once (a clock read costs about as much
+   * Called for every record, so it reads the clock at most once (a read costs about as much
    * as the rest of this method), and with a single input it skips the scan: the input that
    * just sent a record is not idle, so its mark is the watermark, as `compute` would find.
    */
-  observe(alias: string, eventTime: number): number {
-    const now = this.clock.now();
+  observe(alias: string, eventTime: number, now = this.clock.now()): number {
     const only = this.only;
     if (only !== undefined) {
       if (eventTime > only.maxEventTime) only.maxEventTime = eventTime;
