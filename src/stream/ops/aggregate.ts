@@ -23,7 +23,14 @@ const RESERVED = new Set(['key', 'windowStart', 'windowEnd']);
 type AnyAggregator<T> = Aggregator<T, any, unknown>;
 
 const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
-const floorMod = (a: number, n: number) => ((a % n) + n) % n;
+/**
+ * `a` modulo `n`, from 0 up to `n`. A `%` of non-integers (event times are past 2^31) is a
+ * call into C, so non-negative times, nearly all of them, get one instead of two.
+ */
+const floorMod = (a: number, n: number) => {
+  const r = a % n;
+  return r >= 0 ? r : (r + n) % n;
+};
 
 /**
  * Aggregates each key's records per window, keeping the window state in the task's state

@@ -70,6 +70,16 @@ describe('tumbling windows', () => {
     expect(windows(driver)).toEqual([{ key: 'a', windowStart: s(60), windowEnd: s(120), n: 2 }]);
   });
 
+  it('aligns fractional and negative event times to the same windows as whole ones', async () => {
+    const driver = await TestDriver.create(counting((o) => tumbling('1m', o), final));
+    for (const ms of [-59_999.5, -0.25, 0.1, 0.2, 59_999.9]) driver.pipe('readings', { sensor: 'a', ts: ms, temp: 20 });
+    driver.advanceWatermark(s(1000));
+    expect(windows(driver)).toEqual([
+      { key: 'a', windowStart: -s(60), windowEnd: 0, n: 2 },
+      { key: 'a', windowStart: 0, windowEnd: s(60), n: 3 },
+    ]);
+  });
+
   it('with zero grace closes a window as soon as the watermark reaches its end', async () => {
     const driver = await TestDriver.create(counting((o) => tumbling('10s', o), { grace: 0, emit: 'final' }));
     driver.pipe('readings', reading('a', 1)).pipe('readings', reading('a', 10));
