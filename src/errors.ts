@@ -71,6 +71,10 @@ export interface FastdataErrorOptions {
   retriable?: boolean;
 }
 
+// A brand rather than instanceof alone: errors thrown by a second copy of fastdata (a
+// module reaching another install) are still recognised.
+const BRAND = Symbol.for('fastdata.error');
+
 export class FastdataError extends Error {
   readonly code: ErrorCode;
   readonly domain: ErrorDomain;
@@ -84,6 +88,7 @@ export class FastdataError extends Error {
     this.domain = ERROR_CODES[code].domain;
     this.retriable = options.retriable ?? ERROR_CODES[code].retriable;
     this.context = options.context ?? {};
+    Object.defineProperty(this, BRAND, { value: true });
   }
 
   toJSON(): Record<string, unknown> {
@@ -92,7 +97,8 @@ export class FastdataError extends Error {
 }
 
 export function isFastdataError(value: unknown, code?: ErrorCode): value is FastdataError {
-  return value instanceof FastdataError && (code === undefined || value.code === code);
+  const branded = value instanceof FastdataError || (typeof value === 'object' && value !== null && (value as { [BRAND]?: boolean })[BRAND] === true);
+  return branded && (code === undefined || (value as FastdataError).code === code);
 }
 
 /** The message of anything thrown, for logs and dead-letter headers. */

@@ -27,8 +27,9 @@ let tsxRegistered: Promise<void> | undefined;
 
 async function ensureTypeScriptLoader(): Promise<void> {
   tsxRegistered ??= (async () => {
-    // Under a TypeScript-aware runner (vitest, tsx itself) .ts already loads.
-    if (process.env.VITEST || process.execArgv.some((arg) => arg.includes('tsx'))) return;
+    // Running from TypeScript sources means a TypeScript-aware runner (vitest, tsx) loaded
+    // this file, and it loads the modules too; the compiled package registers tsx.
+    if (import.meta.url.endsWith('.ts')) return;
     const { register } = await import('tsx/esm/api');
     register();
   })();

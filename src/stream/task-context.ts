@@ -150,21 +150,26 @@ export class TaskContext {
   }
 }
 
-let current: TaskContext | undefined;
+// The ambient context lives on globalThis, not in this module: a module file may reach a
+// second copy of fastdata (a linked checkout, a nested node_modules), and its operators
+// must still find the task that the runtime's copy is subscribing.
+const CURRENT = Symbol.for('fastdata.currentTaskContext');
+const ambient = globalThis as { [CURRENT]?: TaskContext };
 
 /** Runs `fn` with `ctx` as the task context operators see when they are subscribed. */
 export function withTaskContext<T>(ctx: TaskContext, fn: () => T): T {
-  const previous = current;
-  current = ctx;
+  const previous = ambient[CURRENT];
+  ambient[CURRENT] = ctx;
   try {
     return fn();
   } finally {
-    current = previous;
+    ambient[CURRENT] = previous;
   }
 }
 
 /** The task context of the pipeline being subscribed; operators call this in their subscribe function. */
 export function currentTaskContext(operator: string): TaskContext {
+  const current = ambient[CURRENT];
   if (!current) {
     throw new FastdataError(
       'FD_PIPELINE_INVALID',

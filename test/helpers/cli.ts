@@ -21,7 +21,7 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
       child.kill('SIGKILL');
       reject(new Error(`fastdata ${args.join(' ')} did not finish in ${options.timeoutMs ?? 30_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, options.timeoutMs ?? 30_000);
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
@@ -34,7 +34,8 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
   const output = { stdout: '', stderr: '' };
   child.stdout!.on('data', (c: Buffer) => (output.stdout += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output.stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': by then all of its output has been read.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return {
     child,
     output,

@@ -1,0 +1,64 @@
+/**
+ * The quick start, as a user runs it: `fastdata dev` on the demo project in one process,
+ * `fastdata tail` in another, reading the same data dir.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('fastdata dev on the demo project, with fastdata tail beside it', () => {
+  let data: { path: string; remove: () => Promise<void> };
+  let dev: ReturnType<typeof startCli>;
+
+  beforeAll(async () => {
+    data = await tempDir();
+    dev = startCli(['dev', '--data-dir', data.path, '--port', '0'], { cwd: repo });
+    await eventually(() => /sensor-anomalies: running/.test(dev.output.stderr) || undefined, { timeoutMs: 60_000, intervalMs: 100 });
+  });
+  afterAll(async () => {
+    await dev?.stop('SIGKILL');
+    await data?.remove();
+  });
+
+  it('prints decoded one-minute windows of sensor.stats, from history, within a minute of start', async () => {
+    const { code, stdout, stderr } = await runCli(['tail', 'sensor.stats', '--data-dir', data.path, '--from-beginning', '--limit', '5'], { cwd: repo });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(5);
+    for (const line of lines) {
+      expect(line.topic).toBe('sensor.stats');
+      expect(line.key).toBe(line.value.sensorId);
+      expect(line.value.windowEnd - line.value.windowStart).toBe(60_000);
+      expect(line.value.windowStart % 60_000).toBe(0);
+      expect(line.value.count).toBeGreaterThan(0);
+      expect(line.value.minTemperature).toBeLessThanOrEqual(line.value.maxTemperature);
+    }
+  });
+
+  it('follows a key, and reads the second module’s output too', async () => {
+    const { stdout } = await runCli(['tail', 'sensor.anomalies', '--data-dir', data.path, '-b', '--key', 'sensor-07', '-n', '2'], { cwd: repo });
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((l) => l.key)).toEqual(['sensor-07', 'sensor-07']);
+    expect(typeof lines[0].value.zscore).toBe('number');
+  });
+
+  it('lists the topics with their end offsets', async () => {
+    const { stdout } = await runCli(['topics', '--data-dir', data.path, '--json'], { cwd: repo });
+    const topics = Object.fromEntries(stdout.trim().split('\n').map((l) => JSON.parse(l)).map((t) => [t.name, t]));
+    expect(topics['sensor.readings'].records).toBeGreaterThan(20_000); // the ten-minute backfill
+    expect(topics['sensor.stats'].partitions).toBe(4);
+    expect(topics['fastdata.sensor-stats.changelog'].cleanupPolicy).toBe('compact');
+  });
+
+  it('checkpoints and stops on Ctrl-C', async () => {
+    await eventually(() => /status page and schema registry: http:\/\/127\.0\.0\.1:\d+/.test(dev.output.stderr) || undefined);
+    const code = await dev.stop('SIGINT');
+    expect(code).toBe(0);
+    expect(dev.output.stderr).toMatch(/SIGINT: checkpointing and stopping\.\.\.[\s\S]*\d\d:\d\d:\d\d stopped\n$/);
+  });
+});
