@@ -354,11 +354,12 @@ export class StreamRunner {
       this.collectDeadLetter(partition, { reason: 'output-invalid', message: errorMessage(error), value });
       return;
     }
-    const keyBuffer = Buffer.from(key);
     const slot = this.slots.get(partition);
-    if (slot?.dedupe.suppress(m.output.topic, keyBuffer, encoded)) return;
+    // The key goes to the log as a string (the embedded log writes ASCII keys without a
+    // Buffer); bytes are only needed to compare with outputs left over from a crash.
+    if (slot !== undefined && slot.dedupe.size > 0 && slot.dedupe.suppress(m.output.topic, Buffer.from(key), encoded)) return;
     this.outputs.push({
-      key: keyBuffer,
+      key,
       value: encoded,
       timestamp: Number.isFinite(timestamp) ? timestamp : this.options.clock.now(),
       headers: this.originHeaders(partition, slot),

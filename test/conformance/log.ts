@@ -139,6 +139,16 @@ export function describeLogConformance(name: string, open: () => Promise<LogUnde
         again.forEach((m, i) => expect(m.partition).toBe(meta[i]!.partition));
       });
 
+      it('keys a record by the UTF-8 bytes of a string key, whether ASCII, not, empty or long', async () => {
+        const topic = await newTopic(6);
+        const keys = ['sensor-7', 'capteur-été', '温度', '', 'x'.repeat(300), 'a\u0000b'];
+        const meta = await log.produce(topic, keys.map((key) => ({ key, value: 'v' })));
+        meta.forEach((m, i) => expect(m.partition).toBe(partitionForKey(Buffer.from(keys[i]!), 6)));
+        const records = await readAll(log, topic);
+        expect(records.map((r) => r.key!.toString('hex')).sort()).toEqual(keys.map((k) => Buffer.from(k).toString('hex')).sort());
+        expect(records.find((r) => r.key!.length === 0)).toBeDefined();
+      });
+
       it('honours an explicit partition and refuses one that does not exist', async () => {
         const topic = await newTopic(3);
         const [meta] = await log.produce(topic, [{ key: 'k', value: 'v', partition: 2 }]);

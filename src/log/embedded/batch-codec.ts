@@ -24,7 +24,8 @@ const VALUE_PRESENT = 2;
 /** A record to append: offsets are given by the log, consecutive from the batch's first. */
 export interface AppendRecordInput {
   timestamp: number;
-  key: Buffer | null;
+  /** A string key is ASCII, one byte per character, written as it is (no Buffer per record). */
+  key: Buffer | string | null;
   value: Buffer | null;
   /** Header names already encoded, to size the batch once. */
   headers: readonly (readonly [Buffer, Buffer])[] | null;
@@ -80,6 +81,13 @@ function put(target: Buffer, pos: number, source: Buffer): number {
   return pos + n;
 }
 
+/** `put` for an ASCII string. */
+function putAscii(target: Buffer, pos: number, source: string): number {
+  const n = source.length;
+  for (let i = 0; i < n; i++) target[pos + i] = source.charCodeAt(i);
+  return pos + n;
+}
+
 const zigzag = (n: number): number => (n >= 0 ? n * 2 : -n * 2 - 1);
 const unzigzag = (n: number): number => (n % 2 === 0 ? n / 2 : -(n + 1) / 2);
 
@@ -108,7 +116,7 @@ export function encodeBatch(records: readonly (AppendRecordInput & { offset?: nu
     if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
     size += 1 + varintSize(consecutive ? i : r.offset! - baseOffset) + varintSize(zigzag(r.timestamp - baseTimestamp));
     const { key, value, headers } = r;
-    if (key) size += varintSize(key.length) + key.length;
+    if (key !== null) size += varintSize(key.length) + key.length;
     if (value) size += varintSize(value.length) + value.length;
     size += varintSize(headers ? headers.length : 0);
     if (headers) {
@@ -130,12 +138,12 @@ export function encodeBatch(records: readonly (AppendRecordInput & { offset?: nu
   for (let i = 0; i < count; i++) {
     const r = records[i]!;
     const { key, value, headers } = r;
-    buf[pos++] = (key ? KEY_PRESENT : 0) | (value ? VALUE_PRESENT : 0);
+    buf[pos++] = (key !== null ? KEY_PRESENT : 0) | (value ? VALUE_PRESENT : 0);
     pos = writeVarint(buf, pos, consecutive ? i : r.offset! - baseOffset);
     pos = writeVarint(buf, pos, zigzag(r.timestamp - baseTimestamp));
-    if (key) {
+    if (key !== null) {
       pos = writeVarint(buf, pos, key.length);
-      pos = put(buf, pos, key);
+      pos = typeof key === 'string' ? putAscii(buf, pos, key) : put(buf, pos, key);
     }
     if (value) {
       pos = writeVarint(buf, pos, value.length);
