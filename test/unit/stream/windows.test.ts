@@ -1,4 +1,4 @@
-import { map } from 'rxjs';
+import { filter, map, merge } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { aggregate, count, defineStream, hopping, keyBy, max, mean, min, session, stddev, sum, tumbling, type WindowOptions } from 'fastdata';
 import { TestDriver } from 'fastdata/testing';
@@ -247,6 +247,85 @@ describe('aggregates', () => {
     const [w] = driver.readValues();
     expect(w).toMatchObject({ n: 1, total: 0 });
     for (const field of ['avg', 'lo', 'hi', 'sd', 'sampleSd']) expect(w![field]).toBeNaN();
+  });
+});
+
+describe('keyBy, window and aggregate next to each other or apart', () => {
+  // keyBy -> window -> aggregate in a row run fused (one subscriber, no Keyed or Windowed
+  // objects); anything in between takes the general path. Both must behave the same.
+  const module = (between: boolean) =>
+    defineStream<{ readings: Reading }, { key: string; windowStart: number; windowEnd: number; n: number }>({
+      name: between ? 'apart' : 'fused',
+      inputs: { readings: 'readings' },
+      output: { topic: 'counts', schema: statsSchema, key: (x) => x.key },
+      eventTime: (r) => r.ts,
+      pipeline: ({ readings }) =>
+        between
+          ? readings.pipe(
+              keyBy((r) => (r.sensor === 'bad' ? (undefined as unknown as string) : r.sensor)),
+              filter(() => true),
+              tumbling('1m', { grace: '5s', emit: 'final' }),
+              map((w) => w),
+              aggregate({ n: count() }),
+            )
+          : readings.pipe(
+              keyBy((r) => (r.sensor === 'bad' ? (undefined as unknown as string) : r.sensor)),
+              tumbling('1m', { grace: '5s', emit: 'final' }),
+              aggregate({ n: count() }),
+            ),
+    });
+
+  it('gives the same windows, dead letters and counters either way', async () => {
+    const run = async (between: boolean) => {
+      const driver = await TestDriver.create(module(between));
+      for (const [sensor, sec] of [['a', 1], ['b', 2], ['bad', 3], ['a', 59], ['b', 66], ['a', 30], ['a', 61], ['b', 130]] as const) {
+        driver.pipe('readings', reading(sensor, sec));
+      }
+      driver.advanceWatermark(s(1000));
+      return { outputs: driver.readOutputs(), letters: driver.readDeadLetters().map((l) => [l.reason, l.value]), counters: driver.counters };
+    };
+    const fused = await run(false);
+    expect(fused.outputs.map((o) => [o.value.key, o.value.windowStart, o.value.n, o.timestamp])).toEqual([
+      ['a', 0, 2, s(60)],
+      ['b', 0, 1, s(60)],
+      ['b', s(60), 1, s(120)],
+      ['a', s(60), 1, s(120)],
+      ['b', s(120), 1, s(180)],
+    ]);
+    expect(fused.letters).toEqual([
+      ['invalid-key', reading('bad', 3)],
+      ['late', reading('a', 30)],
+    ]);
+    expect(await run(true)).toEqual(fused);
+  });
+
+  it('feeds every branch when a pipeline uses an input or a keyed stream twice', async () => {
+    const twice = defineStream<{ readings: Reading }, { key: string; windowStart: number; windowEnd: number; n: number }>({
+      name: 'twice',
+      inputs: { readings: 'readings' },
+      output: { topic: 'counts', schema: statsSchema, key: (x) => x.key },
+      eventTime: (r) => r.ts,
+      pipeline: ({ readings }) => {
+        const keyed = readings.pipe(keyBy((r) => r.sensor));
+        return merge(
+          keyed.pipe(tumbling('1m', { grace: 0, emit: 'final' }), aggregate({ n: count() }, { name: 'minute' })),
+          keyed.pipe(tumbling('2m', { grace: 0, emit: 'final' }), aggregate({ n: count() }, { name: 'two-minutes' })),
+          readings.pipe(
+            filter((r) => r.temp === null),
+            map((r) => ({ key: `${r.sensor}-missing`, windowStart: r.ts, windowEnd: r.ts, n: 1 })),
+          ),
+        );
+      },
+    });
+    const driver = await TestDriver.create(twice);
+    driver.pipe('readings', reading('a', 10)).pipe('readings', reading('a', 70, null)).pipe('readings', reading('a', 100));
+    driver.advanceWatermark(s(240));
+    expect(windows(driver).map((w) => [w.key, w.windowStart / 1000, w.windowEnd / 1000, w.n])).toEqual([
+      ['a-missing', 70, 70, 1],
+      ['a', 0, 60, 1],
+      ['a', 60, 120, 2],
+      ['a', 0, 120, 3],
+    ]);
   });
 });
 
