@@ -34,7 +34,11 @@ export interface RunnerOptions {
   defaultPartitions: number;
   clock?: Clock;
   onEvent?: (event: RunnerEvent) => void;
-  /** Checkpoint early once this many output records are buffered. Default 20,000. */
+  /**
+   * Checkpoint early once this many output records are buffered. Default 5,000: buffered
+   * outputs outlive young-generation collections, and copying them there cost a 1:1 module
+   * ~15% of its throughput at 20,000.
+   */
   maxBufferedOutputs?: number;
   /** How often a runner waiting for an input topic to exist looks again. Default 500 ms. */
   topicPollMs?: number;
@@ -96,7 +100,7 @@ export class StreamRunner {
     this.options = {
       ...options,
       clock: options.clock ?? systemClock,
-      maxBufferedOutputs: options.maxBufferedOutputs ?? 20_000,
+      maxBufferedOutputs: options.maxBufferedOutputs ?? 5_000,
       topicPollMs: options.topicPollMs ?? 500,
     };
     for (const input of module.inputs) this.aliasOf.set(input.topic, input.alias);
