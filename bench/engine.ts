@@ -255,9 +255,9 @@ interface LoopWindow {
   end: number;
   closeAt: number;
   count: number;
-  /** mean(): [count, sum] */
+  /** mean(): [count, running mean] */
   tN: number;
-  tSum: number;
+  tMean: number;
   /** min() / max(): null before any value */
   tMin: number | null;
   tMax: number | null;
@@ -266,10 +266,10 @@ interface LoopWindow {
   sMean: number;
   sM2: number;
   hN: number;
-  hSum: number;
+  hMean: number;
 }
 
-const usable = (x: unknown): x is number => typeof x === 'number' && x === x;
+const usable = (x: unknown): x is number => typeof x === 'number' && x - x === 0;
 
 /**
  * The same semantics as the pipeline, written plainly: a Map per key of its open windows,
@@ -303,7 +303,7 @@ function runLoop(records: readonly Reading[]): { outputs: Emitted[]; deadLetters
       let w: LoopWindow | undefined;
       for (let j = 0; j < windows.length; j++) if (windows[j]!.start === start) w = windows[j];
       if (w === undefined) {
-        w = { key, start, end, closeAt: end + GRACE_MS, count: 0, tN: 0, tSum: 0, tMin: null, tMax: null, sN: 0, sMean: 0, sM2: 0, hN: 0, hSum: 0 };
+        w = { key, start, end, closeAt: end + GRACE_MS, count: 0, tN: 0, tMean: 0, tMin: null, tMax: null, sN: 0, sMean: 0, sM2: 0, hN: 0, hMean: 0 };
         windows.push(w);
         let bucket = closing.get(w.closeAt);
         if (bucket === undefined) {
@@ -322,8 +322,8 @@ function runLoop(records: readonly Reading[]): { outputs: Emitted[]; deadLetters
       w.count++;
       const temperature = r.temperature;
       if (usable(temperature)) {
-        w.tN++;
-        w.tSum += temperature;
+        const tn = ++w.tN;
+        w.tMean += (temperature - w.tMean) / tn;
         if (w.tMin === null || temperature < w.tMin) w.tMin = temperature;
         if (w.tMax === null || temperature > w.tMax) w.tMax = temperature;
         const n = ++w.sN;
@@ -333,8 +333,8 @@ function runLoop(records: readonly Reading[]): { outputs: Emitted[]; deadLetters
       }
       const humidity = r.humidity;
       if (usable(humidity)) {
-        w.hN++;
-        w.hSum += humidity;
+        const hn = ++w.hN;
+        w.hMean += (humidity - w.hMean) / hn;
       }
     }
     // The watermark moves after the record, as in the task.
@@ -353,11 +353,11 @@ function runLoop(records: readonly Reading[]): { outputs: Emitted[]; deadLetters
               windowStart: w.start,
               windowEnd: w.end,
               count: w.count,
-              meanTemperature: w.tN === 0 ? Number.NaN : w.tSum / w.tN,
+              meanTemperature: w.tN === 0 ? Number.NaN : w.tMean,
               minTemperature: w.tMin ?? Number.NaN,
               maxTemperature: w.tMax ?? Number.NaN,
               stddevTemperature: w.sN === 0 ? Number.NaN : Math.sqrt(w.sM2 / w.sN),
-              meanHumidity: w.hN === 0 ? Number.NaN : w.hSum / w.hN,
+              meanHumidity: w.hN === 0 ? Number.NaN : w.hMean,
             },
             timestamp: w.end,
           });

@@ -1,22 +1,43 @@
 /**
  * Aggregators for `aggregate(...)`. Each keeps a small accumulator that is plain JSON (so
  * window state can go to the changelog as it is) and can be merged with another (so
- * session windows can join). Values that are not finite numbers (null, undefined, NaN)
- * are skipped and not counted; a result over no values is NaN.
+ * session windows can join). Values that are not finite numbers (null, undefined, NaN,
+ * ±Infinity) are skipped and not counted; a result over no values is NaN.
  */
 export interface Aggregator<T, A, R> {
   init(): A;
-  /** Adds a value; may update `acc` in place, returns the accumulator to keep. */
+  /** Adds a record; may update `acc` in place, returns the accumulator to keep. */
   add(acc: A, value: T): A;
   merge(a: A, b: A): A;
   result(acc: A): R;
+  /**
+   * For an aggregator over one field: `add(acc, v)` is `addField(acc, field(v))`. Given
+   * both, `aggregate` reads every field of a record before it changes any accumulator, so
+   * a field function that throws leaves the window as it was (and reads each field once
+   * per record, not once per window it falls in).
+   */
+  field?(value: T): unknown;
+  addField?(acc: A, x: unknown): A;
 }
 
 /** The result types of a set of named aggregators. */
 export type AggregateResults<S> = { [K in keyof S]: S[K] extends Aggregator<never, unknown, infer R> ? R : never };
 
-// `x === x` is false only for NaN; together with typeof it accepts finite numbers and ±Infinity.
-const usable = (x: unknown): x is number => typeof x === 'number' && x === x;
+/** A field accessor as model authors write them. */
+export type Field<T> = (value: T) => number | null | undefined;
+
+// `x - x` is 0 for finite numbers only (NaN and ±Infinity give NaN): cheaper than Number.isFinite on the hot path.
+const usable = (x: unknown): x is number => typeof x === 'number' && x - x === 0;
+
+/**
+ * An aggregator over one numeric field. Each aggregator writes its own `addField` (with
+ * the `usable` check inline) rather than this helper wrapping a shared one: a shared
+ * wrapper would be one function calling five kinds of `addValue`, which V8 cannot inline.
+ */
+function overField<T, A, R>(field: Field<T>, parts: Omit<Aggregator<T, A, R>, 'add' | 'field'> & { addField(acc: A, x: unknown): A }): Aggregator<T, A, R> {
+  const { addField } = parts;
+  return { ...parts, field, add: (acc, value) => addField(acc, field(value)) };
+}
 
 /** Number of records. */
 export function count(): Aggregator<unknown, number, number> {
@@ -29,59 +50,55 @@ export function count(): Aggregator<unknown, number, number> {
 }
 
 /** Sum of a field. */
-export function sum<T>(field: (value: T) => number | null | undefined): Aggregator<T, number, number> {
-  return {
+export function sum<T>(field: Field<T>): Aggregator<T, number, number> {
+  return overField(field, {
     init: () => 0,
-    add: (acc, value) => {
-      const x = field(value);
-      return usable(x) ? acc + x : acc;
-    },
+    addField: (acc, x) => (usable(x) ? acc + x : acc),
     merge: (a, b) => a + b,
     result: (acc) => acc,
-  };
+  });
 }
 
-/** Arithmetic mean of a field. Accumulator: [count, sum]. */
-export function mean<T>(field: (value: T) => number | null | undefined): Aggregator<T, [number, number], number> {
-  return {
+/**
+ * Arithmetic mean of a field, kept as a running mean (accumulator: [count, mean]) rather
+ * than sum / count, so n equal values average to exactly that value.
+ */
+export function mean<T>(field: Field<T>): Aggregator<T, [number, number], number> {
+  return overField(field, {
     init: () => [0, 0],
-    add: (acc, value) => {
-      const x = field(value);
+    addField: (acc, x) => {
       if (usable(x)) {
-        acc[0]++;
-        acc[1] += x;
+        const n = ++acc[0];
+        acc[1] += (x - acc[1]) / n;
       }
       return acc;
     },
-    merge: (a, b) => [a[0] + b[0], a[1] + b[1]],
-    result: (acc) => (acc[0] === 0 ? Number.NaN : acc[1] / acc[0]),
-  };
+    merge: (a, b) => {
+      const n = a[0] + b[0];
+      return n === 0 ? [0, 0] : [n, a[1] + ((b[1] - a[1]) * b[0]) / n];
+    },
+    result: (acc) => (acc[0] === 0 ? Number.NaN : acc[1]),
+  });
 }
 
 /** Smallest value of a field. Accumulator: the minimum, or null before any value. */
-export function min<T>(field: (value: T) => number | null | undefined): Aggregator<T, number | null, number> {
-  return {
+export function min<T>(field: Field<T>): Aggregator<T, number | null, number> {
+  return overField<T, number | null, number>(field, {
     init: () => null,
-    add: (acc, value) => {
-      const x = field(value);
-      return usable(x) && (acc === null || x < acc) ? x : acc;
-    },
+    addField: (acc, x) => (usable(x) && (acc === null || x < acc) ? x : acc),
     merge: (a, b) => (a === null ? b : b === null ? a : Math.min(a, b)),
     result: (acc) => acc ?? Number.NaN,
-  };
+  });
 }
 
 /** Largest value of a field. Accumulator: the maximum, or null before any value. */
-export function max<T>(field: (value: T) => number | null | undefined): Aggregator<T, number | null, number> {
-  return {
+export function max<T>(field: Field<T>): Aggregator<T, number | null, number> {
+  return overField<T, number | null, number>(field, {
     init: () => null,
-    add: (acc, value) => {
-      const x = field(value);
-      return usable(x) && (acc === null || x > acc) ? x : acc;
-    },
+    addField: (acc, x) => (usable(x) && (acc === null || x > acc) ? x : acc),
     merge: (a, b) => (a === null ? b : b === null ? a : Math.max(a, b)),
     result: (acc) => acc ?? Number.NaN,
-  };
+  });
 }
 
 export interface StddevOptions {
@@ -94,12 +111,11 @@ export interface StddevOptions {
  * algorithm, which stays accurate where the textbook sum-of-squares formula cancels.
  * Accumulator: [count, mean, sum of squared deviations]; merged with Chan et al.'s formula.
  */
-export function stddev<T>(field: (value: T) => number | null | undefined, options: StddevOptions = {}): Aggregator<T, [number, number, number], number> {
+export function stddev<T>(field: Field<T>, options: StddevOptions = {}): Aggregator<T, [number, number, number], number> {
   const sample = options.sample === true;
-  return {
+  return overField(field, {
     init: () => [0, 0, 0],
-    add: (acc, value) => {
-      const x = field(value);
+    addField: (acc, x) => {
       if (usable(x)) {
         const n = ++acc[0];
         const delta = x - acc[1];
@@ -118,5 +134,5 @@ export function stddev<T>(field: (value: T) => number | null | undefined, option
       if (sample) return n < 2 ? Number.NaN : Math.sqrt(m2 / (n - 1));
       return n === 0 ? Number.NaN : Math.sqrt(m2 / n);
     },
-  };
+  });
 }

@@ -240,6 +240,38 @@ describe('aggregates', () => {
     expect(w!.sampleSd).toBeCloseTo(Math.sqrt(variance / (xs.length - 1)), 12);
   });
 
+  it('averages equal values to exactly that value, and skips infinities', async () => {
+    const driver = await TestDriver.create(allStats);
+    for (let i = 0; i < 50; i++) driver.pipe('readings', reading('a', i % 60, 22.04));
+    driver.pipe('readings', reading('a', 59, Number.POSITIVE_INFINITY));
+    driver.advanceWatermark(s(60));
+    const [w] = driver.readValues();
+    expect(w).toMatchObject({ n: 51, avg: 22.04, lo: 22.04, hi: 22.04, sd: 0 });
+    expect(w!.total).toBeCloseTo(50 * 22.04, 9);
+  });
+
+  it('dead-letters a record whose field function throws, leaving its window untouched', async () => {
+    const nested = defineStream<{ readings: { sensor: string; ts: number; probe?: { temp: number } } }, Record<string, unknown>>({
+      name: 'nested',
+      inputs: { readings: 'readings' },
+      output: { topic: 'stats', schema: { type: 'record', name: 'Any', fields: [] }, key: (x) => String(x.key) },
+      eventTime: (r) => r.ts,
+      pipeline: ({ readings }) =>
+        readings.pipe(
+          keyBy((r) => r.sensor),
+          tumbling('1m', { grace: 0, emit: 'final' }),
+          aggregate({ n: count(), hottest: max((r) => r.probe!.temp), avg: mean((r) => r.probe!.temp) }),
+        ),
+    });
+    const driver = await TestDriver.create(nested);
+    driver.pipe('readings', { sensor: 'a', ts: 1000, probe: { temp: 20 } });
+    driver.pipe('readings', { sensor: 'a', ts: 2000 }); // no probe: r.probe!.temp throws
+    driver.pipe('readings', { sensor: 'a', ts: 3000, probe: { temp: 30 } });
+    driver.advanceWatermark(s(60));
+    expect(driver.readDeadLetters()).toMatchObject([{ reason: 'pipeline-error', message: expect.stringMatching(/^aggregate field hottest: .*temp/) }]);
+    expect(driver.readValues()).toEqual([{ key: 'a', windowStart: 0, windowEnd: s(60), n: 2, hottest: 30, avg: 25 }]);
+  });
+
   it('answers NaN where there is no value to aggregate', async () => {
     const driver = await TestDriver.create(allStats);
     driver.pipe('readings', reading('a', 1, null));
