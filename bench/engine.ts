@@ -29,8 +29,7 @@
  * Loopback and temp dirs only; the temp dir is removed at the end. Never a test: nothing
  * here asserts anything about time, only about results.
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +40,8 @@ import type { EmbeddedLog as EmbeddedLogType } from '../src/log/embedded/embedde
 import type { AvroSerde as AvroSerdeType } from '../src/schema/serde.js';
 import type { StreamModule } from '../src/stream/define.js';
 import type { SensorReading as Reading, SensorStats } from '../streams/types.js';
+import { ensureBuilt } from '../scripts/ensure-build.js';
+import { mulberry32 } from '../src/sources/random.js';
 
 /** The project root: where the demo module's schema paths resolve. */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -53,28 +54,7 @@ const readingSchema = JSON.parse(readFileSync(join(ROOT, 'schemas/sensor-reading
 // dist/ first when a source file is newer, and takes everything from there. Types come
 // from src/ (erased at run time), so type-checking needs no build.
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBuilt(): void {
-  let built = 0;
-  try {
-    built = statSync(join(ROOT, 'dist/index.js')).mtimeMs;
-  } catch {
-    // not built yet
-  }
-  if (newestMtime(join(ROOT, 'src')) <= built) return;
-  console.log('dist/ is older than src/: building it (tsc -p tsconfig.build.json) ...');
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-}
-
-ensureBuilt();
+ensureBuilt(ROOT, (message) => console.log(`${message} ...`));
 const fromDist = (path: string) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 const { EmbeddedLog } = (await fromDist('log/embedded/embedded-log.js')) as typeof import('../src/log/embedded/embedded-log.js');
 const { EmbeddedSchemaRegistry } = (await fromDist('schema/embedded-registry.js')) as typeof import('../src/schema/embedded-registry.js');
@@ -148,17 +128,6 @@ const enrichedSchema = {
 // ---------------------------------------------------------------------------------------
 // The data: the demo's sensor readings, in event-time order with a little jitter
 
-/** mulberry32: a small seeded generator, so every run measures the same records. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const T0 = Date.UTC(2025, 0, 1);
 
@@ -167,7 +136,7 @@ const T0 = Date.UTC(2025, 0, 1);
  * carry an event time jittered by up to ±250 ms (well inside the 10 s grace: none is late).
  */
 function generate(n: number, sensors: number): Reading[] {
-  const rand = random(42);
+  const rand = mulberry32(42); // seeded: every run measures the same records
   const ids = Array.from({ length: sensors }, (_, i) => `sensor-${String(i).padStart(5, '0')}`);
   const sites = ids.map((_, i) => `plant-${String.fromCharCode(97 + (i % 8))}`);
   const base = ids.map(() => 15 + rand() * 10);
