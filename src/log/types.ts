@@ -59,6 +59,11 @@ export interface TopicConfig {
   segmentMs: number;
   /** How long a tombstone survives compaction, so readers can see the delete. */
   deleteRetentionMs: number;
+  /**
+   * Compact a partition once this share of its closed data is new since the last
+   * compaction (Kafka's min.cleanable.dirty.ratio): lower compacts sooner, at more I/O.
+   */
+  minCleanableDirtyRatio: number;
 }
 
 export interface TopicSpec {
@@ -117,6 +122,11 @@ export interface ReaderOptions {
 }
 
 export interface Reader extends AsyncIterable<Batch> {
+  /**
+   * Resolves once the start positions are fixed ('latest' and times resolved). Records
+   * appended after that are read; for 'latest', records appended before may not be.
+   */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -157,8 +167,31 @@ export interface GroupConsumer {
   stop(): Promise<void>;
 }
 
+/**
+ * Writes to several topics and a consumer group's offsets, visible all together or not at
+ * all (Kafka transactions: what exactly-once processing is built on).
+ */
+export interface LogTransaction {
+  produce(topic: string, records: ProduceRecord[]): Promise<void>;
+  /** The group's offsets (next offset to read) become committed with the transaction. */
+  commitOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * A producer with a stable transactional id. Opening one with an id fences any older
+ * producer with the same id (a worker thought dead that still writes).
+ */
+export interface TransactionalProducer {
+  begin(): Promise<LogTransaction>;
+  close(): Promise<void>;
+}
+
 export interface Log {
   readonly kind: 'embedded' | 'kafka';
+  /** Transactions, where the log has them (Kafka); undefined otherwise. */
+  transactionalProducer?(transactionalId: string): Promise<TransactionalProducer>;
   /** Creates a topic; resolves `false` when it already exists with that partition count. */
   createTopic(spec: TopicSpec): Promise<boolean>;
   deleteTopic(name: string): Promise<void>;
@@ -188,4 +221,5 @@ export const DEFAULT_TOPIC_CONFIG: TopicConfig = Object.freeze({
   segmentBytes: 64 * 1024 * 1024,
   segmentMs: 7 * 24 * 3_600_000,
   deleteRetentionMs: 24 * 3_600_000,
+  minCleanableDirtyRatio: 0.5,
 });

@@ -1,5 +1,5 @@
 import { FastdataError } from '../errors.js';
-import type { CleanupPolicy, TopicConfig } from './types.js';
+import type { CleanupPolicy, ProduceRecord, TopicConfig } from './types.js';
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const POLICIES: readonly CleanupPolicy[] = ['delete', 'compact', 'compact,delete'];
@@ -27,8 +27,25 @@ export function validateTopicConfig(topic: string, config: TopicConfig): TopicCo
   wholeAtLeast('segmentBytes', 1024);
   wholeAtLeast('segmentMs', 1);
   wholeAtLeast('deleteRetentionMs', 0);
+  const ratio = config.minCleanableDirtyRatio;
+  if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 1)) problems.push(`minCleanableDirtyRatio must be a number from 0 to 1, got ${JSON.stringify(ratio)}`);
   if (problems.length > 0) {
     throw new FastdataError('FD_TOPIC_INVALID', `topic ${topic} config is not valid:\n  - ${problems.join('\n  - ')}`, { context: { topic } });
   }
   return Object.freeze({ ...config });
+}
+
+export function invalidRecord(index: number, topic: string, field: string, message: string): FastdataError {
+  return new FastdataError('FD_RECORD_INVALID', `record ${index} for ${topic}: ${message}`, { context: { topic, field } });
+}
+
+/** Checks the shape of a record offered to any Log (value, key, timestamp); the same rules for every implementation. */
+export function checkProduceRecord(record: ProduceRecord, index: number, topic: string): void {
+  if (record === null || typeof record !== 'object') throw invalidRecord(index, topic, 'record', `expected an object with a value, got ${record === null ? 'null' : typeof record}`);
+  const { key, value, timestamp } = record;
+  if (value !== null && typeof value !== 'string' && !Buffer.isBuffer(value)) throw invalidRecord(index, topic, 'value', 'value must be a Buffer, a string or null (a tombstone)');
+  if (key !== undefined && key !== null && typeof key !== 'string' && !Buffer.isBuffer(key)) throw invalidRecord(index, topic, 'key', 'key must be a Buffer, a string or null');
+  if (timestamp !== undefined && (!Number.isFinite(timestamp) || timestamp < 0)) {
+    throw invalidRecord(index, topic, 'timestamp', `timestamp must be milliseconds since the epoch, got ${timestamp}`);
+  }
 }

@@ -226,6 +226,7 @@ export function describeLogConformance(name: string, open: () => Promise<LogUnde
         expect(timed).toEqual(['v8', 'v9']);
 
         const latest = log.reader({ topic, from: 'latest' });
+        await latest.ready();
         const iterator = latest[Symbol.asyncIterator]();
         const next = iterator.next();
         await log.produce(topic, [{ value: 'after' }]);
@@ -369,8 +370,8 @@ export function describeLogConformance(name: string, open: () => Promise<LogUnde
         await expect(log.produce(topic, [{ value: 'no key' }])).rejects.toSatisfy((e) => isFastdataError(e, 'FD_RECORD_INVALID'));
       });
 
-      it('keeps the latest value of every key of a compacted topic, and the offsets of what it keeps', async () => {
-        const topic = await newTopic(1, { cleanupPolicy: 'compact', segmentMs: 100, deleteRetentionMs: 0 });
+      it('keeps the latest value of every key of a compacted topic, and the offsets of what it keeps', { timeout: maintenanceTimeoutMs + 30_000 }, async () => {
+        const topic = await newTopic(1, { cleanupPolicy: 'compact', segmentMs: 100, deleteRetentionMs: 0, minCleanableDirtyRatio: 0.01 });
         const keys = ['a', 'b', 'c', 'd'];
         let round = 0;
         const writeRound = async () => {
@@ -382,7 +383,9 @@ export function describeLogConformance(name: string, open: () => Promise<LogUnde
         await log.produce(topic, [{ key: 'd', value: null }]); // a tombstone deletes d
         await new Promise((r) => setTimeout(r, 120));
         await log.produce(topic, [{ key: 'z', value: 'filler' }]); // closes the segment holding the tombstone
-        const before = await readAll(log, topic);
+        const endBefore = (await log.offsets(topic))[0]!.end;
+        expect(endBefore).toBe(22);
+        const before = await readAll(log, topic); // a broker's cleaner may have run already
         const latestOffset = new Map(before.map((r) => [text(r.key), r.offset]));
 
         await eventually(
@@ -396,13 +399,17 @@ export function describeLogConformance(name: string, open: () => Promise<LogUnde
           { timeoutMs: maintenanceTimeoutMs, intervalMs: 250 },
         );
         const after = await readAll(log, topic);
-        expect(Object.fromEntries(after.map((r) => [text(r.key), text(r.value)]))).toEqual({ a: 'a5', b: 'b5', c: 'c5', z: 'filler' });
+        const live = after.filter((r) => r.value !== null);
+        expect(Object.fromEntries(live.map((r) => [text(r.key), text(r.value)]))).toEqual({ a: 'a5', b: 'b5', c: 'c5', z: 'filler' });
+        // A deleted key is gone, or still there as its tombstone only: Kafka drops a tombstone
+        // on a later cleaning pass (after delete.retention.ms), which needs new dirty data.
+        expect(after.filter((r) => r.value === null).every((r) => text(r.key) === 'd')).toBe(true);
         for (const r of after) expect(r.offset).toBe(latestOffset.get(text(r.key)));
         // The end offset never moves back.
-        expect((await log.offsets(topic))[0]!.end).toBe(before.length);
+        expect((await log.offsets(topic))[0]!.end).toBe(endBefore);
       });
 
-      it('drops the oldest segments past the retention size, and readers start at the new log start', async () => {
+      it('drops the oldest segments past the retention size, and readers start at the new log start', { timeout: maintenanceTimeoutMs + 30_000 }, async () => {
         const topic = await newTopic(1, { retentionBytes: 1, segmentMs: 100 });
         for (let i = 0; i < 4; i++) {
           await log.produce(topic, [{ value: `v${i}` }]);

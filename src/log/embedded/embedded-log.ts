@@ -32,7 +32,7 @@ import {
   type TopicPartitionOffset,
   type TopicSpec,
 } from '../types.js';
-import { validateTopicConfig, validateTopicName } from '../validate.js';
+import { checkProduceRecord, invalidRecord, validateTopicConfig, validateTopicName } from '../validate.js';
 import type { AppendRecordInput } from './batch-codec.js';
 import { EmbeddedGroupConsumer } from './consumer.js';
 import { GroupCoordinator } from './group-coordinator.js';
@@ -48,7 +48,7 @@ export interface EmbeddedLogOptions {
   flushIntervalMs?: number;
   /** How often retention and compaction run (Kafka's log.retention.check.interval.ms). */
   maintenanceIntervalMs?: number;
-  /** Compact a partition once this share of its closed segments is new since the last compaction. */
+  /** Overrides every topic's minCleanableDirtyRatio (tests compact on every maintenance run with 0). */
   minCleanableDirtyRatio?: number;
   /** Largest record (key + value + headers) accepted, like Kafka's max.message.bytes. */
   maxRecordBytes?: number;
@@ -70,7 +70,7 @@ const OFFSETS_TOPIC_CONFIG: Partial<TopicConfig> = { cleanupPolicy: 'compact', s
 export class EmbeddedLog implements Log {
   readonly kind = 'embedded' as const;
   readonly dir: string;
-  private readonly options: Required<Omit<EmbeddedLogOptions, 'onConsumerCrash'>> & Pick<EmbeddedLogOptions, 'onConsumerCrash'>;
+  private readonly options: Required<Omit<EmbeddedLogOptions, 'onConsumerCrash' | 'minCleanableDirtyRatio'>> & Pick<EmbeddedLogOptions, 'onConsumerCrash' | 'minCleanableDirtyRatio'>;
   private readonly topics = new Map<string, TopicState>();
   private offsetStore!: OffsetStore;
   private readonly coordinator: GroupCoordinator;
@@ -87,8 +87,8 @@ export class EmbeddedLog implements Log {
       fsync: options.fsync ?? 'interval',
       flushIntervalMs: options.flushIntervalMs ?? 1_000,
       maintenanceIntervalMs: options.maintenanceIntervalMs ?? 30_000,
-      minCleanableDirtyRatio: options.minCleanableDirtyRatio ?? 0.5,
       maxRecordBytes: options.maxRecordBytes ?? 1024 * 1024,
+      minCleanableDirtyRatio: options.minCleanableDirtyRatio,
       clock: options.clock ?? systemClock,
       onWarning: options.onWarning ?? ((message) => process.emitWarning(message, 'FastdataLogWarning')),
       onConsumerCrash: options.onConsumerCrash,
@@ -182,7 +182,7 @@ export class EmbeddedLog implements Log {
     for (const t of this.topics.values()) {
       for (const p of t.partitions) {
         p.applyRetention(now);
-        p.compact(now, this.options.minCleanableDirtyRatio);
+        p.compact(now, this.options.minCleanableDirtyRatio ?? t.description.config.minCleanableDirtyRatio);
       }
     }
   }
@@ -432,10 +432,6 @@ function asciiScratch(key: string): Buffer {
   return view;
 }
 
-function invalidRecord(index: number, topic: string, field: string, message: string): FastdataError {
-  return new FastdataError('FD_RECORD_INVALID', `record ${index} for ${topic}: ${message}`, { context: { topic, field } });
-}
-
 interface EncodedHeaders {
   pairs: (readonly [Buffer, Buffer])[] | null;
   size: number;
@@ -468,13 +464,8 @@ function encodeHeaders(headers: NonNullable<ProduceRecord['headers']>, index: nu
 
 /** Checks a record and puts it in the form the batch codec takes. Runs for every record produced. */
 function normalizeRecord(record: ProduceRecord, index: number, topic: string, now: number, maxBytes: number, headerCache: HeaderCache): AppendRecordInput {
-  if (record === null || typeof record !== 'object') throw invalidRecord(index, topic, 'record', `expected an object with a value, got ${record === null ? 'null' : typeof record}`);
+  checkProduceRecord(record, index, topic);
   const { key, value, headers, timestamp } = record;
-  if (value !== null && typeof value !== 'string' && !Buffer.isBuffer(value)) throw invalidRecord(index, topic, 'value', 'value must be a Buffer, a string or null (a tombstone)');
-  if (key !== undefined && key !== null && typeof key !== 'string' && !Buffer.isBuffer(key)) throw invalidRecord(index, topic, 'key', 'key must be a Buffer, a string or null');
-  if (timestamp !== undefined && (!Number.isFinite(timestamp) || timestamp < 0)) {
-    throw invalidRecord(index, topic, 'timestamp', `timestamp must be milliseconds since the epoch, got ${timestamp}`);
-  }
   let encoded = NO_HEADERS;
   if (headers !== undefined) {
     if (headers !== headerCache.source) {

@@ -82,6 +82,9 @@ export class EmbeddedReader implements Reader {
     });
   }
 
+  /** Positions are fixed when the reader is created. */
+  async ready(): Promise<void> {}
+
   async close(): Promise<void> {
     this.closed = true;
     this.wakeUp?.();

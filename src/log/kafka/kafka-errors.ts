@@ -1,0 +1,48 @@
+/**
+ * kafkajs errors as FastdataErrors: the code a caller branches on, `retriable` from
+ * kafkajs (which knows Kafka's protocol errors), and the original as `cause`.
+ */
+import { type ErrorCode, FastdataError, errorMessage, isFastdataError } from '../../errors.js';
+
+interface KafkaJsErrorShape {
+  name?: string;
+  type?: string;
+  retriable?: boolean;
+  message?: string;
+}
+
+const BY_TYPE: Record<string, ErrorCode> = {
+  UNKNOWN_TOPIC_OR_PARTITION: 'FD_TOPIC_NOT_FOUND',
+  TOPIC_ALREADY_EXISTS: 'FD_TOPIC_EXISTS',
+  INVALID_TOPIC_EXCEPTION: 'FD_TOPIC_INVALID',
+  INVALID_PARTITIONS: 'FD_TOPIC_INVALID',
+  INVALID_CONFIG: 'FD_TOPIC_INVALID',
+  INVALID_REPLICATION_FACTOR: 'FD_TOPIC_INVALID',
+  INVALID_RECORD: 'FD_RECORD_INVALID',
+  CORRUPT_MESSAGE: 'FD_RECORD_INVALID',
+  MESSAGE_TOO_LARGE: 'FD_RECORD_INVALID',
+  RECORD_LIST_TOO_LARGE: 'FD_RECORD_INVALID',
+  REBALANCE_IN_PROGRESS: 'FD_GROUP_REBALANCING',
+  ILLEGAL_GENERATION: 'FD_GROUP_REBALANCING',
+  UNKNOWN_MEMBER_ID: 'FD_GROUP_REBALANCING',
+  FENCED_INSTANCE_ID: 'FD_GROUP_REBALANCING',
+};
+
+/** The Kafka protocol error type behind a kafkajs error, looking through its causes. */
+export function kafkaErrorType(error: unknown): string | undefined {
+  let current = error as (KafkaJsErrorShape & { originalError?: unknown; cause?: unknown }) | undefined;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (typeof current.type === 'string') return current.type;
+    current = (current.originalError ?? current.cause) as typeof current;
+  }
+  return undefined;
+}
+
+export function fromKafkaError(error: unknown, what: string, context: Record<string, unknown> = {}): FastdataError {
+  if (isFastdataError(error)) return error;
+  const type = kafkaErrorType(error);
+  const code: ErrorCode = (type === undefined ? undefined : BY_TYPE[type]) ?? 'FD_LOG_IO';
+  const retriable = (error as KafkaJsErrorShape)?.retriable ?? code === 'FD_LOG_IO';
+  const hint = code === 'FD_LOG_IO' ? '; check that the brokers are reachable (log.brokers) and the credentials (log.sasl, log.ssl)' : '';
+  return new FastdataError(code, `${what}: ${errorMessage(error)}${type ? ` (Kafka: ${type})` : ''}${hint}`, { cause: error, retriable, context });
+}
