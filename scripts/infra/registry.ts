@@ -70,6 +70,8 @@ export function registryServer(paths: InfraPaths, versions: InfraVersions): Serv
           // No dev UI, no telemetry, no colour codes in the log file.
           '-Dquarkus.log.console.color=false',
           '-Dapicurio.ui.enabled=false',
+          // Find a schema by its canonical form, as Confluent does, not by its exact text.
+          '-Dapicurio.ccompat.use-canonical-hash=true',
           '-jar',
           runnerJar,
         ],

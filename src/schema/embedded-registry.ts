@@ -18,6 +18,7 @@ import type { RegistryEvent } from './registry-events.js';
 import { RegistryJournal, type JournalEntry, type TornTail } from './registry-journal.js';
 import { acquireRegistryLock } from './registry-lock.js';
 import { RegistryState, type VersionEntry } from './registry-state.js';
+import { checkSubject } from './subject.js';
 import {
   COMPATIBILITY_LEVELS,
   DEFAULT_COMPATIBILITY,
@@ -38,14 +39,6 @@ export interface EmbeddedRegistryOptions {
 
 const LOCK_FILE = 'registry.lock';
 
-function checkSubject(subject: unknown): string {
-  if (typeof subject !== 'string' || subject.length === 0 || /[\u0000-\u001f]/.test(subject)) {
-    throw new FastdataError('FD_ARGUMENT_INVALID', `subject ${JSON.stringify(subject)} is not a subject name: a non-empty string without control characters, e.g. "sensor.readings-value"`, {
-      context: { field: 'subject' },
-    });
-  }
-  return subject;
-}
 
 function checkVersion(version: unknown): number {
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > 0x7fffffff) {

@@ -1,0 +1,11 @@
+import { describe } from 'vitest';
+import { RemoteSchemaRegistry } from '../../src/schema/remote-registry.js';
+import { describeRegistryConformance } from '../conformance/registry.js';
+import { registryUrl } from '../helpers/servers.js';
+
+describe.skipIf(!registryUrl)('remote registry (Apicurio from scripts/infra, Confluent-compatible API)', () => {
+  describeRegistryConformance('remote', async () => {
+    const registry = new RemoteSchemaRegistry({ url: registryUrl! });
+    return { registry, close: () => registry.close() };
+  });
+});
