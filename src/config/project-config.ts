@@ -5,7 +5,10 @@
  * reported at once with where it came from.
  *
  * Environment variables name a setting by its path, in upper snake case, with `__`
- * between levels: FASTDATA_DATA_DIR=dataDir, FASTDATA_SERVER__PORT=server.port.
+ * between levels: FASTDATA_DATA_DIR=dataDir, FASTDATA_SERVER__PORT=server.port. Values are
+ * JSON when they parse as JSON (numbers, booleans, arrays), text otherwise; a list may also
+ * be given comma-separated (FASTDATA_LOG__BROKERS=k1:9092,k2:9092). FASTDATA_TEST_* and
+ * FASTDATA_INFRA_* belong to the test setup and scripts/infra, not to the project.
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -35,6 +38,63 @@ export const ProjectConfigSchema = Type.Object(
         fsync: stringEnum(['always', 'interval', 'never'] as const, {
           default: 'interval',
           description: "Embedded log: fsync every append ('always'), every second ('interval') or never (the OS decides).",
+        }),
+        kind: stringEnum(['embedded', 'kafka'] as const, {
+          default: 'embedded',
+          description: "'embedded': files under dataDir, one process. 'kafka': Apache Kafka at log.brokers, any number of workers.",
+        }),
+        brokers: Type.Array(Type.String({ pattern: '^[^\\s:]+:\\d{1,5}$' }), {
+          default: ['127.0.0.1:9092'],
+          minItems: 1,
+          description: 'Kafka bootstrap brokers, host:port.',
+        }),
+        clientId: Type.String({ default: 'fastdata', minLength: 1, description: 'Kafka client id (broker logs and quotas).' }),
+        replicationFactor: Type.Integer({ default: -1, minimum: -1, maximum: 32, description: 'Replicas of the topics fastdata creates on Kafka; -1: the broker default.' }),
+        ssl: Type.Union(
+          [
+            Type.Boolean(),
+            Type.Object(
+              {
+                caFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of the CA that signed the brokers.' })),
+                certFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM client certificate (mutual TLS).' })),
+                keyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM client key (mutual TLS).' })),
+                rejectUnauthorized: Type.Optional(Type.Boolean({ description: 'false only for a test broker with a self-signed certificate.' })),
+              },
+              strict,
+            ),
+          ],
+          { default: false, description: 'TLS to the brokers: true, or files for a private CA or mutual TLS.' },
+        ),
+        sasl: Type.Optional(
+          Type.Object(
+            {
+              mechanism: stringEnum(['plain', 'scram-sha-256', 'scram-sha-512'] as const, { description: 'SASL mechanism of the brokers.' }),
+              username: Type.String({ minLength: 1 }),
+              password: Type.String({ minLength: 1, description: 'Better given as FASTDATA_LOG__SASL__PASSWORD than in the file.' }),
+            },
+            strict,
+          ),
+        ),
+      },
+      { ...strict, default: {} },
+    ),
+    registry: Type.Object(
+      {
+        url: Type.Optional(
+          Type.String({
+            pattern: '^https?://',
+            description: 'A Confluent-compatible schema registry (Confluent, Karapace, Redpanda, Apicurio at /apis/ccompat/v7). Unset: the embedded registry under dataDir.',
+          }),
+        ),
+        auth: Type.Optional(Type.Object({ username: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1 }) }, { ...strict, description: 'HTTP basic auth of the registry.' })),
+      },
+      { ...strict, default: {} },
+    ),
+    processing: Type.Object(
+      {
+        guarantee: stringEnum(['at-least-once', 'exactly-once'] as const, {
+          default: 'at-least-once',
+          description: "'exactly-once' (log.kind kafka): outputs, state and input offsets in one Kafka transaction per task; consumers read with read_committed.",
         }),
       },
       { ...strict, default: {} },
@@ -69,11 +129,14 @@ export interface LoadedConfig {
 
 const camel = (snake: string) => snake.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
-function parseEnvValue(raw: string): unknown {
+/** Settings that are lists, which the environment may give comma-separated. */
+const LIST_SETTINGS = new Set(['log.brokers']);
+
+function parseEnvValue(raw: string, path: string[]): unknown {
   try {
     return JSON.parse(raw) as unknown;
   } catch {
-    return raw;
+    return LIST_SETTINGS.has(path.join('.')) ? raw.split(',').map((item) => item.trim()).filter(Boolean) : raw;
   }
 }
 
@@ -91,8 +154,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const overrides: Record<string, unknown> = {};
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('FASTDATA_') || raw === undefined) continue;
+    if (name.startsWith('FASTDATA_TEST_') || name.startsWith('FASTDATA_INFRA_')) continue;
     const path = name.slice('FASTDATA_'.length).split('__').map(camel);
-    setPath(overrides, path, parseEnvValue(raw));
+    setPath(overrides, path, parseEnvValue(raw, path));
   }
   return overrides;
 }
@@ -137,7 +201,22 @@ export async function loadProjectConfig(options: LoadConfigOptions = {}): Promis
   const merged = merge(merge(fromFile, env), options.overrides ?? {});
   const final = validateValue('the merged configuration (file, environment, flags)', merged, ProjectConfigSchema);
   if (final.problems.length > 0) throwProblems('the project configuration', final.problems);
+  const rules = crossFieldProblems(final.value);
+  if (rules.length > 0) throwProblems('the project configuration', rules);
   const config = Object.freeze(final.value);
   const dataDir = isAbsolute(config.dataDir) ? config.dataDir : join(root, config.dataDir);
   return { config, root, file, dataDir };
+}
+
+/** Rules that join settings, checked once each setting is valid on its own. */
+function crossFieldProblems(config: ProjectConfig): Problem[] {
+  const problems: Problem[] = [];
+  const at = (field: string, message: string): Problem => ({ file: 'the merged configuration (file, environment, flags)', field, message });
+  if (config.processing.guarantee === 'exactly-once' && config.log.kind !== 'kafka') {
+    problems.push(at('processing.guarantee', "exactly-once needs Kafka transactions: set log.kind: kafka, or use at-least-once"));
+  }
+  if (config.log.kind === 'kafka' && config.registry.url === undefined) {
+    problems.push(at('registry.url', 'with log.kind kafka, workers in several processes need one shared schema registry: set registry.url (e.g. http://127.0.0.1:8081/apis/ccompat/v7)'));
+  }
+  return problems;
 }

@@ -148,10 +148,20 @@ export interface ConsumerHandlers {
    * goes to the same member when the topics have the same partition count.
    */
   onAssigned?(partitions: TopicPartition[]): Promise<void>;
-  /** Called before partitions leave this member; the last chance to flush and commit. */
-  onRevoked?(partitions: TopicPartition[]): Promise<void>;
+  /** Called when partitions leave this member; `info.owned` says whether it may still commit them. */
+  onRevoked?(partitions: TopicPartition[], info: RevokeInfo): Promise<void>;
   /** One partition's records, in offset order. The next batch of that partition waits for this one. */
   eachBatch(batch: Batch): Promise<void>;
+}
+
+export interface RevokeInfo {
+  /**
+   * true: the member still owns the partitions while onRevoked runs, so it can flush and
+   * commit them (a member that stops; the embedded log on every rebalance). false: they
+   * have moved already (Kafka through kafkajs, which reports a rebalance after it): their
+   * commits are refused, so their uncommitted work is dropped and the new owner redoes it.
+   */
+  owned: boolean;
 }
 
 export interface GroupConsumer {

@@ -8,6 +8,8 @@ export type RunnerEvent =
   | { type: 'waiting'; module: string; topics: string[] }
   | { type: 'started'; module: string; inputs: string[]; output: string; partitions: number }
   | { type: 'assigned'; module: string; partitions: number[] }
+  /** Partitions left this worker; `checkpointed` false: they had moved already, their uncommitted work was dropped. */
+  | { type: 'revoked'; module: string; partitions: number[]; checkpointed: boolean }
   | { type: 'restored'; module: string; partition: number; entries: number; offsets: Record<string, number>; duplicatesToSkip: number }
   | { type: 'checkpoint'; module: string; outputs: number; deadLetters: number; partitions: number; at: number }
   | { type: 'dead-letter'; module: string; reason: DeadLetterReason; message: string; partition: number; offset: number | undefined }

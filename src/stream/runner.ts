@@ -11,9 +11,14 @@
  * A restart therefore resumes from state and offsets that match, and outputs written by
  * a checkpoint that did not finish are recognised and not written twice (output-dedupe.ts).
  * Between checkpoints nothing is written, so a crash there loses only work that is redone.
+ *
+ * With `guarantee: 'exactly-once'` (Kafka only), each task checkpoints in one transaction of
+ * its own producer (transactional id `<group>-<partition>`): outputs, dead letters, state
+ * and input offsets become visible together or not at all, and a task's new owner fences
+ * the old one when it opens that producer, before it restores the state.
  */
 import { FastdataError, errorMessage, isFastdataError } from '../errors.js';
-import type { GroupConsumer, Log, LogRecord, ProduceRecord, TopicPartition } from '../log/types.js';
+import type { GroupConsumer, Log, LogRecord, ProduceRecord, RevokeInfo, TopicPartition, TransactionalProducer } from '../log/types.js';
 import { readSchemaSource } from '../schema/schema-file.js';
 import type { AvroEncoder, AvroSerde } from '../schema/serde.js';
 import { valueSubject } from '../schema/types.js';
@@ -42,7 +47,11 @@ export interface RunnerOptions {
   maxBufferedOutputs?: number;
   /** How often a runner waiting for an input topic to exist looks again. Default 500 ms. */
   topicPollMs?: number;
+  /** Default 'at-least-once'. 'exactly-once' needs a log with transactions (Kafka). */
+  guarantee?: ProcessingGuarantee;
 }
+
+export type ProcessingGuarantee = 'at-least-once' | 'exactly-once';
 
 export interface RunnerStatus {
   module: string;
@@ -71,21 +80,32 @@ interface TaskSlot {
   /** The origin headers of this task's outputs, for `headersEpoch` (see `originHeaders`). */
   headers: Record<string, string> | undefined;
   headersEpoch: number;
+  /** Encoded outputs and dead letters since the last checkpoint, per task so a task that moves takes only its own. */
+  outputs: ProduceRecord[];
+  deadLetters: ProduceRecord[];
+  /** Exactly-once: the task's transactional producer. */
+  producer: TransactionalProducer | undefined;
 }
 
 const RETENTION_DLQ_MS = 7 * 24 * 3_600_000;
 const CHANGELOG_SEGMENT_MS = 10 * 60_000;
 
+/** A transactional producer replaced by a newer one with the same id (a zombie worker). */
+function isFencing(error: unknown): boolean {
+  const text = `${errorMessage(error)} ${errorMessage((error as { cause?: unknown })?.cause)}`;
+  return /fenced|INVALID_PRODUCER_EPOCH|PRODUCER_FENCED|INVALID_PRODUCER_ID_MAPPING/i.test(text);
+}
+
 export class StreamRunner {
   readonly module: StreamModule;
-  private readonly options: RunnerOptions & { clock: Clock; maxBufferedOutputs: number; topicPollMs: number };
+  private readonly options: RunnerOptions & { clock: Clock; maxBufferedOutputs: number; topicPollMs: number; guarantee: ProcessingGuarantee };
   private encoder: AvroEncoder | undefined;
   private consumer: GroupConsumer | undefined;
   private readonly slots = new Map<number, TaskSlot>();
   private inputPartitions = 0;
   private readonly aliasOf = new Map<string, string>();
-  private outputs: ProduceRecord[] = [];
-  private deadLetters: ProduceRecord[] = [];
+  /** Outputs and dead letters buffered in all tasks. */
+  private buffered = 0;
   private lock: Promise<void> = Promise.resolve();
   private stopTimer: (() => void) | undefined;
   private lastCheckpointAt: number | undefined;
@@ -102,7 +122,13 @@ export class StreamRunner {
       clock: options.clock ?? systemClock,
       maxBufferedOutputs: options.maxBufferedOutputs ?? 5_000,
       topicPollMs: options.topicPollMs ?? 500,
+      guarantee: options.guarantee ?? 'at-least-once',
     };
+    if (this.options.guarantee === 'exactly-once' && !options.log.transactionalProducer) {
+      throw new FastdataError('FD_CONFIG_INVALID', `stream ${module.name}: processing.guarantee exactly-once needs a log with transactions; set log.kind: kafka, or use at-least-once`, {
+        context: { field: 'processing.guarantee' },
+      });
+    }
     for (const input of module.inputs) this.aliasOf.set(input.topic, input.alias);
   }
 
@@ -164,7 +190,7 @@ export class StreamRunner {
     };
     await this.consumer.run({
       onAssigned: failing((tps) => this.exclusive(() => this.assign(tps))),
-      onRevoked: failing((tps) => this.exclusive(() => this.revoke(tps))),
+      onRevoked: failing((tps, info) => this.exclusive(() => this.revoke(tps, info))),
       eachBatch: failing((batch) =>
         this.exclusive(async () => {
           this.highWatermarks.set(`${batch.topic}\u0000${batch.partition}`, batch.highWatermark);
@@ -245,6 +271,9 @@ export class StreamRunner {
       warn: (message) => this.emit({ type: 'warning', module: m.name, message }),
     });
     task.start();
+    // Exactly-once: opening the task's producer fences its previous owner and settles that
+    // owner's open transaction, so the (read_committed) changelog read next is complete.
+    const producer = this.options.guarantee === 'exactly-once' ? await log.transactionalProducer!(`${m.groupId}-${partition}`) : undefined;
     const restored = await readChangelog(log, m.topics.changelog, partition);
     if (restored.discarded > 0) {
       this.emit({ type: 'warning', module: m.name, message: `partition ${partition}: ${restored.discarded} state changes of an unfinished checkpoint were not restored` });
@@ -259,8 +288,10 @@ export class StreamRunner {
     }
     const epoch = restored.marker?.epoch ?? 0;
     const taskId = `${m.name}/${partition}`;
-    const dedupe = await OutputDedupe.load(log, [m.output.topic, m.topics.deadLetter], restored.marker?.outputEnds, taskId, epoch);
-    const slot: TaskSlot = { task, offsets, epoch, dedupe, dirty: false, headers: undefined, headersEpoch: -1 };
+    // Exactly-once: an unfinished checkpoint's outputs were aborted, never seen; nothing to skip.
+    const outputEnds = producer ? undefined : restored.marker?.outputEnds;
+    const dedupe = await OutputDedupe.load(log, [m.output.topic, m.topics.deadLetter], outputEnds, taskId, epoch);
+    const slot: TaskSlot = { task, offsets, epoch, dedupe, dirty: false, headers: undefined, headersEpoch: -1, outputs: [], deadLetters: [], producer };
     // Restoring may close windows that came due while the module was down: their outputs go out with the next checkpoint.
     this.slots.set(partition, slot);
     task.restore(restored.entries, restored.marker?.watermark);
@@ -275,13 +306,25 @@ export class StreamRunner {
     return slot;
   }
 
-  private async revoke(tps: TopicPartition[]): Promise<void> {
-    await this.checkpoint();
-    const partitions = new Set(tps.map((tp) => tp.partition));
-    for (const partition of partitions) {
-      this.slots.get(partition)?.task.stop();
-      this.slots.delete(partition);
-    }
+  /**
+   * Partitions leave: while still owned, their work is checkpointed; once moved (Kafka), it
+   * is dropped unwritten, since the new owner redoes it from the last checkpoint (writing it
+   * now would race the new owner's restore).
+   */
+  private async revoke(tps: TopicPartition[], info: RevokeInfo): Promise<void> {
+    const partitions = [...new Set(tps.map((tp) => tp.partition))];
+    if (info.owned) await this.checkpoint();
+    for (const partition of partitions) await this.dropTask(partition);
+    this.emit({ type: 'revoked', module: this.module.name, partitions, checkpointed: info.owned });
+  }
+
+  private async dropTask(partition: number): Promise<void> {
+    const slot = this.slots.get(partition);
+    if (!slot) return;
+    this.slots.delete(partition);
+    this.buffered -= slot.outputs.length + slot.deadLetters.length;
+    slot.task.stop();
+    await slot.producer?.close().catch(() => undefined);
   }
 
   private async processBatch(topic: string, partition: number, records: LogRecord[]): Promise<void> {
@@ -313,7 +356,7 @@ export class StreamRunner {
       }
       slot.offsets[topic] = record.offset + 1;
       slot.dirty = true;
-      if (this.outputs.length + this.deadLetters.length >= this.options.maxBufferedOutputs) await this.checkpoint();
+      if (this.buffered >= this.options.maxBufferedOutputs) await this.checkpoint();
     }
   }
 
@@ -358,11 +401,12 @@ export class StreamRunner {
       this.collectDeadLetter(partition, { reason: 'output-invalid', message: errorMessage(error), value });
       return;
     }
-    const slot = this.slots.get(partition);
+    const slot = this.slotOf(partition);
     // The key goes to the log as a string (the embedded log writes ASCII keys without a
     // Buffer); bytes are only needed to compare with outputs left over from a crash.
-    if (slot !== undefined && slot.dedupe.size > 0 && slot.dedupe.suppress(m.output.topic, Buffer.from(key), encoded)) return;
-    this.outputs.push({
+    if (slot.dedupe.size > 0 && slot.dedupe.suppress(m.output.topic, Buffer.from(key), encoded)) return;
+    this.buffered++;
+    slot.outputs.push({
       key,
       value: encoded,
       timestamp: Number.isFinite(timestamp) ? timestamp : this.options.clock.now(),
@@ -395,9 +439,18 @@ export class StreamRunner {
       }
     }
     const key = source?.key ?? null;
-    if (this.slots.get(partition)?.dedupe.suppress(m.topics.deadLetter, key, value)) return;
-    this.deadLetters.push({ key, value, headers, partition: partition < this.inputPartitions ? partition : undefined, timestamp: source?.timestamp });
+    const slot = this.slotOf(partition);
+    if (slot.dedupe.suppress(m.topics.deadLetter, key, value)) return;
+    this.buffered++;
+    slot.deadLetters.push({ key, value, headers, partition: partition < this.inputPartitions ? partition : undefined, timestamp: source?.timestamp });
     this.emit({ type: 'dead-letter', module: m.name, reason: letter.reason, message: letter.message, partition: source?.partition ?? partition, offset: source?.offset });
+  }
+
+  /** The task of a partition: outputs come only from tasks, which have a slot from before they restore. */
+  private slotOf(partition: number): TaskSlot {
+    const slot = this.slots.get(partition);
+    if (!slot) throw new FastdataError('FD_INTERNAL', `stream ${this.module.name}: an output from partition ${partition}, which has no task`);
+    return slot;
   }
 
   private checkpointDue(): boolean {
@@ -406,7 +459,7 @@ export class StreamRunner {
   }
 
   private hasPendingWork(): boolean {
-    if (this.outputs.length > 0 || this.deadLetters.length > 0) return true;
+    if (this.buffered > 0) return true;
     for (const slot of this.slots.values()) if (slot.dirty) return true;
     return false;
   }
@@ -415,15 +468,34 @@ export class StreamRunner {
   private async checkpoint(): Promise<void> {
     // A failed runner writes nothing more: its memory may be ahead of what is durable.
     if (this.state === 'failed') return;
-    const { log } = this.options;
-    const m = this.module;
     const now = this.options.clock.now();
     this.lastCheckpointAt = now;
     if (!this.hasPendingWork()) return;
-    const outputs = this.outputs;
-    const deadLetters = this.deadLetters;
-    this.outputs = [];
-    this.deadLetters = [];
+    const counts = this.options.guarantee === 'exactly-once' ? await this.checkpointTransactions(now) : await this.checkpointInOrder(now);
+    this.checkpoints++;
+    this.emit({ type: 'checkpoint', module: this.module.name, ...counts, at: now });
+  }
+
+  private takeBuffers(slots: Iterable<TaskSlot>): { outputs: ProduceRecord[]; deadLetters: ProduceRecord[] } {
+    const outputs: ProduceRecord[] = [];
+    const deadLetters: ProduceRecord[] = [];
+    for (const slot of slots) {
+      // One array moved as it is, the common case of one task, or concatenated.
+      for (const [from, to] of [[slot.outputs, outputs], [slot.deadLetters, deadLetters]] as const) {
+        for (let i = 0; i < from.length; i++) to.push(from[i]!);
+      }
+      this.buffered -= slot.outputs.length + slot.deadLetters.length;
+      slot.outputs = [];
+      slot.deadLetters = [];
+    }
+    return { outputs, deadLetters };
+  }
+
+  /** At-least-once: outputs of all tasks, then each task's state and marker, then one commit. */
+  private async checkpointInOrder(now: number): Promise<{ outputs: number; deadLetters: number; partitions: number }> {
+    const { log } = this.options;
+    const m = this.module;
+    const { outputs, deadLetters } = this.takeBuffers(this.slots.values());
     if (outputs.length > 0) await log.produce(m.output.topic, outputs);
     if (deadLetters.length > 0) await log.produce(m.topics.deadLetter, deadLetters);
 
@@ -439,9 +511,54 @@ export class StreamRunner {
       slot.dirty = false;
       for (const [topic, offset] of Object.entries(slot.offsets)) commits.push({ topic, partition, offset });
     }
-    if (commits.length > 0) await this.consumer!.commit(commits);
-    this.checkpoints++;
-    this.emit({ type: 'checkpoint', module: m.name, outputs: outputs.length, deadLetters: deadLetters.length, partitions: commits.length, at: now });
+    // Only what this member still owns; a partition on its way out is resumed by its new
+    // owner from the changelog marker just written, which may be ahead of the commit.
+    const owned = new Set(this.consumer!.assignment().map((tp) => `${tp.topic}\u0000${tp.partition}`));
+    const mine = commits.filter((c) => owned.has(`${c.topic}\u0000${c.partition}`));
+    if (mine.length > 0) {
+      try {
+        await this.consumer!.commit(mine);
+      } catch (error) {
+        if (!isFastdataError(error, 'FD_GROUP_REBALANCING')) throw error;
+        this.emit({ type: 'warning', module: m.name, message: `commit deferred by a rebalance; the changelog holds the positions (${errorMessage(error)})` });
+      }
+    }
+    return { outputs: outputs.length, deadLetters: deadLetters.length, partitions: mine.length };
+  }
+
+  /** Exactly-once: per task, one transaction with its outputs, dead letters, state and input offsets. */
+  private async checkpointTransactions(now: number): Promise<{ outputs: number; deadLetters: number; partitions: number }> {
+    const m = this.module;
+    const totals = { outputs: 0, deadLetters: 0, partitions: 0 };
+    for (const [partition, slot] of [...this.slots]) {
+      const { entries, watermark } = slot.task.checkpoint();
+      if (!slot.dirty && entries.length === 0 && slot.outputs.length === 0 && slot.deadLetters.length === 0) continue;
+      const { outputs, deadLetters } = this.takeBuffers([slot]);
+      const marker: CheckpointMarker = { epoch: slot.epoch + 1, offsets: { ...slot.offsets }, watermark, outputEnds: {}, at: now };
+      const tx = await slot.producer!.begin();
+      try {
+        if (outputs.length > 0) await tx.produce(m.output.topic, outputs);
+        if (deadLetters.length > 0) await tx.produce(m.topics.deadLetter, deadLetters);
+        await tx.produce(m.topics.changelog, changelogRecords(partition, entries, marker));
+        await tx.commitOffsets(m.groupId, Object.entries(slot.offsets).map(([topic, offset]) => ({ topic, partition, offset })));
+        await tx.commit();
+      } catch (error) {
+        await tx.abort().catch(() => undefined);
+        // Fenced (another worker owns the task now) or moved by a rebalance: the new owner
+        // redoes this work from the last committed transaction. Anything else is a failure.
+        const moved = !this.consumer!.assignment().some((tp) => tp.partition === partition);
+        if (!moved && !isFencing(error)) throw error;
+        this.emit({ type: 'warning', module: m.name, message: `partition ${partition} moved to another worker; its uncommitted work is dropped (${errorMessage(error)})` });
+        await this.dropTask(partition);
+        continue;
+      }
+      slot.epoch = marker.epoch;
+      slot.dirty = false;
+      totals.outputs += outputs.length;
+      totals.deadLetters += deadLetters.length;
+      totals.partitions++;
+    }
+    return totals;
   }
 
   private fail(error: unknown): void {
@@ -460,8 +577,7 @@ export class StreamRunner {
     // Leaving the group revokes the partitions, which checkpoints them.
     await this.consumer?.stop();
     await this.lock;
-    for (const slot of this.slots.values()) slot.task.stop();
-    this.slots.clear();
+    for (const partition of [...this.slots.keys()]) await this.dropTask(partition);
     if (this.state !== 'failed') this.state = 'stopped';
     this.emit({ type: 'stopped', module: this.module.name });
   }

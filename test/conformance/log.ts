@@ -47,9 +47,9 @@ function collectingConsumer(log: Log, groupId: string, topics: string[], extra: 
       assigned.push(tps);
       await extra.onAssigned?.(tps);
     },
-    onRevoked: async (tps) => {
+    onRevoked: async (tps, info) => {
       revoked.push(tps);
-      await extra.onRevoked?.(tps);
+      await extra.onRevoked?.(tps, info);
     },
     eachBatch: async (batch: Batch) => {
       received.push(...batch.records);
@@ -326,11 +326,38 @@ export function describeLogConformance(name: string, open: () => Promise<LogUnde
         const first: GroupConsumer = log.consumer({ groupId, topics: [topic], maxWaitMs: 100 });
         await first.run({
           eachBatch: async (b) => void (seen += b.records.length),
-          onRevoked: async (tps) => first.commit(tps.map((tp) => ({ ...tp, offset: 2 }))),
+          onRevoked: async (tps, info) => {
+            expect(info.owned).toBe(true);
+            await first.commit(tps.map((tp) => ({ ...tp, offset: 2 })));
+          },
         });
         await eventually(() => seen === 2);
         await first.stop();
         expect(await log.committed(groupId, topic)).toEqual([{ topic, partition: 0, offset: 2 }]);
+      });
+
+      it('says in onRevoked whether the member still owns what a rebalance takes, and honours that for its commits', async () => {
+        const topic = await newTopic(2);
+        const groupId = uniqueName('group');
+        await log.produce(topic, [{ value: 'x', partition: 0 }, { value: 'y', partition: 1 }]);
+        const outcomes: { owned: boolean; committed: boolean }[] = [];
+        const first = collectingConsumer(log, groupId, [topic], {
+          onRevoked: async (tps, info) => {
+            const committed = await first.consumer.commit(tps.map((tp) => ({ ...tp, offset: 1 }))).then(
+              () => true,
+              (error) => (isFastdataError(error, 'FD_GROUP_REBALANCING') ? false : Promise.reject(error)),
+            );
+            outcomes.push({ owned: info.owned, committed });
+          },
+        });
+        await first.started;
+        await eventually(() => first.received.length === 2);
+        const second = collectingConsumer(log, groupId, [topic]);
+        await second.started;
+        await eventually(() => outcomes.length === 1 && second.consumer.assignment().length === 1);
+        // Owned: the commit counts. Not owned (moved already): it is refused, never lost silently.
+        expect(outcomes[0]!.committed).toBe(outcomes[0]!.owned);
+        await Promise.all([first.consumer.stop(), second.consumer.stop()]);
       });
 
       it('refuses a commit for a partition the member does not own', async () => {

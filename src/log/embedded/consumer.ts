@@ -172,7 +172,7 @@ export class EmbeddedGroupConsumer implements GroupConsumer, GroupMember {
     // The member still owns the partitions while onRevoked runs: it is their last chance to commit.
     if (revoked.length > 0 && this.handlers?.onRevoked) {
       try {
-        await this.handlers.onRevoked(revoked);
+        await this.handlers.onRevoked(revoked, { owned: true });
       } catch (error) {
         this.host.onCrash(this.groupId, error);
       }

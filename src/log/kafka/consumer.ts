@@ -89,7 +89,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const previousKeys = new Set(this.assigned.map((tp) => tpKey(tp.topic, tp.partition)));
     const revoked = this.assigned.filter((tp) => !nextKeys.has(tpKey(tp.topic, tp.partition)));
     const added = next.filter((tp) => !previousKeys.has(tpKey(tp.topic, tp.partition)));
-    if (revoked.length > 0) await this.handlers?.onRevoked?.(revoked);
+    // They have moved already: commits for them are refused from now on.
+    this.assigned = this.assigned.filter((tp) => nextKeys.has(tpKey(tp.topic, tp.partition)));
+    if (revoked.length > 0) await this.handlers?.onRevoked?.(revoked, { owned: false });
     for (const tp of revoked) this.floors.delete(tpKey(tp.topic, tp.partition));
     if (added.length > 0 && this.options.start === 'latest') await this.seekUncommittedToEnd(added);
     this.assigned = next;
@@ -172,7 +174,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       await this.changes;
       const owned = this.assigned;
       try {
-        if (owned.length > 0) await this.handlers?.onRevoked?.(owned);
+        if (owned.length > 0) await this.handlers?.onRevoked?.(owned, { owned: true });
       } finally {
         this.assigned = [];
         await this.consumer.disconnect();

@@ -19,10 +19,46 @@ describe('project configuration', () => {
       dataDir: '.fastdata',
       streams: 'streams',
       server: { host: '127.0.0.1', port: 7070 },
-      log: { partitions: 4, fsync: 'interval' },
+      log: { partitions: 4, fsync: 'interval', kind: 'embedded', brokers: ['127.0.0.1:9092'], clientId: 'fastdata', replicationFactor: -1, ssl: false },
+      registry: {},
+      processing: { guarantee: 'at-least-once' },
       generator: { enabled: true, options: {} },
     });
     expect(dataDir).toBe(join(dir.path, '.fastdata'));
+  });
+
+  it('reads production settings from the environment, lists comma-separated, secrets included', async () => {
+    const { config } = await loadProjectConfig({
+      dir: dir.path,
+      env: {
+        FASTDATA_LOG__KIND: 'kafka',
+        FASTDATA_LOG__BROKERS: 'k1:9092, k2:9093',
+        FASTDATA_LOG__SASL__MECHANISM: 'scram-sha-512',
+        FASTDATA_LOG__SASL__USERNAME: 'svc',
+        FASTDATA_LOG__SASL__PASSWORD: 'secret',
+        FASTDATA_REGISTRY__URL: 'http://registry:8081',
+        FASTDATA_PROCESSING__GUARANTEE: 'exactly-once',
+        FASTDATA_TEST_SERVERS: 'off', // the test setup's, not a project setting
+      },
+    });
+    expect(config.log).toMatchObject({ kind: 'kafka', brokers: ['k1:9092', 'k2:9093'], sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'secret' } });
+    expect(config.registry.url).toBe('http://registry:8081');
+    expect(config.processing.guarantee).toBe('exactly-once');
+  });
+
+  it('reports every production mistake at once, each with its field and fix', async () => {
+    await writeFile(join(dir.path, 'fastdata.config.yaml'), 'log:\n  brokers: [kafka]\n  sasl:\n    mechanism: kerberos\nprocessing:\n  guarantee: twice\n');
+    const error = await loadProjectConfig({ dir: dir.path, env: {} }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    const message = (error as Error).message;
+    expect(message).toContain('log.brokers.0');
+    expect(message).toContain('log.sasl.mechanism');
+    expect(message).toContain('processing.guarantee');
+
+    await writeFile(join(dir.path, 'fastdata.config.yaml'), 'processing:\n  guarantee: exactly-once\n');
+    const embedded = (await loadProjectConfig({ dir: dir.path, env: {} }).catch((e: Error) => e)) as Error;
+    expect(embedded.message).toContain('processing.guarantee');
+    expect(embedded.message).toContain('set log.kind: kafka');
   });
 
   it('takes the file, then FASTDATA_* variables, then flags', async () => {
