@@ -24,3 +24,15 @@ export function timestamp(value: string): number {
   if (Number.isNaN(ms)) throw new InvalidArgumentError(`expected a time such as 2026-11-24T10:00:00Z or milliseconds since the epoch, got ${JSON.stringify(value)}`);
   return ms;
 }
+
+/** A flag given several times, collected in order. */
+export function repeatable(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export function brokerList(value: string): string[] {
+  const brokers = value.split(',').map((b) => b.trim()).filter(Boolean);
+  const bad = brokers.filter((b) => !/^[^\s:]+:\d{1,5}$/.test(b));
+  if (brokers.length === 0 || bad.length > 0) throw new InvalidArgumentError(`expected host:port[,host:port...], got ${JSON.stringify(value)}${bad.length ? ` (${bad.join(', ')} not host:port)` : ''}`);
+  return brokers;
+}

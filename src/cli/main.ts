@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { isFastdataError } from '../errors.js';
-import { port, timestamp, wholeNumber } from './arguments.js';
+import { brokerList, port, repeatable, timestamp, wholeNumber } from './arguments.js';
 import { dev } from './commands/dev.js';
+import { run } from './commands/run.js';
 import { tail } from './commands/tail.js';
 import { topics } from './commands/topics.js';
 import { demoSources } from './demo-sources.js';
@@ -32,6 +33,17 @@ function program(): Command {
     .option('--port <port>', 'HTTP port of the status page and registry (default 7070; 0 picks a free one)', port)
     .option('--no-generator', 'do not run the demo sensor-fleet generator')
     .action((options: { dir: string; dataDir?: string; port?: number; generator: boolean }) => dev(options, demoSources));
+
+  root
+    .command('run')
+    .description('run the stream modules as a production worker: Kafka and a schema registry from the config (log.kind, log.brokers, registry.url); start several to share the partitions')
+    .addOption(project())
+    .addOption(dataDir())
+    .option('-m, --module <name>', 'run only this module (repeat for several; default: all of streams/)', repeatable, undefined)
+    .option('--brokers <list>', 'Kafka bootstrap brokers, host:port,host:port (sets log.kind kafka)', brokerList)
+    .option('--registry-url <url>', 'Confluent-compatible schema registry (sets registry.url)')
+    .addOption(new Option('--guarantee <guarantee>', 'processing guarantee (sets processing.guarantee)').choices(['at-least-once', 'exactly-once']))
+    .action((options: Parameters<typeof run>[0]) => run(options));
 
   root
     .command('topics')

@@ -1,0 +1,62 @@
+/**
+ * `fastdata run`: a production worker. The configuration (file, FASTDATA_* environment,
+ * flags) is validated at start, every problem reported at once; then the worker joins the
+ * consumer group of each module it runs. SIGTERM/SIGINT checkpoint and leave the groups,
+ * so the other workers take over without redoing work. A module that fails stops the
+ * worker with exit code 1, for the supervisor (systemd, Kubernetes, compose) to restart.
+ */
+import { relative } from 'node:path';
+import { Worker } from '../../app/worker.js';
+import { loadProjectConfig } from '../../config/project-config.js';
+import { DeadLetterSummary, printEvent } from '../events.js';
+import { clock, describeError, info } from '../output.js';
+
+export interface RunOptions {
+  dir: string;
+  dataDir?: string;
+  module?: string[];
+  brokers?: string[];
+  registryUrl?: string;
+  guarantee?: 'at-least-once' | 'exactly-once';
+}
+
+export async function run(options: RunOptions): Promise<void> {
+  const overrides: Record<string, unknown> = {};
+  if (options.dataDir !== undefined) overrides.dataDir = options.dataDir;
+  if (options.brokers !== undefined) overrides.log = { kind: 'kafka', brokers: options.brokers };
+  if (options.registryUrl !== undefined) overrides.registry = { url: options.registryUrl };
+  if (options.guarantee !== undefined) overrides.processing = { guarantee: options.guarantee };
+  const { config, root, dataDir, file } = await loadProjectConfig({ dir: options.dir, overrides });
+  const deadLetters = new DeadLetterSummary();
+  let failed: unknown;
+  let onFailure: (() => void) | undefined;
+  info(`fastdata run: project ${root}${file ? ` (${relative(root, file)})` : ''}, ${config.processing.guarantee}`);
+  const worker = await Worker.start({
+    root,
+    config,
+    dataDir,
+    ...(options.module ? { modules: options.module } : {}),
+    onEvent: (event) => {
+      printEvent(event, root, deadLetters);
+      if (event.type === 'failed' && failed === undefined) {
+        failed = event.error;
+        onFailure?.();
+      }
+    },
+  });
+  info(`${clock()} worker up on ${worker.backends.description}: ${worker.runners.map((r) => r.module.name).join(', ')}`);
+  const summaryTimer = setInterval(() => deadLetters.flush(), 10_000);
+
+  const reason = await new Promise<string>((resolve) => {
+    onFailure = () => resolve('a module failed');
+    if (failed !== undefined) onFailure();
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  info(`${clock()} ${reason}: checkpointing and leaving the consumer groups...`);
+  clearInterval(summaryTimer);
+  deadLetters.flush();
+  await worker.stop().catch((error) => info(`stop failed: ${describeError(error)}`));
+  info(`${clock()} stopped`);
+  if (failed !== undefined) process.exitCode = 1;
+}

@@ -1,0 +1,174 @@
+/**
+ * The demo's sensor-stats module on Kafka and the schema registry, in two `fastdata run`
+ * worker processes of one consumer group. Mid-stream one worker is killed with SIGKILL;
+ * the survivor takes its partitions over, restores their windows from the changelog, and
+ * the closed windows in sensor.stats are compared with the windows the test computes
+ * from the input it produced: with at-least-once nothing is missing (a window may come
+ * twice, with the same figures); with exactly-once, read with read_committed, nothing is
+ * missing and nothing is duplicated.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaLog } from '../../src/log/kafka/kafka-log.js';
+import type { Log } from '../../src/log/types.js';
+import { readSchemaSource } from '../../src/schema/schema-file.js';
+import { RemoteSchemaRegistry } from '../../src/schema/remote-registry.js';
+import { AvroSerde } from '../../src/schema/serde.js';
+import { valueSubject } from '../../src/schema/types.js';
+import { startCli } from '../helpers/cli.js';
+import { eventually } from '../helpers/eventually.js';
+import { kafkaBrokers, registryUrl } from '../helpers/servers.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const INPUT = 'sensor.readings';
+const OUTPUT = 'sensor.stats';
+const MODULE_TOPICS = [INPUT, OUTPUT, 'fastdata.sensor-stats.changelog', 'fastdata.sensor-stats.dlq'];
+const SENSORS = 24;
+const MINUTES = 8;
+/**
+ * Event time of the first reading: half an hour ago, on a minute. Recent, because Kafka's
+ * retention (7 days by default) deletes records by their timestamp, which is event time.
+ */
+const BASE = Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000;
+
+interface Reading {
+  sensorId: string;
+  site: string;
+  ts: number;
+  temperature: number;
+  humidity: number;
+  battery: number;
+}
+
+/** One reading per sensor every 5 s of event time; temperatures vary so windows differ. */
+function readingsOfMinute(minute: number): Reading[] {
+  const out: Reading[] = [];
+  for (let second = 0; second < 60; second += 5) {
+    for (let s = 0; s < SENSORS; s++) {
+      const ts = BASE + minute * 60_000 + second * 1000;
+      out.push({ sensorId: `sensor-${String(s).padStart(2, '0')}`, site: `site-${s % 3}`, ts, temperature: 20 + ((s * 7 + second + minute * 3) % 17), humidity: 40 + (s % 10), battery: 90 });
+    }
+  }
+  return out;
+}
+
+/** The windows sensor-stats must emit for `readings`: sensor, minute, count. */
+function expectedWindows(readings: Reading[]): Map<string, number> {
+  const windows = new Map<string, number>();
+  for (const r of readings) {
+    const key = `${r.sensorId}@${Math.floor(r.ts / 60_000) * 60_000}`;
+    windows.set(key, (windows.get(key) ?? 0) + 1);
+  }
+  return windows;
+}
+
+async function deleteTopics(log: Log): Promise<void> {
+  for (const topic of MODULE_TOPICS) if (await log.describeTopic(topic)) await log.deleteTopic(topic);
+  await eventually(async () => (await Promise.all(MODULE_TOPICS.map((t) => log.describeTopic(t)))).every((d) => d === undefined), { timeoutMs: 30_000 });
+}
+
+describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kafka, one killed mid-stream', () => {
+  let log: KafkaLog;
+  let registry: RemoteSchemaRegistry;
+  let serde: AvroSerde;
+  let data: { path: string; remove: () => Promise<void> };
+  const workers: ReturnType<typeof startCli>[] = [];
+
+  beforeAll(async () => {
+    log = await KafkaLog.connect({ brokers: kafkaBrokers!, clientId: 'workers-test', onWarning: () => {} });
+    registry = new RemoteSchemaRegistry({ url: registryUrl! });
+    serde = new AvroSerde(registry);
+    data = await tempDir();
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop('SIGKILL')));
+    await log?.close();
+    await data?.remove();
+  });
+
+  const startWorker = (guarantee: string) => {
+    const worker = startCli(['run', '--module', 'sensor-stats', '--data-dir', data.path], {
+      cwd: repo,
+      env: {
+        FASTDATA_LOG__KIND: 'kafka',
+        FASTDATA_LOG__BROKERS: kafkaBrokers!.join(','),
+        FASTDATA_LOG__CLIENT_ID: 'workers-test',
+        FASTDATA_REGISTRY__URL: registryUrl!,
+        FASTDATA_PROCESSING__GUARANTEE: guarantee,
+      },
+    });
+    workers.push(worker);
+    return worker;
+  };
+
+  async function runScenario(guarantee: 'at-least-once' | 'exactly-once') {
+    await deleteTopics(log);
+    await log.createTopic({ name: INPUT, partitions: 4 });
+    const encoder = await serde.encoderFor<Reading>(valueSubject(INPUT), await readSchemaSource('schemas/sensor-reading.avsc', repo));
+    const produceMinutes = async (from: number, to: number) => {
+      for (let minute = from; minute < to; minute++) {
+        await log.produce(INPUT, readingsOfMinute(minute).map((r) => ({ key: r.sensorId, value: encoder.encode(r), timestamp: r.ts })));
+      }
+    };
+    const all = Array.from({ length: MINUTES }, (_, m) => readingsOfMinute(m)).flat();
+    const expected = expectedWindows(all);
+
+    await produceMinutes(0, 3);
+    const a = startWorker(guarantee);
+    const b = startWorker(guarantee);
+    await eventually(() => /assigned partitions/.test(a.output.stderr) && /assigned partitions/.test(b.output.stderr), { timeoutMs: 60_000, intervalMs: 200 });
+    // Some windows are out (and checkpointed) before the kill, so the survivor must restore.
+    await eventually(async () => (await log.offsets(OUTPUT)).reduce((n, o) => n + o.end, 0) > 0, { timeoutMs: 60_000, intervalMs: 250 });
+    await produceMinutes(3, 5);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    await produceMinutes(5, MINUTES);
+
+    // The survivor owns every partition once the broker has noticed the death (session timeout).
+    await eventually(() => /assigned partitions 0, 1, 2, 3|restored/.test(b.output.stderr), { timeoutMs: 60_000, intervalMs: 250 });
+    const received = new Map<string, number[]>();
+    const outputsComplete = eventually(
+      async () => {
+        received.clear();
+        const reader = log.reader({ topic: OUTPUT, from: 'earliest', stopAtEnd: true });
+        for await (const batch of reader) {
+          for (const record of batch.records) {
+            const stats = (await serde.decode(record.value!)) as { sensorId: string; windowStart: number; count: number };
+            const key = `${stats.sensorId}@${stats.windowStart}`;
+            received.set(key, [...(received.get(key) ?? []), stats.count]);
+          }
+        }
+        return [...expected.keys()].every((key) => received.has(key));
+      },
+      // The last minute closes when its partitions go idle (15 s) and the watermark follows the clock.
+      { timeoutMs: 120_000, intervalMs: 1_000 },
+    );
+    await outputsComplete.catch((error: Error) => {
+      const missing = [...expected.keys()].filter((key) => !received.has(key));
+      throw new Error(`${error.message}: ${missing.length} of ${expected.size} windows missing (e.g. ${missing.slice(0, 5).join(', ')})\n--- killed worker ---\n${a.output.stderr}\n--- survivor ---\n${b.output.stderr}`);
+    });
+    const code = await b.stop('SIGTERM');
+    expect(code).toBe(0);
+    return { expected, received, a, b };
+  }
+
+  it('at-least-once: every window of the input is in sensor.stats, with the right count', { timeout: 300_000 }, async () => {
+    const { expected, received, b } = await runScenario('at-least-once');
+    expect([...received.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [key, counts] of received) for (const count of counts) expect(count, key).toBe(expected.get(key));
+    expect(b.output.stderr).toMatch(/restored \d+ state entries/);
+  });
+
+  it('exactly-once: every window exactly once (read_committed), with the right count', { timeout: 300_000 }, async () => {
+    const { expected, received, b } = await runScenario('exactly-once');
+    expect([...received.keys()].sort()).toEqual([...expected.keys()].sort());
+    const duplicated = [...received].filter(([, counts]) => counts.length > 1).map(([key]) => key);
+    expect(duplicated).toEqual([]);
+    for (const [key, [count]] of received) expect(count, key).toBe(expected.get(key));
+    expect(b.output.stderr).toMatch(/restored \d+ state entries/);
+    // Written in transactions: every commit marker takes an offset that no record has.
+    const ends = (await log.offsets(OUTPUT)).reduce((n, o) => n + o.end, 0);
+    expect(ends).toBeGreaterThan(received.size);
+  });
+});
