@@ -16,6 +16,7 @@ import { RemoteSchemaRegistry } from '../../src/schema/remote-registry.js';
 import { AvroSerde } from '../../src/schema/serde.js';
 import { valueSubject } from '../../src/schema/types.js';
 import { startCli } from '../helpers/cli.js';
+import { readWithPlainClients } from '../helpers/plain-consumer.js';
 import { eventually } from '../helpers/eventually.js';
 import { kafkaBrokers, registryUrl } from '../helpers/servers.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -170,5 +171,14 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
     // Written in transactions: every commit marker takes an offset that no record has.
     const ends = (await log.offsets(OUTPUT)).reduce((n, o) => n + o.end, 0);
     expect(ends).toBeGreaterThan(received.size);
+
+    // Another team's consumer, with plain kafkajs and the Confluent registry client, reads the same.
+    const plain = await readWithPlainClients(kafkaBrokers!, registryUrl!, OUTPUT);
+    expect(plain).toHaveLength(received.size);
+    for (const { key, value } of plain) {
+      expect(key).toBe(value.sensorId);
+      expect(value.count, `${key}@${value.windowStart}`).toBe(expected.get(`${value.sensorId}@${value.windowStart}`));
+      expect(value.windowEnd).toBe((value.windowStart as number) + 60_000);
+    }
   });
 });
