@@ -6,6 +6,7 @@
 export { canonicalText, describeType, describeValue, parseAvroSchema, type AvroType, type ParsedSchema } from './avro.js';
 export { checkCompatibility, explainIncompatibility, type Incompatibility, type SchemaVersion } from './compatibility.js';
 export { EmbeddedSchemaRegistry, type EmbeddedRegistryOptions } from './embedded-registry.js';
+export { RemoteSchemaRegistry, type RemoteRegistryOptions } from './remote-registry.js';
 export type { TornTail } from './registry-journal.js';
 export { AvroSerde, invalidFields, type AvroEncoder, type AvroSerdeOptions, type EncoderOptions, type InvalidField } from './serde.js';
 export * from './types.js';
