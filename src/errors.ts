@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   FD_PIPELINE_INVALID: { domain: 'user', retriable: false },
   FD_TOPIC_NOT_FOUND: { domain: 'user', retriable: false },
   FD_TOPIC_EXISTS: { domain: 'user', retriable: false },
+  FD_KEY_NOT_FOUND: { domain: 'user', retriable: false },
   FD_TOPIC_INVALID: { domain: 'user', retriable: false },
   FD_PARTITION_INVALID: { domain: 'user', retriable: false },
   FD_RECORD_INVALID: { domain: 'user', retriable: false },

@@ -11,6 +11,7 @@ import { EmbeddedLog } from '../log/embedded/embedded-log.js';
 import type { Log } from '../log/types.js';
 import { EmbeddedSchemaRegistry } from '../schema/embedded-registry.js';
 import { AvroSerde } from '../schema/serde.js';
+import { AccessLayer } from '../serve/access/access-layer.js';
 import { startServer } from '../serve/server.js';
 import { type LoadFailure, loadStreamModules } from '../stream/module-loader.js';
 import { orderStreams } from '../stream/project-streams.js';
@@ -60,6 +61,7 @@ export class EmbeddedApp {
   readonly runners: StreamRunner[] = [];
   readonly sources: Source[] = [];
   readonly loadFailures: LoadFailure[] = [];
+  readonly access: AccessLayer;
   url: string | undefined;
   private server: FastifyInstance | undefined;
   private readonly options: EmbeddedAppOptions;
@@ -70,6 +72,13 @@ export class EmbeddedApp {
     this.log = log;
     this.registry = registry;
     this.serde = new AvroSerde(registry);
+    this.access = new AccessLayer({
+      log,
+      registry,
+      serde: this.serde,
+      modules: () => this.runners.map((r) => r.module),
+      onWarning: (message) => options.onEvent?.({ type: 'log-warning', message }),
+    });
   }
 
   static async start(options: EmbeddedAppOptions): Promise<EmbeddedApp> {
@@ -102,7 +111,7 @@ export class EmbeddedApp {
   private async boot(): Promise<void> {
     const { config, root } = this.options;
     if (this.options.serve !== false) {
-      const { app, url } = await startServer({ registry: this.registry, status: () => this.status(), host: config.server.host, port: config.server.port });
+      const { app, url } = await startServer({ registry: this.registry, status: () => this.status(), host: config.server.host, port: config.server.port, access: this.access });
       this.server = app;
       this.url = url;
     }
@@ -162,6 +171,7 @@ export class EmbeddedApp {
     for (const source of [...this.sources].reverse()) await source.stop().catch(() => {});
     for (const runner of [...this.runners].reverse()) await runner.stop().catch(() => {});
     await this.server?.close();
+    await this.access.close();
     await this.log.close();
     await this.registry.close();
   }

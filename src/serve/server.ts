@@ -5,6 +5,8 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AdminSchemaRegistry } from '../schema/types.js';
+import type { AccessLayer } from './access/access-layer.js';
+import { outputRoutes } from './access/output-routes.js';
 import { registryRoutes } from './registry-routes.js';
 import { statusPage } from './status-page.js';
 
@@ -14,12 +16,15 @@ export interface ServerOptions {
   status: () => Promise<unknown>;
   host: string;
   port: number;
+  /** The output topics' REST (and later WebSocket) services. */
+  access?: AccessLayer;
 }
 
 export async function startServer(options: ServerOptions): Promise<{ app: FastifyInstance; url: string }> {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   await app.register(registryRoutes, { registry: options.registry, prefix: '/registry' });
   app.get('/api/status', async () => options.status());
+  if (options.access) await app.register(outputRoutes, { access: options.access, prefix: '/api/outputs' });
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage()));
   const address = await app.listen({ host: options.host, port: options.port });
   return { app, url: address.replace('[::1]', 'localhost') };

@@ -1,0 +1,81 @@
+/**
+ * REST for every output topic, under /api/outputs:
+ *
+ *   GET /api/outputs                         outputs with lineage (module, inputs, doc)
+ *   GET /api/outputs/:topic                  one output with its registered schema
+ *   GET /api/outputs/:topic/latest           latest record of every key (?prefix, ?limit)
+ *   GET /api/outputs/:topic/latest/:key      one key's latest record
+ *   GET /api/outputs/:topic/records          a time range from the log, paged (?from, ?to, ?key, ?limit, ?cursor)
+ *
+ * Errors are JSON `{ error: { code, message, field } }`: 400 for bad input (the message
+ * names the parameter and the fix), 404 for an unknown topic or key.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { FastdataError, isFastdataError, errorMessage } from '../../errors.js';
+import type { AccessLayer } from './access-layer.js';
+import { encodeCursor, parseCursor, parseKey, parseLimit, parseTime } from './query-params.js';
+
+export interface OutputRoutesOptions {
+  access: AccessLayer;
+  now?: () => number;
+}
+
+type TopicParams = { topic: string };
+type Query = Record<string, string | undefined>;
+
+const NOT_FOUND = new Set(['FD_TOPIC_NOT_FOUND', 'FD_SUBJECT_NOT_FOUND', 'FD_KEY_NOT_FOUND']);
+
+export const outputRoutes: FastifyPluginAsync<OutputRoutesOptions> = async (app, options) => {
+  const { access } = options;
+  const now = options.now ?? Date.now;
+
+  app.setErrorHandler(async (error, request, reply) => {
+    if (isFastdataError(error)) {
+      const status = NOT_FOUND.has(error.code) ? 404 : error.domain === 'user' ? 400 : 503;
+      return reply.code(status).send({ error: { code: error.code, message: error.message, field: error.context.field } });
+    }
+    const validation = (error as { validation?: unknown }).validation;
+    if (validation !== undefined) return reply.code(400).send({ error: { code: 'FD_ARGUMENT_INVALID', message: errorMessage(error) } });
+    request.log.error({ err: error }, 'access layer request failed');
+    return reply.code(500).send({ error: { code: 'FD_INTERNAL', message: errorMessage(error) } });
+  });
+
+  app.get('/', async () => ({ outputs: await access.outputs() }));
+
+  app.get<{ Params: TopicParams }>('/:topic', async (request) => {
+    const output = await access.output(request.params.topic);
+    return { ...output, schema: await access.schema(output.topic) };
+  });
+
+  app.get<{ Params: TopicParams; Querystring: Query }>('/:topic/latest', async (request) => {
+    const limit = parseLimit('limit', request.query.limit, 1_000, 100_000);
+    const prefix = parseKey('prefix', request.query.prefix);
+    const view = await access.view(request.params.topic);
+    return view.latest({ limit, ...(prefix ? { prefix } : {}) });
+  });
+
+  app.get<{ Params: TopicParams & { key: string } }>('/:topic/latest/:key', async (request) => {
+    const key = parseKey('key', request.params.key)!;
+    const view = await access.view(request.params.topic);
+    const record = view.latestOf(key);
+    if (!record) {
+      throw new FastdataError('FD_KEY_NOT_FOUND', `${request.params.topic} has no record with key ${JSON.stringify(key)} (it has ${view.latest().total} keys; GET .../latest lists them)`, {
+        context: { field: 'key', topic: request.params.topic },
+      });
+    }
+    return record;
+  });
+
+  app.get<{ Params: TopicParams; Querystring: Query }>('/:topic/records', async (request) => {
+    const q = request.query;
+    const t = now();
+    const from = parseTime('from', q.from, t) ?? t - 3_600_000;
+    const to = parseTime('to', q.to, t) ?? t + 1;
+    if (from >= to) throw new FastdataError('FD_ARGUMENT_INVALID', `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()})`, { context: { field: 'from' } });
+    const limit = parseLimit('limit', q.limit, 500, 10_000);
+    const key = parseKey('key', q.key);
+    const cursor = parseCursor(q.cursor);
+    const page = await access.range(request.params.topic, { from, to, limit, ...(key ? { key } : {}), ...(cursor ? { cursor } : {}) });
+    return { from, to, records: page.records, next: page.next ? encodeCursor(page.next) : null };
+  });
+};

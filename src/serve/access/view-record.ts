@@ -1,0 +1,36 @@
+/** A record of an output topic as the access layer serves it: decoded, with its position. */
+import type { LogRecord } from '../../log/types.js';
+import type { AvroSerde } from '../../schema/serde.js';
+import { isFastdataError } from '../../errors.js';
+
+export interface ViewRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: string | null;
+  value: unknown;
+}
+
+/**
+ * Decodes a log record (Confluent framing); undefined for a tombstone. The first record of
+ * a writer schema fetches it once from the registry, later ones decode synchronously.
+ */
+export async function toViewRecord(serde: AvroSerde, record: LogRecord): Promise<ViewRecord | undefined> {
+  if (record.value === null) return undefined;
+  let value: unknown;
+  try {
+    value = serde.decodeSync(record.value);
+  } catch (error) {
+    if (!isFastdataError(error, 'FD_SCHEMA_NOT_FOUND')) throw error;
+    value = await serde.decode(record.value);
+  }
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    key: record.key === null ? null : record.key.toString('utf8'),
+    value,
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * The REST access layer over HTTP on 127.0.0.1: an output topic written with known
+ * records (as a module would, Avro with Confluent framing), then every endpoint and its
+ * bad input.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { EmbeddedLog } from '../../../src/log/embedded/embedded-log.js';
+import { EmbeddedSchemaRegistry } from '../../../src/schema/embedded-registry.js';
+import { AvroSerde } from '../../../src/schema/serde.js';
+import { valueSubject } from '../../../src/schema/types.js';
+import { AccessLayer } from '../../../src/serve/access/access-layer.js';
+import { startServer } from '../../../src/serve/server.js';
+import { defineStream } from '../../../src/stream/define.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+const TOPIC = 'test.stats';
+const schema = {
+  type: 'record',
+  name: 'Stat',
+  namespace: 'test',
+  fields: [
+    { name: 'sensorId', type: 'string' },
+    { name: 'windowStart', type: { type: 'long', logicalType: 'timestamp-millis' } },
+    { name: 'count', type: 'long' },
+    { name: 'mean', type: ['null', 'double'], default: null },
+  ],
+};
+const module = defineStream<{ readings: { sensorId: string } }, { sensorId: string }>({
+  name: 'test-stats',
+  doc: 'Per-sensor counts, for the access layer tests.',
+  inputs: { readings: 'test.readings' },
+  output: { topic: TOPIC, schema, key: (s) => s.sensorId },
+  pipeline: ({ readings }) => readings,
+});
+
+const T0 = Date.UTC(2026, 10, 24, 10, 0, 0);
+/** 3 sensors × 10 minutes, one record per sensor and minute, timestamps = window starts. */
+const written = Array.from({ length: 10 }, (_, minute) =>
+  ['s-1', 's-2', 's-3'].map((sensorId, i) => ({ sensorId, windowStart: T0 + minute * 60_000, count: minute * 10 + i, mean: i === 2 ? null : minute + i / 10 })),
+).flat();
+
+describe('REST access layer', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  let log: EmbeddedLog;
+  let registry: EmbeddedSchemaRegistry;
+  let access: AccessLayer;
+  let app: FastifyInstance;
+  let url: string;
+  const get = async (path: string) => {
+    const response = await fetch(`${url}${path}`);
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  };
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    log = await EmbeddedLog.open(join(dir.path, 'log'), { fsync: 'never' });
+    registry = await EmbeddedSchemaRegistry.open(join(dir.path, 'registry'));
+    const serde = new AvroSerde(registry);
+    await log.createTopic({ name: TOPIC, partitions: 2 });
+    const encoder = await serde.encoderFor(valueSubject(TOPIC), schema);
+    await log.produce(TOPIC, written.map((v) => ({ key: v.sensorId, value: encoder.encode(v), timestamp: v.windowStart })));
+    access = new AccessLayer({ log, registry, serde, modules: () => [module] });
+    ({ app, url } = await startServer({ registry, status: async () => ({}), host: '127.0.0.1', port: 0, access }));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await access?.close();
+    await log?.close();
+    await registry?.close();
+    await dir?.remove();
+  });
+
+  it('lists the outputs with their lineage', async () => {
+    const { status, body } = await get('/api/outputs');
+    expect(status).toBe(200);
+    expect(body.outputs).toEqual([{ topic: TOPIC, module: 'test-stats', doc: module.doc, inputs: ['test.readings'], partitions: 2, subject: `${TOPIC}-value` }]);
+  });
+
+  it('describes one output with its registered schema', async () => {
+    const { status, body } = await get(`/api/outputs/${TOPIC}`);
+    expect(status).toBe(200);
+    expect(body.schema).toMatchObject({ subject: `${TOPIC}-value`, version: 1 });
+    expect(body.schema.avro.fields.map((f: { name: string }) => f.name)).toEqual(['sensorId', 'windowStart', 'count', 'mean']);
+  });
+
+  it('answers the latest record of every key, and of one key', async () => {
+    const { body } = await get(`/api/outputs/${TOPIC}/latest`);
+    expect(body.total).toBe(3);
+    expect(body.records.map((r: any) => [r.key, r.value.count])).toEqual([
+      ['s-1', 90],
+      ['s-2', 91],
+      ['s-3', 92],
+    ]);
+    const one = await get(`/api/outputs/${TOPIC}/latest/s-3`);
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ topic: TOPIC, key: 's-3', value: { sensorId: 's-3', count: 92, mean: null } });
+    expect(typeof one.body.offset).toBe('number');
+    const prefixed = await get(`/api/outputs/${TOPIC}/latest?prefix=s-2&limit=5`);
+    expect(prefixed.body.records.map((r: any) => r.key)).toEqual(['s-2']);
+  });
+
+  it('pages through a time range in time order without losing or repeating a record', async () => {
+    const from = T0 + 2 * 60_000;
+    const to = T0 + 7 * 60_000;
+    const seen: any[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `from=${from}&to=${new Date(to).toISOString()}&limit=4${cursor ? `&cursor=${cursor}` : ''}`;
+      const { status, body } = await get(`/api/outputs/${TOPIC}/records?${query}`);
+      expect(status).toBe(200);
+      expect(body.records.length).toBeLessThanOrEqual(4);
+      seen.push(...body.records);
+      cursor = body.next;
+      pages++;
+    } while (cursor && pages < 20);
+    const expected = written.filter((w) => w.windowStart >= from && w.windowStart < to);
+    expect(seen).toHaveLength(expected.length);
+    expect(new Set(seen.map((r) => `${r.partition}:${r.offset}`)).size).toBe(expected.length);
+    expect(seen.map((r) => r.timestamp)).toEqual([...seen.map((r) => r.timestamp)].sort((a, b) => a - b));
+    const byKey = await get(`/api/outputs/${TOPIC}/records?from=${T0}&to=${T0 + 3_600_000}&key=s-2`);
+    expect(byKey.body.records.map((r: any) => r.value.count)).toEqual([1, 11, 21, 31, 41, 51, 61, 71, 81, 91]);
+    expect(byKey.body.next).toBeNull();
+  });
+
+  it('names the problem of bad input, and the process keeps serving', async () => {
+    const cases: [string, number, string, string | undefined][] = [
+      ['/api/outputs/nope', 404, 'FD_TOPIC_NOT_FOUND', 'topic'],
+      ['/api/outputs/nope/latest', 404, 'FD_TOPIC_NOT_FOUND', 'topic'],
+      [`/api/outputs/${TOPIC}/latest/s-9`, 404, 'FD_KEY_NOT_FOUND', 'key'],
+      [`/api/outputs/${TOPIC}/latest?limit=0`, 400, 'FD_ARGUMENT_INVALID', 'limit'],
+      [`/api/outputs/${TOPIC}/latest/${encodeURIComponent('a\u0001b')}`, 400, 'FD_ARGUMENT_INVALID', 'key'],
+      [`/api/outputs/${TOPIC}/records?from=yesterday`, 400, 'FD_ARGUMENT_INVALID', 'from'],
+      [`/api/outputs/${TOPIC}/records?from=${T0 + 1000}&to=${T0}`, 400, 'FD_ARGUMENT_INVALID', 'from'],
+      [`/api/outputs/${TOPIC}/records?limit=100000`, 400, 'FD_ARGUMENT_INVALID', 'limit'],
+      [`/api/outputs/${TOPIC}/records?cursor=not-a-cursor`, 400, 'FD_ARGUMENT_INVALID', 'cursor'],
+      [`/api/outputs/${TOPIC}/records?from=-1fortnight`, 400, 'FD_DURATION_INVALID', 'from'],
+    ];
+    for (const [path, status, code, field] of cases) {
+      const response = await get(path);
+      expect({ path, status: response.status, code: response.body.error?.code, field: response.body.error?.field }).toEqual({ path, status, code, field });
+      expect(response.body.error.message.length).toBeGreaterThan(10);
+    }
+    expect((await get('/api/outputs')).status).toBe(200);
+  });
+
+  it('follows new records: the latest of a key changes once one is appended', async () => {
+    const encoder = await new AvroSerde(registry).encoderFor(valueSubject(TOPIC), schema);
+    await log.produce(TOPIC, [{ key: 's-1', value: encoder.encode({ sensorId: 's-1', windowStart: T0 + 600_000, count: 1000, mean: 1.5 }), timestamp: T0 + 600_000 }]);
+    await expect.poll(async () => (await get(`/api/outputs/${TOPIC}/latest/s-1`)).body.value?.count, { timeout: 5_000 }).toBe(1000);
+  });
+});
