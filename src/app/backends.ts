@@ -27,6 +27,8 @@ export interface BackendOptions {
   config: ProjectConfig;
   root: string;
   dataDir: string;
+  /** Embedded log and registry only: open them beside the process that writes them (`fastdata serve` beside `dev`). */
+  readOnly?: boolean;
   onWarning?: (message: string) => void;
 }
 
@@ -63,13 +65,13 @@ export async function openBackends(options: BackendOptions): Promise<Backends> {
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     });
   } else {
-    log = await EmbeddedLog.open(join(dataDir, 'log'), { fsync: config.log.fsync, ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
+    log = await EmbeddedLog.open(join(dataDir, 'log'), { fsync: config.log.fsync, readOnly: options.readOnly ?? false, ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
   }
   let registry: SchemaRegistry;
   try {
     registry = config.registry.url
       ? new RemoteSchemaRegistry({ url: config.registry.url, clientId: config.log.clientId, ...(config.registry.auth ? { auth: config.registry.auth } : {}) })
-      : await EmbeddedSchemaRegistry.open(join(dataDir, 'registry'));
+      : await EmbeddedSchemaRegistry.open(join(dataDir, 'registry'), { readOnly: options.readOnly ?? false });
   } catch (error) {
     await log.close();
     throw error;

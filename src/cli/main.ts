@@ -9,6 +9,7 @@ import { isFastdataError } from '../errors.js';
 import { brokerList, port, repeatable, timestamp, wholeNumber } from './arguments.js';
 import { dev } from './commands/dev.js';
 import { run } from './commands/run.js';
+import { serve } from './commands/serve.js';
 import { tail } from './commands/tail.js';
 import { topics } from './commands/topics.js';
 import { demoSources } from './demo-sources.js';
@@ -44,6 +45,15 @@ function program(): Command {
     .option('--registry-url <url>', 'Confluent-compatible schema registry (sets registry.url)')
     .addOption(new Option('--guarantee <guarantee>', 'processing guarantee (sets processing.guarantee)').choices(['at-least-once', 'exactly-once']))
     .action((options: Parameters<typeof run>[0]) => run(options));
+
+  root
+    .command('serve')
+    .description('serve the outputs of the project (REST under /api/outputs) on their own: beside `fastdata dev` (embedded, read-only) or the workers (Kafka)')
+    .addOption(project())
+    .addOption(dataDir())
+    .option('--port <port>', 'HTTP port (default: server.port, 7070; 0 picks a free one)', port)
+    .option('--host <host>', 'interface to listen on (default: server.host, 127.0.0.1)')
+    .action((options: Parameters<typeof serve>[0]) => serve(options));
 
   root
     .command('topics')

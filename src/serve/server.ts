@@ -11,7 +11,8 @@ import { registryRoutes } from './registry-routes.js';
 import { statusPage } from './status-page.js';
 
 export interface ServerOptions {
-  registry: AdminSchemaRegistry;
+  /** Served under /registry (Confluent API) when given: the embedded registry. */
+  registry?: AdminSchemaRegistry;
   /** What `/api/status` answers: the modules, sources and topics of the process. */
   status: () => Promise<unknown>;
   host: string;
@@ -22,7 +23,7 @@ export interface ServerOptions {
 
 export async function startServer(options: ServerOptions): Promise<{ app: FastifyInstance; url: string }> {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
-  await app.register(registryRoutes, { registry: options.registry, prefix: '/registry' });
+  if (options.registry) await app.register(registryRoutes, { registry: options.registry, prefix: '/registry' });
   app.get('/api/status', async () => options.status());
   if (options.access) await app.register(outputRoutes, { access: options.access, prefix: '/api/outputs' });
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage()));

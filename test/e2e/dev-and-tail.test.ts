@@ -55,6 +55,25 @@ describe('fastdata dev on the demo project, with fastdata tail beside it', () =>
     expect(topics['fastdata.sensor-stats.changelog'].cleanupPolicy).toBe('compact');
   });
 
+  it('serves the outputs over REST, in dev and in a `fastdata serve` beside it', async () => {
+    const devUrl = /status page and schema registry: (http:\/\/127\.0\.0\.1:\d+)/.exec(dev.output.stderr)![1];
+    const fromDev = (await (await fetch(`${devUrl}/api/outputs/sensor.stats/latest`)).json()) as { total: number; records: { key: string }[] };
+    expect(fromDev.total).toBe(20); // the demo's 20 sensors
+    const served = startCli(['serve', '--data-dir', data.path, '--port', '0'], { cwd: repo });
+    try {
+      const url = await eventually(() => /outputs: (http:\/\/127\.0\.0\.1:\d+)\/api\/outputs/.exec(served.output.stderr)?.[1], { timeoutMs: 30_000, intervalMs: 100 });
+      const outputs = (await (await fetch(`${url}/api/outputs`)).json()) as { outputs: { topic: string; module: string; inputs: string[] }[] };
+      expect(outputs.outputs.map((o) => [o.topic, o.module, o.inputs])).toEqual([
+        ['sensor.anomalies', 'sensor-anomalies', ['sensor.stats']],
+        ['sensor.stats', 'sensor-stats', ['sensor.readings']],
+      ]);
+      const latest = (await (await fetch(`${url}/api/outputs/sensor.stats/latest/sensor-07`)).json()) as { key: string; value: { sensorId: string } };
+      expect(latest.value.sensorId).toBe('sensor-07');
+    } finally {
+      expect(await served.stop('SIGINT')).toBe(0);
+    }
+  });
+
   it('checkpoints and stops on Ctrl-C', async () => {
     await eventually(() => /status page and schema registry: http:\/\/127\.0\.0\.1:\d+/.test(dev.output.stderr) || undefined);
     const code = await dev.stop('SIGINT');

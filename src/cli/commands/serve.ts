@@ -1,0 +1,52 @@
+/**
+ * `fastdata serve`: the access layer alone, for the outputs of the project's modules: REST
+ * (and the status page) on the configured host and port, reading the output topics as a
+ * consumer of its own, never in a module's group. On the embedded log it opens the data
+ * dir read-only, so it runs beside `fastdata dev`; on Kafka it runs beside the workers.
+ */
+import { join, relative } from 'node:path';
+import { openBackends } from '../../app/backends.js';
+import { loadProjectConfig } from '../../config/project-config.js';
+import { EmbeddedSchemaRegistry } from '../../schema/embedded-registry.js';
+import { AvroSerde } from '../../schema/serde.js';
+import { AccessLayer } from '../../serve/access/access-layer.js';
+import { startServer } from '../../serve/server.js';
+import { loadStreamModules } from '../../stream/module-loader.js';
+import { clock, describeError, info } from '../output.js';
+
+export interface ServeOptions {
+  dir: string;
+  dataDir?: string;
+  port?: number;
+  host?: string;
+}
+
+export async function serve(options: ServeOptions): Promise<void> {
+  const overrides: Record<string, unknown> = {};
+  if (options.dataDir !== undefined) overrides.dataDir = options.dataDir;
+  if (options.port !== undefined || options.host !== undefined) overrides.server = { ...(options.port !== undefined ? { port: options.port } : {}), ...(options.host ? { host: options.host } : {}) };
+  const { config, root, dataDir, file } = await loadProjectConfig({ dir: options.dir, overrides });
+  const { streams, failures } = await loadStreamModules(join(root, config.streams), root);
+  for (const failure of failures) info(`${clock()} ${relative(root, failure.file)}: not loaded, its output is not served: ${describeError(failure.error)}`);
+  const backends = await openBackends({ config, root, dataDir, readOnly: true, onWarning: (message) => info(`${clock()} log: ${message}`) });
+  const serde = new AvroSerde(backends.registry);
+  const modules = streams.map((s) => s.module);
+  const access = new AccessLayer({ log: backends.log, registry: backends.registry, serde, modules: () => modules, onWarning: (message) => info(`${clock()} ${message}`) });
+  const { app, url } = await startServer({
+    ...(backends.registry instanceof EmbeddedSchemaRegistry ? { registry: backends.registry } : {}),
+    status: async () => ({ summary: `access layer over ${backends.description}`, modules: [], views: access.stats() }),
+    host: config.server.host,
+    port: config.server.port,
+    access,
+  });
+  info(`fastdata serve: project ${root}${file ? ` (${relative(root, file)})` : ''}, ${backends.description}`);
+  info(`  outputs: ${url}/api/outputs`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await app.close();
+  await access.close();
+  await backends.close();
+  info(`${clock()} stopped`);
+}
