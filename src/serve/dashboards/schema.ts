@@ -1,0 +1,115 @@
+/**
+ * The shape of a dashboard file (`dashboards/<name>.yaml`), in TypeBox so that Ajv checks
+ * it as it checks config files and routes, and reports every problem with its line.
+ *
+ * A file is checked in two passes: first the outline (title, panels, each panel's `kind`),
+ * then each panel against the schema of its kind. One union schema would report every
+ * branch's complaint for one mistake; two passes report the one that matters.
+ */
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { stringEnum } from '../../config/validated-file.js';
+
+export const PANEL_KINDS = ['timeseries', 'stat', 'table', 'alerts'] as const;
+export type PanelKind = (typeof PANEL_KINDS)[number];
+
+const Topic = Type.String({ minLength: 1, maxLength: 249 });
+const FieldPath = Type.String({ minLength: 1, maxLength: 200 });
+const Key = Type.String({ minLength: 1, maxLength: 1024 });
+const Title = Type.String({ minLength: 1, maxLength: 200 });
+/** As `toMillis` reads it: '30m', '2h', '7d'. */
+const Window = Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$', description: "how much history to show, e.g. '30m', '2h'" });
+/** A CSS colour as people write them: #rgb, #rrggbb(aa), or a name such as orange. */
+const Color = Type.String({ pattern: '^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30})$' });
+
+/** The outline: what the first pass checks. Panels are only required to name a known kind. */
+export const DashboardOutline = Type.Object(
+  {
+    title: Title,
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    panels: Type.Array(Type.Object({ kind: stringEnum(PANEL_KINDS) }, { additionalProperties: true }), { minItems: 1, maxItems: 50 }),
+  },
+  { additionalProperties: false },
+);
+
+const common = { title: Type.Optional(Title) };
+
+export const TimeseriesPanel = Type.Object(
+  {
+    ...common,
+    kind: Type.Literal('timeseries'),
+    topic: Topic,
+    fields: Type.Array(FieldPath, { minItems: 1, maxItems: 10 }),
+    key: Type.Optional(Key),
+    keys: Type.Optional(Type.Array(Key, { minItems: 1, maxItems: 20 })),
+    window: Type.Optional(Window),
+    maxPoints: Type.Optional(Type.Integer({ minimum: 10, maximum: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const StatPanel = Type.Object(
+  {
+    ...common,
+    kind: Type.Literal('stat'),
+    topic: Topic,
+    field: FieldPath,
+    key: Type.Optional(Key),
+    unit: Type.Optional(Type.String({ maxLength: 20 })),
+    decimals: Type.Optional(Type.Integer({ minimum: 0, maximum: 6 })),
+    thresholds: Type.Optional(Type.Array(Type.Object({ value: Type.Number(), color: Color }, { additionalProperties: false }), { maxItems: 10 })),
+  },
+  { additionalProperties: false },
+);
+
+export const TablePanel = Type.Object(
+  {
+    ...common,
+    kind: Type.Literal('table'),
+    topic: Topic,
+    fields: Type.Array(FieldPath, { minItems: 1, maxItems: 20 }),
+    key: Type.Optional(Key),
+    keys: Type.Optional(Type.Array(Key, { minItems: 1, maxItems: 1000 })),
+    maxRows: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const AlertsPanel = Type.Object(
+  {
+    ...common,
+    kind: Type.Literal('alerts'),
+    topic: Topic,
+    fields: Type.Optional(Type.Array(FieldPath, { minItems: 1, maxItems: 20 })),
+    maxRows: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const PANEL_SCHEMAS: Record<PanelKind, TSchema> = { timeseries: TimeseriesPanel, stat: StatPanel, table: TablePanel, alerts: AlertsPanel };
+
+export type TimeseriesPanelFile = Static<typeof TimeseriesPanel>;
+export type StatPanelFile = Static<typeof StatPanel>;
+export type TablePanelFile = Static<typeof TablePanel>;
+export type AlertsPanelFile = Static<typeof AlertsPanel>;
+export type PanelFile = TimeseriesPanelFile | StatPanelFile | TablePanelFile | AlertsPanelFile;
+
+/** The second pass: the outline with each panel checked against its kind's schema. */
+const fullSchemas = new Map<string, TSchema>();
+export function dashboardSchemaFor(kinds: readonly PanelKind[]): TSchema {
+  const id = kinds.join(',');
+  let schema = fullSchemas.get(id);
+  if (!schema) {
+    // Cached because validated-file compiles once per schema object; bounded, as files are edited.
+    if (fullSchemas.size >= 200) fullSchemas.clear();
+    schema = Type.Object(
+      {
+        title: Title,
+        description: Type.Optional(Type.String({ maxLength: 2000 })),
+        panels: Type.Tuple(kinds.map((kind) => PANEL_SCHEMAS[kind])),
+      },
+      { additionalProperties: false },
+    );
+    fullSchemas.set(id, schema);
+  }
+  return schema;
+}
