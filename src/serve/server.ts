@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AdminSchemaRegistry } from '../schema/types.js';
 import type { AccessLayer } from './access/access-layer.js';
+import { openApiRoutes } from './access/openapi.js';
 import { outputRoutes } from './access/output-routes.js';
 import { registryRoutes } from './registry-routes.js';
 import { statusPage } from './status-page.js';
@@ -25,7 +26,10 @@ export async function startServer(options: ServerOptions): Promise<{ app: Fastif
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   if (options.registry) await app.register(registryRoutes, { registry: options.registry, prefix: '/registry' });
   app.get('/api/status', async () => options.status());
-  if (options.access) await app.register(outputRoutes, { access: options.access, prefix: '/api/outputs' });
+  if (options.access) {
+    await app.register(outputRoutes, { access: options.access, prefix: '/api/outputs' });
+    openApiRoutes(app, options.access);
+  }
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage()));
   const address = await app.listen({ host: options.host, port: options.port });
   return { app, url: address.replace('[::1]', 'localhost') };

@@ -6,6 +6,7 @@
  *   GET /api/outputs/:topic/latest           latest record of every key (?prefix, ?limit)
  *   GET /api/outputs/:topic/latest/:key      one key's latest record
  *   GET /api/outputs/:topic/records          a time range from the log, paged (?from, ?to, ?key, ?limit, ?cursor)
+ *   GET /api/outputs/:topic/export           the same range as a file: ?format=jsonl|csv|avro (export-route.ts)
  *
  * Errors are JSON `{ error: { code, message, field } }`: 400 for bad input (the message
  * names the parameter and the fix), 404 for an unknown topic or key.
@@ -13,7 +14,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { FastdataError, isFastdataError, errorMessage } from '../../errors.js';
 import type { AccessLayer } from './access-layer.js';
+import { exportRoute } from './export-route.js';
 import { encodeCursor, parseCursor, parseKey, parseLimit, parseTime } from './query-params.js';
+import { toJsonValue } from '../avro-json-schema.js';
+import type { ViewRecord } from './view-record.js';
+
+/** A record as JSON: bytes and decimals as base64 (what the OpenAPI schema says). */
+const json = (record: ViewRecord) => ({ ...record, value: toJsonValue(record.value) });
 
 export interface OutputRoutesOptions {
   access: AccessLayer;
@@ -51,7 +58,8 @@ export const outputRoutes: FastifyPluginAsync<OutputRoutesOptions> = async (app,
     const limit = parseLimit('limit', request.query.limit, 1_000, 100_000);
     const prefix = parseKey('prefix', request.query.prefix);
     const view = await access.view(request.params.topic);
-    return view.latest({ limit, ...(prefix ? { prefix } : {}) });
+    const { records, total } = view.latest({ limit, ...(prefix ? { prefix } : {}) });
+    return { total, records: records.map(json) };
   });
 
   app.get<{ Params: TopicParams & { key: string } }>('/:topic/latest/:key', async (request) => {
@@ -63,7 +71,7 @@ export const outputRoutes: FastifyPluginAsync<OutputRoutesOptions> = async (app,
         context: { field: 'key', topic: request.params.topic },
       });
     }
-    return record;
+    return json(record);
   });
 
   app.get<{ Params: TopicParams; Querystring: Query }>('/:topic/records', async (request) => {
@@ -76,6 +84,8 @@ export const outputRoutes: FastifyPluginAsync<OutputRoutesOptions> = async (app,
     const key = parseKey('key', q.key);
     const cursor = parseCursor(q.cursor);
     const page = await access.range(request.params.topic, { from, to, limit, ...(key ? { key } : {}), ...(cursor ? { cursor } : {}) });
-    return { from, to, records: page.records, next: page.next ? encodeCursor(page.next) : null };
+    return { from, to, records: page.records.map(json), next: page.next ? encodeCursor(page.next) : null };
   });
+
+  exportRoute(app, access, now);
 };

@@ -4,6 +4,8 @@
  * bad input.
  */
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { EmbeddedLog } from '../../../src/log/embedded/embedded-log.js';
@@ -123,6 +125,53 @@ describe('REST access layer', () => {
     const byKey = await get(`/api/outputs/${TOPIC}/records?from=${T0}&to=${T0 + 3_600_000}&key=s-2`);
     expect(byKey.body.records.map((r: any) => r.value.count)).toEqual([1, 11, 21, 31, 41, 51, 61, 71, 81, 91]);
     expect(byKey.body.next).toBeNull();
+  });
+
+  it('exports a range as JSON lines, CSV and an Avro object container file', async () => {
+    const range = `from=${T0}&to=${T0 + 3 * 60_000}`;
+    const expected = written.filter((w) => w.windowStart < T0 + 3 * 60_000);
+
+    const jsonl = await fetch(`${url}/api/outputs/${TOPIC}/export?${range}&format=jsonl`);
+    expect(jsonl.headers.get('content-type')).toContain('application/x-ndjson');
+    expect(jsonl.headers.get('content-disposition')).toMatch(/attachment; filename="test\.stats-.*\.jsonl"/);
+    const lines = (await jsonl.text()).trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((l) => l.value.count).sort((a, b) => a - b)).toEqual(expected.map((w) => w.count).sort((a, b) => a - b));
+
+    const text = await (await fetch(`${url}/api/outputs/${TOPIC}/export?${range}&format=csv`)).text();
+    const rows = text.trim().split('\r\n');
+    expect(rows[0]).toBe('topic,partition,offset,timestamp,key,sensorId,windowStart,count,mean');
+    expect(rows).toHaveLength(expected.length + 1);
+    expect(rows.some((row) => row.endsWith(',s-3,s-3,' + T0 + ',2,'))).toBe(true); // a null mean is an empty cell
+
+    const file = Buffer.from(await (await fetch(`${url}/api/outputs/${TOPIC}/export?${range}&format=avro&key=s-1`)).arrayBuffer());
+    const decoded: { count: number }[] = [];
+    let writerSchema: { name?: string } | undefined;
+    await new Promise<void>((resolve, reject) =>
+      Readable.from([file])
+        .pipe(new avro.streams.BlockDecoder())
+        .on('metadata', (type: { name?: string }) => (writerSchema = type))
+        .on('data', (value: { count: number }) => decoded.push(value))
+        .on('end', resolve)
+        .on('error', reject),
+    );
+    expect(writerSchema?.name).toBe('test.Stat');
+    expect(decoded.map((v) => v.count)).toEqual([0, 10, 20]);
+
+    const bad = await get(`/api/outputs/${TOPIC}/export?format=xlsx`);
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'FD_ARGUMENT_INVALID', field: 'format' } } });
+  });
+
+  it('describes every output in an OpenAPI document generated from its Avro schema, with a docs page', async () => {
+    const { status, body } = await get('/api/openapi.json');
+    expect(status).toBe(200);
+    expect(body.openapi).toBe('3.1.0');
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining([`/api/outputs/${TOPIC}/latest`, `/api/outputs/${TOPIC}/latest/{key}`, `/api/outputs/${TOPIC}/records`, `/api/outputs/${TOPIC}/export`]));
+    const value = body.components.schemas[TOPIC];
+    expect(value.required).toEqual(['sensorId', 'windowStart', 'count']);
+    expect(value.properties.mean.type).toEqual(['number', 'null']);
+    const docs = await fetch(`${url}/api/docs`);
+    expect(await docs.text()).toContain('/api/openapi.json');
+    expect((await fetch(`${url}/api/docs/swagger-ui-bundle.js`)).status).toBe(200);
   });
 
   it('names the problem of bad input, and the process keeps serving', async () => {
