@@ -8,7 +8,9 @@ import type { AdminSchemaRegistry } from '../schema/types.js';
 import type { AccessLayer } from './access/access-layer.js';
 import { openApiRoutes } from './access/openapi.js';
 import { outputRoutes } from './access/output-routes.js';
+import { dashboardRoutes } from './dashboards/routes.js';
 import { registryRoutes } from './registry-routes.js';
+import { wsRoute } from './ws/ws-route.js';
 import { statusPage } from './status-page.js';
 
 export interface ServerOptions {
@@ -18,8 +20,10 @@ export interface ServerOptions {
   status: () => Promise<unknown>;
   host: string;
   port: number;
-  /** The output topics' REST (and later WebSocket) services. */
+  /** The output topics' REST and WebSocket services. */
   access?: AccessLayer;
+  /** Per-client WebSocket send queue limits (client-queue.ts); tests make them small. */
+  wsQueue?: { maxQueued?: number; maxBufferedBytes?: number };
 }
 
 export async function startServer(options: ServerOptions): Promise<{ app: FastifyInstance; url: string }> {
@@ -29,6 +33,8 @@ export async function startServer(options: ServerOptions): Promise<{ app: Fastif
   if (options.access) {
     await app.register(outputRoutes, { access: options.access, prefix: '/api/outputs' });
     openApiRoutes(app, options.access);
+    await app.register(dashboardRoutes, { access: options.access });
+    await wsRoute(app, { access: options.access, ...(options.wsQueue ? { queue: options.wsQueue } : {}) });
   }
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage()));
   const address = await app.listen({ host: options.host, port: options.port });

@@ -56,6 +56,10 @@ export class AccessLayer {
     return this.options.log;
   }
 
+  get serde(): AvroSerde {
+    return this.options.serde;
+  }
+
   /** The outputs of the project's modules (an output topic that does not exist yet is left out). */
   async outputs(): Promise<OutputInfo[]> {
     const out: OutputInfo[] = [];
