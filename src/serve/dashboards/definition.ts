@@ -1,11 +1,8 @@
 /**
  * A dashboard as the API serves it and the page draws it: the checked file with its
  * defaults filled in and durations in milliseconds, so the page parses nothing. Plain
- * JSON (null, never undefined), and types only: web/ imports them as types.
+ * JSON (null, never undefined). Types only, importing nothing: web/ imports them too.
  */
-import { toMillis } from '../../time/duration.js';
-import type { PanelFile } from './schema.js';
-
 export interface TimeseriesPanelDef {
   kind: 'timeseries';
   title: string;
@@ -61,40 +58,3 @@ export interface DashboardDef {
 
 /** A timeseries without keys draws at most this many keys' series: a chart of hundreds of lines helps nobody. */
 export const MAX_SERIES_KEYS = 20;
-
-export const DEFAULTS = { window: '30m', maxPoints: 1_000, decimals: 1, tableRows: 100, alertRows: 50 } as const;
-
-function keysOf(panel: { key?: string; keys?: string[] }): string[] | null {
-  if (panel.keys) return panel.keys;
-  return panel.key === undefined ? null : [panel.key];
-}
-
-export function toPanelDef(panel: PanelFile): PanelDef {
-  switch (panel.kind) {
-    case 'timeseries':
-      return {
-        kind: 'timeseries',
-        title: panel.title ?? `${panel.fields.join(', ')} (${panel.topic})`,
-        topic: panel.topic,
-        fields: panel.fields,
-        keys: keysOf(panel),
-        windowMs: toMillis(panel.window ?? DEFAULTS.window, { what: 'window' }),
-        maxPoints: panel.maxPoints ?? DEFAULTS.maxPoints,
-      };
-    case 'stat':
-      return {
-        kind: 'stat',
-        title: panel.title ?? `${panel.field}${panel.key ? ` of ${panel.key}` : ''} (${panel.topic})`,
-        topic: panel.topic,
-        field: panel.field,
-        key: panel.key ?? null,
-        unit: panel.unit ?? '',
-        decimals: panel.decimals ?? DEFAULTS.decimals,
-        thresholds: [...(panel.thresholds ?? [])].sort((a, b) => a.value - b.value),
-      };
-    case 'table':
-      return { kind: 'table', title: panel.title ?? panel.topic, topic: panel.topic, fields: panel.fields, keys: keysOf(panel), maxRows: panel.maxRows ?? DEFAULTS.tableRows };
-    case 'alerts':
-      return { kind: 'alerts', title: panel.title ?? `Alerts (${panel.topic})`, topic: panel.topic, fields: panel.fields ?? null, maxRows: panel.maxRows ?? DEFAULTS.alertRows };
-  }
-}

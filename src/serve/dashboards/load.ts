@@ -12,8 +12,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { parseAndValidate, type Problem } from '../../config/validated-file.js';
 import { errorMessage } from '../../errors.js';
-import { toPanelDef, type DashboardDef } from './definition.js';
+import type { DashboardDef } from './definition.js';
 import { checkPanel, fieldsOfSchema, type TopicFields } from './field-check.js';
+import { toPanelDef } from './normalize.js';
 import { DashboardOutline, dashboardSchemaFor, type PanelFile } from './schema.js';
 import { yamlLocator } from './yaml-position.js';
 
