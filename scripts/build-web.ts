@@ -1,0 +1,55 @@
+/**
+ * Bundles the dashboard page (web/dashboard.ts, with uPlot and its CSS) into dist/web/
+ * with esbuild: one ES module and one stylesheet the server serves under /web/. Part of
+ * `npm run build`, so `npm start`, `npm test` and `prepare` always produce it.
+ *
+ *   node --import tsx scripts/build-web.ts
+ */
+import { statSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Writes dist/web/dashboard.js and dist/web/dashboard.css (with source maps). */
+export async function buildWeb(root: string = ROOT): Promise<void> {
+  await build({
+    entryPoints: { dashboard: join(root, 'web', 'dashboard.ts') },
+    outdir: join(root, 'dist', 'web'),
+    bundle: true,
+    format: 'esm',
+    // Browsers of the last few years; the page uses nothing newer.
+    target: ['es2022'],
+    minify: true,
+    sourcemap: true,
+    // uPlot's MIT notice goes to a .LEGAL.txt beside the bundle instead of being dropped.
+    legalComments: 'linked',
+    logLevel: 'warning',
+  });
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds dist/web/ when it is missing or older than web/ (tests that open the page call this). */
+export async function ensureWebBuilt(root: string = ROOT): Promise<void> {
+  let built = 0;
+  try {
+    built = statSync(join(root, 'dist', 'web', 'dashboard.js')).mtimeMs;
+  } catch {
+    // Not built yet.
+  }
+  if (built > newestMtime(join(root, 'web'))) return;
+  await buildWeb(root);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await buildWeb();
+}
