@@ -10,6 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaLog } from '../../src/log/kafka/kafka-log.js';
+import { AccessLayer } from '../../src/serve/access/access-layer.js';
 import type { Log } from '../../src/log/types.js';
 import { readSchemaSource } from '../../src/schema/schema-file.js';
 import { RemoteSchemaRegistry } from '../../src/schema/remote-registry.js';
@@ -159,6 +160,18 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
     expect([...received.keys()].sort()).toEqual([...expected.keys()].sort());
     for (const [key, counts] of received) for (const count of counts) expect(count, key).toBe(expected.get(key));
     expect(b.output.stderr).toMatch(/restored \d+ state entries/);
+
+    // The access layer over Kafka: the latest window of every sensor, as REST answers it.
+    const sensorStats = (await import('../../streams/sensor-stats.js')).default;
+    const access = new AccessLayer({ log, registry, serde, modules: () => [sensorStats] });
+    try {
+      const view = await access.view(OUTPUT);
+      const { records, total } = view.latest();
+      expect(total).toBe(SENSORS);
+      for (const r of records) expect((r.value as { windowStart: number }).windowStart).toBe(BASE + (MINUTES - 1) * 60_000);
+    } finally {
+      await access.close();
+    }
   });
 
   it('exactly-once: every window exactly once (read_committed), with the right count', { timeout: 300_000 }, async () => {
