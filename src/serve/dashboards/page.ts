@@ -18,6 +18,7 @@ export function dashboardPage(name: string, title: string, bundled: boolean): st
 <title>${esc(title)} · fastdata</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/web/dashboard.css">
+<link rel="icon" href="data:,">
 </head>
 <body>
 <noscript>This dashboard draws its charts with JavaScript; enable it for this page.</noscript>
