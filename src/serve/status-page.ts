@@ -1,7 +1,7 @@
 /**
- * The status page of `fastdata dev`: modules, sources and topics, refreshed from
- * `/api/status` every two seconds. Plain HTML and a few lines of script; the dashboards
- * (with charts) are their own pages.
+ * The status page of `fastdata dev`: links to the dashboards and outputs, then modules,
+ * sources and topics, refreshed every two seconds. Plain HTML and a few lines of script;
+ * the dashboards (with charts) are their own pages.
  */
 export function statusPage(): string {
   return `<!doctype html>
@@ -26,6 +26,10 @@ export function statusPage(): string {
 <h1>fastdata</h1>
 <div id="summary">loading…</div>
 <div id="error"></div>
+<h2>Dashboards</h2>
+<ul id="dashboards"></ul>
+<h2>Outputs</h2>
+<ul id="outputs"></ul>
 <h2>Stream modules</h2>
 <table><thead><tr><th>module</th><th>state</th><th>inputs → output</th><th>records</th><th>outputs</th><th>late</th><th>dead letters</th><th>lag</th><th>watermark</th></tr></thead><tbody id="modules"></tbody></table>
 <h2>Sources</h2>
@@ -55,8 +59,18 @@ async function refresh() {
     document.getElementById('error').textContent = 'cannot reach the fastdata process: ' + e.message;
   }
 }
-refresh();
-setInterval(refresh, 2000);
+// Dashboards (with their problems) and outputs (latest values as JSON), served where the access layer runs.
+async function links() {
+  const get = async (url) => { const r = await fetch(url); return r.ok ? r.json() : {}; };
+  const d = (await get('/api/dashboards')).dashboards ?? [];
+  document.getElementById('dashboards').innerHTML = d.map((x) => '<li><a href="' + esc(x.url) + '">' + esc(x.title ?? x.name) + '</a>' +
+    (x.errors.length ? ' <span class="failed">' + esc(x.errors.join('; ')) + '</span>' : '') + '</li>').join('') || '<li>none: add a YAML file to dashboards/</li>';
+  const o = (await get('/api/outputs')).outputs ?? [];
+  document.getElementById('outputs').innerHTML = o.map((x) => '<li><a href="/api/outputs/' + encodeURIComponent(x.topic) + '/latest">' + esc(x.topic) + '</a> (' + esc(x.module) + ')</li>').join('') || '<li>none yet</li>';
+}
+const tick = () => { refresh(); links().catch(() => {}); };
+tick();
+setInterval(tick, 2000);
 </script>
 </body>
 </html>`;
