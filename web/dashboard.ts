@@ -80,6 +80,7 @@ async function main(root: HTMLElement): Promise<void> {
       return live.counters.live;
     },
     counters: live.counters,
+    dropConnection: () => live.drop(),
   };
   // Subscriptions wait for the socket; panels subscribe once their history is in, so the
   // socket's copy of the same records is recognised and dropped.

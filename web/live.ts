@@ -86,6 +86,11 @@ export class LiveConnection {
     return { seen: (records) => records.forEach((r) => this.remember(sub, r)) };
   }
 
+  /** Drops the connection as a network failure would (the browser test checks the resume with it). */
+  drop(): void {
+    this.socket?.close();
+  }
+
   private connect(): void {
     this.events.state({ kind: 'connecting' });
     const socket = new WebSocket(this.url);
