@@ -23,8 +23,8 @@ export async function buildWeb(root: string = ROOT): Promise<void> {
     target: ['es2022'],
     minify: true,
     sourcemap: true,
-    // uPlot's MIT notice goes to a .LEGAL.txt beside the bundle instead of being dropped.
-    legalComments: 'linked',
+    // uPlot's header is not a legal comment (/*! or @license), so minifying would drop its MIT notice.
+    banner: { js: '/*! uPlot (c) Leon Sorokin, MIT License, https://github.com/leeoniya/uPlot */' },
     logLevel: 'warning',
   });
 }
