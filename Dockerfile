@@ -15,6 +15,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY web ./web
+COPY scripts/build-web.ts ./scripts/build-web.ts
 RUN npm run build
 
 # --- runtime: production dependencies only -----------------------------------------
@@ -29,6 +31,7 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY streams ./streams
 COPY schemas ./schemas
+COPY dashboards ./dashboards
 # With log.kind kafka and a registry.url nothing is written under dataDir, but the
 # embedded log (log.kind embedded) would need it writable by the node user.
 RUN mkdir -p /app/.fastdata && chown node:node /app/.fastdata

@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   FD_TOPIC_NOT_FOUND: { domain: 'user', retriable: false },
   FD_TOPIC_EXISTS: { domain: 'user', retriable: false },
   FD_KEY_NOT_FOUND: { domain: 'user', retriable: false },
+  FD_DASHBOARD_NOT_FOUND: { domain: 'user', retriable: false },
   FD_TOPIC_INVALID: { domain: 'user', retriable: false },
   FD_PARTITION_INVALID: { domain: 'user', retriable: false },
   FD_RECORD_INVALID: { domain: 'user', retriable: false },

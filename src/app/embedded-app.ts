@@ -111,7 +111,7 @@ export class EmbeddedApp {
   private async boot(): Promise<void> {
     const { config, root } = this.options;
     if (this.options.serve !== false) {
-      const { app, url } = await startServer({ registry: this.registry, status: () => this.status(), host: config.server.host, port: config.server.port, access: this.access });
+      const { app, url } = await startServer({ registry: this.registry, status: () => this.status(), host: config.server.host, port: config.server.port, access: this.access, root });
       this.server = app;
       this.url = url;
     }

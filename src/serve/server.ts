@@ -3,6 +3,7 @@
  * `/registry`, the process status as JSON under `/api/status`, and a status page at `/`.
  * Listens on 127.0.0.1 unless configured otherwise.
  */
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AdminSchemaRegistry } from '../schema/types.js';
 import type { AccessLayer } from './access/access-layer.js';
@@ -22,6 +23,8 @@ export interface ServerOptions {
   port: number;
   /** The output topics' REST and WebSocket services. */
   access?: AccessLayer;
+  /** The project root: where dashboards/ is. Default: the current directory. */
+  root?: string;
   /** Per-client WebSocket send queue limits (client-queue.ts); tests make them small. */
   wsQueue?: { maxQueued?: number; maxBufferedBytes?: number };
 }
@@ -33,7 +36,7 @@ export async function startServer(options: ServerOptions): Promise<{ app: Fastif
   if (options.access) {
     await app.register(outputRoutes, { access: options.access, prefix: '/api/outputs' });
     openApiRoutes(app, options.access);
-    await app.register(dashboardRoutes, { access: options.access });
+    await app.register(dashboardRoutes, { access: options.access, ...(options.root ? { dir: join(options.root, 'dashboards') } : {}) });
     await wsRoute(app, { access: options.access, ...(options.wsQueue ? { queue: options.wsQueue } : {}) });
   }
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage()));

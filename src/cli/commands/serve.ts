@@ -38,6 +38,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     host: config.server.host,
     port: config.server.port,
     access,
+    root,
   });
   info(`fastdata serve: project ${root}${file ? ` (${relative(root, file)})` : ''}, ${backends.description}`);
   info(`  outputs: ${url}/api/outputs`);
