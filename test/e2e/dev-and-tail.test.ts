@@ -59,6 +59,11 @@ describe('fastdata dev on the demo project, with fastdata tail beside it', () =>
     const devUrl = /status page and schema registry: (http:\/\/127\.0\.0\.1:\d+)/.exec(dev.output.stderr)![1];
     const fromDev = (await (await fetch(`${devUrl}/api/outputs/sensor.stats/latest`)).json()) as { total: number; records: { key: string }[] };
     expect(fromDev.total).toBe(20); // the demo's 20 sensors
+    const dashboard = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/dashboards\/fleet)/.exec(dev.output.stderr)?.[1];
+    expect(dashboard).toBeDefined();
+    const page = await fetch(dashboard!);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
     const served = startCli(['serve', '--data-dir', data.path, '--port', '0'], { cwd: repo });
     try {
       const url = await eventually(() => /outputs: (http:\/\/127\.0\.0\.1:\d+)\/api\/outputs/.exec(served.output.stderr)?.[1], { timeoutMs: 30_000, intervalMs: 100 });

@@ -3,7 +3,8 @@
  * sources, every module in the streams folder, the HTTP server — with what happens
  * printed to the terminal. Ctrl-C checkpoints and stops.
  */
-import { relative } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { EmbeddedApp, type Source, type SourceContext } from '../../app/embedded-app.js';
 import { loadProjectConfig } from '../../config/project-config.js';
 import { DeadLetterSummary, printEvent } from '../events.js';
@@ -33,7 +34,10 @@ export async function dev(options: DevOptions, sources: (context: SourceContext)
   const summaryTimer = setInterval(() => deadLetters.flush(), 10_000);
   const outputs = app.runners.map((r) => r.module.output.topic);
   info('');
+  const dashboards = existsSync(join(root, 'dashboards')) ? readdirSync(join(root, 'dashboards')).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')) : [];
+  for (const name of dashboards) info(`  dashboard: ${app.url}/dashboards/${name}`);
   info(`  status page and schema registry: ${app.url}  (registry API at ${app.url}/registry)`);
+  info(`  outputs over REST: ${app.url}/api/outputs  (API docs at ${app.url}/api/docs, live at ${app.url?.replace(/^http/, 'ws')}/ws)`);
   if (outputs.length > 0) {
     info('  watch the outputs in another terminal:');
     for (const topic of outputs) info(`    npx fastdata tail ${topic}`);
