@@ -150,8 +150,19 @@ export interface UnsubscribedFrame {
 
 export type ServerFrame = SubscribedFrame | SnapshotFrame | RecordFrame | MissedFrame | ErrorFrame | PongFrame | UnsubscribedFrame;
 
+/** JSON of record values by identity: one value sent to many clients is serialised once. */
+const valueJson = new WeakMap<object, string>();
+
 export function serializeServerFrame(frame: ServerFrame): string {
-  return JSON.stringify(frame);
+  if (frame.type !== 'record' || frame.value === null || typeof frame.value !== 'object') return JSON.stringify(frame);
+  const value = frame.value as object;
+  let json = valueJson.get(value);
+  if (json === undefined) {
+    json = JSON.stringify(value);
+    valueJson.set(value, json);
+  }
+  const { value: _value, ...rest } = frame;
+  return `${JSON.stringify(rest).slice(0, -1)},"value":${json}}`;
 }
 
 // ---- schemas ---------------------------------------------------------------------

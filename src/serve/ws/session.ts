@@ -18,7 +18,20 @@ import { MAX_HISTORY, MAX_SUBSCRIPTIONS_PER_CLIENT, parseClientFrame, sinceToMil
 
 const SNAPSHOT_CHUNK = 500;
 
-const wire = (record: ViewRecord): WsRecord => ({ ...record, value: toJsonValue(record.value) });
+/**
+ * The protocol form of a record, made once per record and shared by every client that
+ * receives it: a thousand subscribers queue a thousand small frames around one value, not
+ * a thousand copies of it (and protocol.ts serialises that value once).
+ */
+const wireForms = new WeakMap<ViewRecord, WsRecord>();
+function wire(record: ViewRecord): WsRecord {
+  let form = wireForms.get(record);
+  if (form === undefined) {
+    form = { ...record, value: toJsonValue(record.value) };
+    wireForms.set(record, form);
+  }
+  return form;
+}
 
 export class WsSession {
   private readonly socket: WebSocket;
