@@ -42,6 +42,7 @@ import type { StreamModule } from '../src/stream/define.js';
 import type { SensorReading as Reading, SensorStats } from '../streams/types.js';
 import { ensureBuilt } from '../scripts/ensure-build.js';
 import { mulberry32 } from '../src/sources/random.js';
+import { intArg } from './args.js';
 
 /** The project root: where the demo module's schema paths resolve. */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -81,14 +82,6 @@ const { values: args } = parseArgs({
   },
 });
 
-function intArg(name: string, value: string | undefined, lo: number, hi: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < lo || n > hi) {
-    console.error(`--${name} must be a whole number from ${lo} to ${hi}, got ${JSON.stringify(value)}`);
-    process.exit(2);
-  }
-  return n;
-}
 
 const EVENTS = intArg('events', args.events, 1_000, 20_000_000);
 const SENSORS = intArg('sensors', args.sensors, 1, 100_000);

@@ -48,6 +48,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket, { WebSocketServer } from 'ws';
 import { ensureBuilt } from '../scripts/ensure-build.js';
+import { intArg } from './args.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -86,14 +87,6 @@ const { values: args } = parseArgs({
   },
 });
 
-function intArg(name: string, value: string | undefined, lo: number, hi: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < lo || n > hi) {
-    console.error(`--${name} must be a whole number from ${lo} to ${hi}, got ${JSON.stringify(value)}`);
-    process.exit(2);
-  }
-  return n;
-}
 
 const CLIENTS = intArg('clients', args.clients, 1, 10_000);
 const RATE = intArg('rate', args.rate, 1, 10_000);

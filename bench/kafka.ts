@@ -35,6 +35,7 @@ import type { SensorReading as Reading, SensorStats } from '../streams/types.js'
 import { ensureBuilt } from '../scripts/ensure-build.js';
 import { ensureServers, stopServers } from '../scripts/infra/index.js';
 import { mulberry32 } from '../src/sources/random.js';
+import { intArg } from './args.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -58,14 +59,6 @@ const { values: args } = parseArgs({
     'exactly-once': { type: 'boolean', default: false },
   },
 });
-function intArg(name: string, value: string | undefined, lo: number, hi: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < lo || n > hi) {
-    console.error(`--${name} must be a whole number from ${lo} to ${hi}, got ${JSON.stringify(value)}`);
-    process.exit(2);
-  }
-  return n;
-}
 const EVENTS = intArg('events', args.events, 1_000, 10_000_000);
 const SENSORS = intArg('sensors', args.sensors, 1, 100_000);
 const PARTITIONS = intArg('partitions', args.partitions, 1, 64);

@@ -11,17 +11,11 @@ import { FastdataError } from '../errors.js';
 import { parseAvroSchema } from '../schema/avro.js';
 import { invalidFields } from '../schema/serde.js';
 import type { SchemaInput } from '../schema/types.js';
+import type { ViewRecord } from './access/view-record.js';
 import { toJsonValue, type AvroFieldPath } from './avro-json-schema.js';
 
 /** One record to export; `value` is the value as the serde decoded it. */
-export interface ExportRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp: number;
-  key: string | null;
-  value: unknown;
-}
+export type ExportRecord = ViewRecord;
 
 export type ExportFormat = 'jsonl' | 'csv' | 'avro';
 

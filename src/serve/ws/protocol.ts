@@ -11,6 +11,7 @@
  */
 import { type TObject, Type } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ViewRecord } from '../access/view-record.js';
 
 /** Largest client frame, in UTF-8 bytes; checked before parsing, so a huge frame costs no parse. */
 export const MAX_FRAME_BYTES = 65_536;
@@ -58,17 +59,8 @@ export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PingFrame;
 
 // ---- server → client -------------------------------------------------------------
 
-/** A record as the protocol carries it: decoded, with its position for resuming. */
-export interface WsRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  /** Epoch milliseconds. */
-  timestamp: number;
-  key: string | null;
-  /** The Avro value decoded to JSON. */
-  value: unknown;
-}
+/** A record as the protocol carries it: decoded (the value as JSON), with its position for resuming. */
+export type WsRecord = ViewRecord;
 
 export interface SubscribedFrame {
   type: 'subscribed';
