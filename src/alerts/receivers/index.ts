@@ -1,0 +1,15 @@
+/** The public face of alert receivers: loading receivers.yaml, the receivers, their queues. */
+export type { AlertNotification, AlertSeverity, AlertStatus, NotificationPayload } from './notification.js';
+export { PAYLOAD_VERSION, deliveryKey, toPayload } from './notification.js';
+export type { BackoffPolicy, DeliveryPolicy, ReceiverConfig, WebhookReceiverConfig, LogReceiverConfig, WebsocketReceiverConfig, KafkaReceiverConfig } from './config.js';
+export { DEFAULT_DELIVERY, DEFAULT_TIMEOUT_MS } from './config.js';
+export { RECEIVER_KINDS, type ReceiverKind } from './schema.js';
+export { loadReceivers, parseReceivers, type LoadReceiversOptions, type LoadedReceivers } from './load.js';
+export type { AttemptResult, Receiver } from './receiver.js';
+export { WebhookReceiver, type WebhookReceiverOptions } from './webhook.js';
+export { LogReceiver, type LogReceiverOptions } from './log-receiver.js';
+export { ReceiverQueue, type ReceiverQueueOptions, type ReceiverStats, type CloseResult } from './queue.js';
+export { createReceiver, createReceiverQueue, type CreateReceiverOptions, type ReceiverFactories } from './create.js';
+export { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verifySignature } from './signature.js';
+export { isRetriableStatus, parseRetryAfter, retryDelay } from './retry-policy.js';
+export { systemTimers, type Timers } from './timers.js';
