@@ -6,7 +6,7 @@
 import type { Problem } from '../../config/validated-file.js';
 import { avroFieldPaths, type AvroFieldPath } from '../avro-json-schema.js';
 import type { PanelFile } from './schema.js';
-import type { Locate } from './yaml-position.js';
+import type { Locate } from '../../config/yaml-position.js';
 
 const NUMERIC = new Set(['int', 'long', 'float', 'double']);
 

@@ -16,7 +16,7 @@ import type { DashboardDef } from './definition.js';
 import { checkPanel, fieldsOfSchema, type TopicFields } from './field-check.js';
 import { toPanelDef } from './normalize.js';
 import { DashboardOutline, dashboardSchemaFor, type PanelFile } from './schema.js';
-import { yamlLocator } from './yaml-position.js';
+import { yamlLocator } from '../../config/yaml-position.js';
 
 /** What the loader needs of the access layer (AccessLayer has it); tests pass the demo schemas. */
 export interface OutputCatalog {

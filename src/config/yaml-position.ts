@@ -1,7 +1,7 @@
 /**
  * Lines of fields in a YAML text, for problems found after the shape check (a field that
- * is not in the topic's schema): validated-file locates Ajv's errors itself, but these
- * checks need the source ranges of the `yaml` package directly.
+ * is not in the topic's schema, in a dashboard or an alert rule): validated-file locates
+ * Ajv's errors itself, but these checks need the source ranges of the `yaml` package directly.
  */
 import { LineCounter, parseDocument } from 'yaml';
 
