@@ -12,7 +12,7 @@ import { errorMessage } from '../../errors.js';
 import { toMillis } from '../../time/duration.js';
 import { DEFAULT_DELIVERY, DEFAULT_TIMEOUT_MS, type DeliveryPolicy, type ReceiverConfig } from './config.js';
 import { RECEIVER_NAME, RECEIVER_KINDS, type ReceiverKind, ReceiversOutline, receiversSchemaFor } from './schema.js';
-import { yamlLocator, type Locate } from './yaml-locate.js';
+import { yamlLocator, type Locate } from '../../config/yaml-position.js';
 
 export interface LoadReceiversOptions {
   /** Where `secret_env` is read; process.env by default. */
