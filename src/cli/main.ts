@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { isFastdataError } from '../errors.js';
 import { brokerList, port, repeatable, timestamp, wholeNumber } from './arguments.js';
+import { alertsTest } from './commands/alerts-test.js';
 import { dev } from './commands/dev.js';
 import { run } from './commands/run.js';
 import { serve } from './commands/serve.js';
@@ -55,6 +56,15 @@ function program(): Command {
     .option('--host <host>', 'interface to listen on (default: server.host, 127.0.0.1)')
     .action((options: Parameters<typeof serve>[0]) => serve(options));
 
+  const alerts = root.command('alerts').description('alert rules (alerts/*.yaml)');
+  alerts
+    .command('test')
+    .description('run the rule tests in alerts/*.test.yaml (records in, expected notifications out), without any server')
+    .addOption(project())
+    .action(async (options: { dir: string }) => {
+      process.exitCode = await alertsTest(options);
+    });
+
   root
     .command('topics')
     .description('list the topics of the embedded log with partitions and end offsets (works beside a running dev)')
@@ -84,7 +94,8 @@ function program(): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv);
-    return 0;
+    // A command that ends with a verdict (alerts test, a worker whose module failed) sets it.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander printed the message (and help) already.

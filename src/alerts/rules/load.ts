@@ -25,6 +25,8 @@ export interface LoadedRules {
 const EXTENSION = /\.ya?ml$/;
 /** `alerts/receivers.yaml` shares the folder: it defines the receivers, loaded by alerts/receivers. */
 const RECEIVERS_FILE = /^receivers\.ya?ml$/;
+/** `alerts/*.test.yaml` are rule tests (`fastdata alerts test`), not rules. */
+const TEST_FILE = /\.test\.ya?ml$/;
 const RULE_FIELD = /^rules\.(\d+)(?:\.|$)/;
 
 /** Fields of each source topic, asked of the registry once per load. */
@@ -53,7 +55,7 @@ function fieldCache(schemaOf: SchemaOf): (topic: string) => Promise<TopicFields 
 
 async function ruleFiles(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir)).filter((n) => EXTENSION.test(n) && !RECEIVERS_FILE.test(n)).sort();
+    return (await readdir(dir)).filter((n) => EXTENSION.test(n) && !RECEIVERS_FILE.test(n) && !TEST_FILE.test(n)).sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
