@@ -16,7 +16,7 @@ import { readSchemaSource } from '../../src/schema/schema-file.js';
 import { RemoteSchemaRegistry } from '../../src/schema/remote-registry.js';
 import { AvroSerde } from '../../src/schema/serde.js';
 import { valueSubject } from '../../src/schema/types.js';
-import { startCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { readWithPlainClients } from '../helpers/plain-consumer.js';
 import { eventually } from '../helpers/eventually.js';
 import { kafkaBrokers, registryUrl } from '../helpers/servers.js';
@@ -172,6 +172,18 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
     } finally {
       await access.close();
     }
+
+    // The read commands on Kafka, configured by the environment alone.
+    const env = { FASTDATA_LOG__KIND: 'kafka', FASTDATA_LOG__BROKERS: kafkaBrokers!.join(','), FASTDATA_REGISTRY__URL: registryUrl! };
+    const topics = await runCli(['topics', '--json'], { cwd: repo, env });
+    expect(topics.code).toBe(0);
+    const listed = topics.stdout.trim().split('\n').map((line) => JSON.parse(line) as { name: string; partitions: number });
+    expect(listed).toContainEqual(expect.objectContaining({ name: OUTPUT, partitions: 4 }));
+    const tailed = await runCli(['tail', OUTPUT, '--from-beginning', '--limit', '3'], { cwd: repo, env, timeoutMs: 60_000 });
+    expect(tailed.code).toBe(0);
+    const lines = tailed.stdout.trim().split('\n').map((line) => JSON.parse(line) as { key: string; value: { sensorId: string } });
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(line.value.sensorId).toBe(line.key);
   });
 
   it('exactly-once: every window exactly once (read_committed), with the right count', { timeout: 300_000 }, async () => {

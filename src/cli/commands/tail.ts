@@ -1,14 +1,13 @@
 /**
  * `fastdata tail <topic>`: prints a topic's records as JSON lines, decoded with the
  * registry (Confluent framing), following new records until Ctrl-C or `--limit`.
- * Opens the data dir read-only, so it runs beside `fastdata dev`.
+ * On the embedded log it opens the data dir read-only, so it runs beside `fastdata dev`;
+ * with `log.kind: kafka` it reads the cluster (a reader of its own, no commits).
  */
-import { join } from 'node:path';
+import { openBackends } from '../../app/backends.js';
 import { loadProjectConfig } from '../../config/project-config.js';
 import { FastdataError } from '../../errors.js';
-import { EmbeddedLog } from '../../log/embedded/embedded-log.js';
 import type { LogRecord, StartPosition } from '../../log/types.js';
-import { EmbeddedSchemaRegistry } from '../../schema/embedded-registry.js';
 import { AvroSerde } from '../../schema/serde.js';
 import { MAGIC_BYTE } from '../../schema/wire.js';
 import { writeLine } from '../output.js';
@@ -53,13 +52,11 @@ async function decodeValue(serde: AvroSerde, value: Buffer | null): Promise<{ va
 }
 
 export async function tail(topic: string, options: TailOptions): Promise<void> {
-  const { dataDir } = await loadProjectConfig({ dir: options.dir, overrides: options.dataDir ? { dataDir: options.dataDir } : {} });
-  const log = await EmbeddedLog.open(join(dataDir, 'log'), { readOnly: true });
-  const registry = await EmbeddedSchemaRegistry.open(join(dataDir, 'registry'), { readOnly: true }).catch(async (error) => {
-    await log.close();
-    throw error;
-  });
-  const serde = new AvroSerde(registry);
+  const { config, root, dataDir } = await loadProjectConfig({ dir: options.dir, overrides: options.dataDir ? { dataDir: options.dataDir } : {} });
+  // The embedded log read-only (beside a running dev), or Kafka and the registry of the config.
+  const backends = await openBackends({ config, root, dataDir, readOnly: true });
+  const { log } = backends;
+  const serde = new AvroSerde(backends.registry);
   try {
     const description = await log.describeTopic(topic);
     if (!description) {
@@ -89,8 +86,7 @@ export async function tail(topic: string, options: TailOptions): Promise<void> {
     })();
     await Promise.race([consume, done]);
   } finally {
-    await log.close();
-    await registry.close();
+    await backends.close();
   }
 }
 

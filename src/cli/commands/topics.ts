@@ -1,10 +1,10 @@
 /**
- * `fastdata topics`: the topics of the embedded log, with partitions and end offsets.
- * Opens the data dir read-only, so it works beside a running `fastdata dev`.
+ * `fastdata topics`: the topics of the log, with partitions and end offsets. On the
+ * embedded log it opens the data dir read-only, so it works beside a running `fastdata dev`;
+ * with `log.kind: kafka` it lists the cluster's topics.
  */
-import { join } from 'node:path';
 import { loadProjectConfig } from '../../config/project-config.js';
-import { EmbeddedLog } from '../../log/embedded/embedded-log.js';
+import { openBackends } from '../../app/backends.js';
 import { writeLine } from '../output.js';
 
 export interface TopicsOptions {
@@ -15,8 +15,9 @@ export interface TopicsOptions {
 }
 
 export async function topics(options: TopicsOptions): Promise<void> {
-  const { dataDir } = await loadProjectConfig({ dir: options.dir, overrides: options.dataDir ? { dataDir: options.dataDir } : {} });
-  const log = await EmbeddedLog.open(join(dataDir, 'log'), { readOnly: true });
+  const { config, root, dataDir } = await loadProjectConfig({ dir: options.dir, overrides: options.dataDir ? { dataDir: options.dataDir } : {} });
+  const backends = await openBackends({ config, root, dataDir, readOnly: true });
+  const { log } = backends;
   try {
     const rows = [];
     for (const t of await log.listTopics()) {
@@ -41,6 +42,6 @@ export async function topics(options: TopicsOptions): Promise<void> {
       await writeLine(`${r.name.padEnd(width)}  ${String(r.partitions).padStart(10)}  ${String(r.records).padEnd(10)}  ${r.cleanupPolicy.padEnd(7)}  ${r.endOffsets.join(' ')}`);
     }
   } finally {
-    await log.close();
+    await backends.close();
   }
 }
