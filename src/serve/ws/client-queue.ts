@@ -4,7 +4,8 @@
  * client, instead of piling up in the socket.
  *
  * - Frames go straight to the socket while its buffer is below `maxBufferedBytes` and
- *   nothing is queued; otherwise they queue, FIFO, at most `maxQueued` frames in all.
+ *   nothing is queued; otherwise they queue, FIFO, at most `maxQueued` frames in all and
+ *   `maxQueuedBytes` of record values (so big values cannot make a full queue big).
  * - A record arriving at a full queue replaces the queued record of the same
  *   subscription and key in place (so a key's updates stay in order and a busy key is
  *   not starved by being sent to the back); with no such record, the oldest queued record
@@ -24,7 +25,7 @@
  * a sequence number taken at enqueue tells which of the two heads goes first.
  */
 import { FastdataError } from '../../errors.js';
-import { serializeServerFrame, type MissedFrame, type RecordFrame, type ServerFrame } from './protocol.js';
+import { recordValueJson, serializeServerFrame, type MissedFrame, type RecordFrame, type ServerFrame } from './protocol.js';
 
 /** The socket as the queue sees it (with ws: `send: (t) => ws.send(t)`, `bufferedAmount: () => ws.bufferedAmount`). */
 export interface QueueSink {
@@ -37,6 +38,8 @@ export interface ClientQueueOptions {
   maxQueued?: number;
   /** The socket buffer (bytes) above which frames queue instead of being sent. */
   maxBufferedBytes?: number;
+  /** Most bytes of record frames queued (their JSON, counted once per frame). Default 1 MiB. */
+  maxQueuedBytes?: number;
 }
 
 export type ControlFrame = Exclude<ServerFrame, RecordFrame>;
@@ -45,6 +48,8 @@ export interface ClientQueueStats {
   queued: number;
   queuedRecords: number;
   queuedControl: number;
+  /** Bytes of the queued record frames. */
+  queuedBytes: number;
   /** Record frames given to enqueueRecord; always sentRecords + queuedRecords + missed. */
   enqueuedRecords: number;
   sentRecords: number;
@@ -74,6 +79,8 @@ interface RecordNode {
   sub: Subscription;
   key: string | null;
   frame: RecordFrame;
+  /** Its size as sent: counted against maxQueuedBytes. */
+  bytes: number;
   prev: RecordNode | undefined;
   next: RecordNode | undefined;
   subPrev: RecordNode | undefined;
@@ -87,11 +94,20 @@ interface ControlEntry {
 
 export const DEFAULT_MAX_QUEUED = 1000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+/** The fields around a value in a record frame, roughly: type, id, topic, partition, offset, timestamp, key. */
+const FRAME_OVERHEAD_BYTES = 128;
+
+function frameBytes(frame: RecordFrame): number {
+  return recordValueJson(frame.value).length + FRAME_OVERHEAD_BYTES + frame.id.length + frame.topic.length + (frame.key?.length ?? 0);
+}
 
 export class ClientQueue {
   private readonly sink: QueueSink;
   private readonly maxQueued: number;
   private readonly maxBufferedBytes: number;
+  private readonly maxQueuedBytes: number;
+  private queuedBytes = 0;
   private readonly subs = new Map<string, Subscription>();
   private recordHead: RecordNode | undefined;
   private recordTail: RecordNode | undefined;
@@ -106,6 +122,10 @@ export class ClientQueue {
     this.sink = sink;
     this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+    if (!(this.maxQueuedBytes >= 1)) {
+      throw new FastdataError('FD_ARGUMENT_INVALID', `maxQueuedBytes: must be a number >= 1 (got ${this.maxQueuedBytes})`, { context: { field: 'maxQueuedBytes' } });
+    }
     if (!Number.isInteger(this.maxQueued) || this.maxQueued < 1) {
       throw new FastdataError('FD_ARGUMENT_INVALID', `maxQueued: must be a whole number >= 1 (got ${this.maxQueued})`, { context: { field: 'maxQueued' } });
     }
@@ -130,24 +150,39 @@ export class ClientQueue {
       this.sendRecord(sub, frame);
       return;
     }
-    if (this.size >= this.maxQueued) {
+    const bytes = frameBytes(frame);
+    const full = () => this.size >= this.maxQueued || this.queuedBytes + bytes > this.maxQueuedBytes;
+    if (full()) {
       const same = key === null ? undefined : sub.byKey.get(key);
       if (same) {
+        this.queuedBytes += bytes - same.bytes;
         same.frame = frame;
+        same.bytes = bytes;
         this.miss(same.sub);
+        // A bigger value may have pushed the bytes over: the oldest others make room.
+        while (this.queuedBytes > this.maxQueuedBytes && this.evictOldest(sub, same)) {}
         return;
       }
-      const victim = sub.head ?? this.recordHead;
-      if (victim === undefined) {
-        // Only control frames are queued: the newcomer is the one record that can go.
-        this.miss(sub);
-        return;
+      while (full()) {
+        if (!this.evictOldest(sub, undefined)) {
+          // Only control frames are queued: the newcomer is the one record that can go.
+          this.miss(sub);
+          return;
+        }
       }
-      this.unlink(victim);
-      this.miss(victim.sub);
     }
-    this.append(sub, key, frame);
+    this.append(sub, key, frame, bytes);
     if (this.writable()) this.drain();
+  }
+
+  /** Drops the subscription's oldest queued record (else the queue's), never `keep`; false when there is none. */
+  private evictOldest(sub: Subscription, keep: RecordNode | undefined): boolean {
+    const skipKeep = (first: RecordNode | undefined, next: (n: RecordNode) => RecordNode | undefined) => (first !== undefined && first === keep ? next(first) : first);
+    const victim = skipKeep(sub.head, (n) => n.subNext) ?? skipKeep(this.recordHead, (n) => n.next);
+    if (victim === undefined) return false;
+    this.unlink(victim);
+    this.miss(victim.sub);
+    return true;
   }
 
   /** A frame that must arrive: false when the client has let maxQueued of them pile up (close it). */
@@ -207,6 +242,7 @@ export class ClientQueue {
       queued: this.size,
       queuedRecords: this.recordCount,
       queuedControl: this.controls.length - this.controlHead,
+      queuedBytes: this.queuedBytes,
       enqueuedRecords: this.counts.enqueuedRecords,
       sentRecords: this.counts.sentRecords,
       sentFrames: this.counts.sentFrames,
@@ -250,8 +286,9 @@ export class ClientQueue {
     return sub;
   }
 
-  private append(sub: Subscription, key: string | null, frame: RecordFrame): void {
-    const node: RecordNode = { seq: this.seq++, sub, key, frame, prev: this.recordTail, next: undefined, subPrev: sub.tail, subNext: undefined };
+  private append(sub: Subscription, key: string | null, frame: RecordFrame, bytes: number): void {
+    const node: RecordNode = { seq: this.seq++, sub, key, frame, bytes, prev: this.recordTail, next: undefined, subPrev: sub.tail, subNext: undefined };
+    this.queuedBytes += bytes;
     if (this.recordTail) this.recordTail.next = node;
     else this.recordHead = node;
     this.recordTail = node;
@@ -276,5 +313,6 @@ export class ClientQueue {
     if (node.key !== null && sub.byKey.get(node.key) === node) sub.byKey.delete(node.key);
     node.prev = node.next = node.subPrev = node.subNext = undefined;
     this.recordCount--;
+    this.queuedBytes -= node.bytes;
   }
 }

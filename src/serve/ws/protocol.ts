@@ -145,16 +145,21 @@ export type ServerFrame = SubscribedFrame | SnapshotFrame | RecordFrame | Missed
 /** JSON of record values by identity: one value sent to many clients is serialised once. */
 const valueJson = new WeakMap<object, string>();
 
-export function serializeServerFrame(frame: ServerFrame): string {
-  if (frame.type !== 'record' || frame.value === null || typeof frame.value !== 'object') return JSON.stringify(frame);
-  const value = frame.value as object;
+/** The JSON text of a record's value, made once per value object. */
+export function recordValueJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   let json = valueJson.get(value);
   if (json === undefined) {
     json = JSON.stringify(value);
     valueJson.set(value, json);
   }
-  const { value: _value, ...rest } = frame;
-  return `${JSON.stringify(rest).slice(0, -1)},"value":${json}}`;
+  return json;
+}
+
+export function serializeServerFrame(frame: ServerFrame): string {
+  if (frame.type !== 'record' || frame.value === null || typeof frame.value !== 'object') return JSON.stringify(frame);
+  const { value, ...rest } = frame;
+  return `${JSON.stringify(rest).slice(0, -1)},"value":${recordValueJson(value)}}`;
 }
 
 // ---- schemas ---------------------------------------------------------------------

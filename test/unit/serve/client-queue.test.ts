@@ -323,3 +323,25 @@ describe('ClientQueue under load', () => {
     expectBalanced(queue);
   });
 });
+
+describe('ClientQueue byte bound', () => {
+  it('keeps the queued bytes under maxQueuedBytes whatever the value size, and accounts for every record', () => {
+    const { socket, queue } = setup({ maxQueued: 1000, maxQueuedBytes: 256 * 1024 });
+    socket.blocked = true;
+    const big = 'x'.repeat(10_000);
+    for (let i = 0; i < 5_000; i++) {
+      queue.enqueueRecord('s', `k${i % 700}`, { ...rec('s', `k${i % 700}`, i), value: { v: i, big } });
+      expect(queue.stats().queuedBytes).toBeLessThanOrEqual(256 * 1024);
+    }
+    const stats = queue.stats();
+    // 10 KB values: about 25 fit in 256 KiB, far fewer than the 1,000-frame bound.
+    expect(stats.queuedRecords).toBeGreaterThan(10);
+    expect(stats.queuedRecords).toBeLessThan(30);
+    expect(stats.sentRecords + stats.queuedRecords + stats.missed).toBe(5_000);
+    socket.blocked = false;
+    queue.drain();
+    expect(queue.stats().queuedBytes).toBe(0);
+    // What was kept is the newest: the last record enqueued arrives.
+    expect(socket.summary().at(-1)).toBe(`s:k${4_999 % 700}@4999`);
+  });
+});
