@@ -1,0 +1,69 @@
+/**
+ * The alert runner over the embedded log: the demo's overheating rule fires once, a
+ * restart between firing and resolving neither drops the alert nor notifies it again,
+ * and the recovery resolves it once.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AlertNotification } from '../../../src/alerts/engine/index.js';
+import { loadAlertRules } from '../../../src/alerts/rules/index.js';
+import { AlertRunner } from '../../../src/alerts/runtime/alert-runner.js';
+import { EmbeddedLog } from '../../../src/log/embedded/embedded-log.js';
+import { EmbeddedSchemaRegistry } from '../../../src/schema/embedded-registry.js';
+import { AvroSerde } from '../../../src/schema/serde.js';
+import { valueSubject } from '../../../src/schema/types.js';
+import { eventually } from '../../helpers/eventually.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+const repo = fileURLToPath(new URL('../../..', import.meta.url));
+const TOPIC = 'sensor.stats';
+const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
+
+describe('AlertRunner', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  it('fires once, survives a restart without notifying again, and resolves once', async () => {
+    const dir = await tempDir();
+    const log = await EmbeddedLog.open(join(dir.path, 'log'), { fsync: 'never' });
+    const registry = await EmbeddedSchemaRegistry.open(join(dir.path, 'registry'));
+    cleanups.push(dir.remove, () => registry.close(), () => log.close());
+    const schema = JSON.parse(await readFile(join(repo, 'schemas/sensor-stats.avsc'), 'utf8')) as object;
+    const { rules, problems } = await loadAlertRules(join(repo, 'alerts'), async (topic) => (topic === TOPIC ? schema : undefined), undefined);
+    expect(problems).toEqual([]);
+    const overheating = rules.filter((r) => r.name === 'overheating');
+    const serde = new AvroSerde(registry);
+    const encoder = await serde.encoderFor(valueSubject(TOPIC), schema);
+    await log.createTopic({ name: TOPIC, partitions: 2 });
+    const minute = (m: number, meanTemperature: number, sensorId = 'sensor-07') => ({
+      key: sensorId,
+      timestamp: T0 + m * 60_000,
+      value: encoder.encode({ sensorId, windowStart: T0 + m * 60_000, windowEnd: T0 + (m + 1) * 60_000, count: 120, meanTemperature, minTemperature: meanTemperature - 0.5, maxTemperature: meanTemperature + 0.5, stddevTemperature: 0.15, meanHumidity: 45 }),
+    });
+    const sent: AlertNotification[] = [];
+    const runner = () => new AlertRunner({ log, serde, rules: overheating, deliver: (n) => sent.push(n), checkpointIntervalMs: 50 });
+
+    const first = runner();
+    await first.start();
+    await log.produce(TOPIC, [minute(0, 30), minute(1, 30.5), minute(2, 31), minute(2, 22, 'sensor-01')]);
+    await eventually(() => sent.length === 1, { timeoutMs: 5_000 });
+    expect(sent[0]).toMatchObject({ rule: 'overheating', key: 'sensor-07', status: 'firing', startsAt: T0 + 2 * 60_000 });
+    await first.stop();
+
+    // A new process: the same state topic and group; still hot, then cool.
+    const second = runner();
+    await second.start();
+    await log.produce(TOPIC, [minute(3, 30.2), minute(4, 27)]);
+    await eventually(() => sent.length === 2, { timeoutMs: 5_000 });
+    await second.stop();
+    expect(sent.map((n) => [n.status, n.key, n.id])).toEqual([
+      ['firing', 'sensor-07', sent[0]!.id],
+      ['resolved', 'sensor-07', sent[0]!.id],
+    ]);
+    expect(sent[1]!.endsAt).toBe(T0 + 4 * 60_000);
+  });
+});
