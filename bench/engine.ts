@@ -35,14 +35,13 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { map } from 'rxjs';
 import type { EmbeddedLog as EmbeddedLogType } from '../src/log/embedded/embedded-log.js';
 import type { AvroSerde as AvroSerdeType } from '../src/schema/serde.js';
 import type { StreamModule } from '../src/stream/define.js';
 import type { SensorReading as Reading, SensorStats } from '../streams/types.js';
 import { ensureBuilt } from '../scripts/ensure-build.js';
-import { mulberry32 } from '../src/sources/random.js';
 import { intArg } from './args.js';
+import { generateReadings, mapModule } from './workload.js';
 
 /** The project root: where the demo module's schema paths resolve. */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -96,59 +95,11 @@ if (!['interval', 'never', 'always'].includes(FSYNC)) {
 /** A runner that has not committed everything by then is reported as failed, not waited for. */
 const RUN_TIMEOUT_MS = Math.max(60_000, (EVENTS / 20_000) * 1000);
 
-/** What the 1:1 map module writes for every reading. */
-interface Enriched {
-  sensorId: string;
-  site: string;
-  ts: number;
-  temperatureF: number;
-  humidity: number;
-}
-
-const enrichedSchema = {
-  type: 'record',
-  name: 'EnrichedReading',
-  namespace: 'bench',
-  fields: [
-    { name: 'sensorId', type: 'string' },
-    { name: 'site', type: 'string' },
-    { name: 'ts', type: { type: 'long', logicalType: 'timestamp-millis' } },
-    { name: 'temperatureF', type: 'double' },
-    { name: 'humidity', type: 'double' },
-  ],
-};
-
 // ---------------------------------------------------------------------------------------
 // The data: the demo's sensor readings, in event-time order with a little jitter
 
 
 const T0 = Date.UTC(2025, 0, 1);
-
-/**
- * Every sensor reports once a second; records come in the order of their nominal time and
- * carry an event time jittered by up to ±250 ms (well inside the 10 s grace: none is late).
- */
-function generate(n: number, sensors: number): Reading[] {
-  const rand = mulberry32(42); // seeded: every run measures the same records
-  const ids = Array.from({ length: sensors }, (_, i) => `sensor-${String(i).padStart(5, '0')}`);
-  const sites = ids.map((_, i) => `plant-${String.fromCharCode(97 + (i % 8))}`);
-  const base = ids.map(() => 15 + rand() * 10);
-  const out = new Array<Reading>(n);
-  for (let i = 0; i < n; i++) {
-    const round = Math.floor(i / sensors);
-    const s = i % sensors;
-    const nominal = T0 + round * 1000 + Math.floor((s * 1000) / sensors);
-    out[i] = {
-      sensorId: ids[s]!,
-      site: sites[s]!,
-      ts: nominal + Math.round((rand() - 0.5) * 500),
-      temperature: base[s]! + 3 * Math.sin(round / 600) + (rand() - 0.5),
-      humidity: 40 + 20 * rand(),
-      battery: Math.max(0, 100 - round / 1000),
-    };
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------
 // The modules: the demo's sensor-stats, and a 1:1 map
@@ -158,19 +109,6 @@ function generate(n: number, sensors: number): Reading[] {
 // below hard-codes the same window.
 const WINDOW_MS = 60_000;
 const GRACE_MS = 10_000;
-
-function mapModule(name: string, input: string, output: string): StreamModule<{ readings: Reading }, Enriched> {
-  return defineStream<{ readings: Reading }, Enriched>({
-    name,
-    inputs: { readings: input },
-    output: { topic: output, schema: enrichedSchema, key: (e) => e.sensorId },
-    eventTime: (r) => r.ts,
-    pipeline: ({ readings }) =>
-      readings.pipe(
-        map((r): Enriched => ({ sensorId: r.sensorId, site: r.site, ts: r.ts, temperatureF: (r.temperature * 9) / 5 + 32, humidity: r.humidity })),
-      ),
-  });
-}
 
 // ---------------------------------------------------------------------------------------
 // (a) the pipeline in memory
@@ -428,7 +366,7 @@ async function logRun(root: string, records: readonly Reading[], label: string):
 
     // Each runner has a serde of its own, as another process would (an empty schema cache).
     const stats = await runRunner(log, new AvroSerde(registry), sensorStats, records.length);
-    const mapped = await runRunner(log, new AvroSerde(registry), mapModule('bench-map', INPUT_TOPIC, 'bench.enriched'), records.length);
+    const mapped = await runRunner(log, new AvroSerde(registry), mapModule(defineStream, 'bench-map', INPUT_TOPIC, 'bench.enriched'), records.length);
     if (mapped.outputs !== records.length) throw new Error(`the map module wrote ${mapped.outputs} records for ${records.length} inputs`);
     return { produceSeconds, statsSeconds: stats.seconds, statsOutputs: stats.outputs, mapSeconds: mapped.seconds, mapOutputs: mapped.outputs };
   } finally {
@@ -493,7 +431,7 @@ async function main(): Promise<void> {
     `module ${sensorStats.name} (streams/sensor-stats.ts); events ${fmt(EVENTS)}, sensors ${fmt(SENSORS)}; reps ${REPS} in memory, ${LOG_REPS} through the log ` +
       `(${PARTITIONS} partitions, fsync ${FSYNC})`,
   );
-  const records = generate(EVENTS, SENSORS);
+  const records = generateReadings(EVENTS, SENSORS, T0);
   const module = sensorStats;
 
   // Same inputs, same outputs: checked before any figure is printed.

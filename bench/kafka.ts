@@ -34,8 +34,8 @@ import type { StreamModule } from '../src/stream/define.js';
 import type { SensorReading as Reading, SensorStats } from '../streams/types.js';
 import { ensureBuilt } from '../scripts/ensure-build.js';
 import { ensureServers, stopServers } from '../scripts/infra/index.js';
-import { mulberry32 } from '../src/sources/random.js';
 import { intArg } from './args.js';
+import { generateReadings, mapModule } from './workload.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -48,7 +48,6 @@ const { AvroSerde } = (await fromDist('schema/serde.js')) as typeof import('../s
 const { readSchemaSource } = (await fromDist('schema/schema-file.js')) as typeof import('../src/schema/schema-file.js');
 const { StreamRunner } = (await fromDist('stream/runner.js')) as typeof import('../src/stream/runner.js');
 const { defineStream, internalTopics } = (await fromDist('stream/define.js')) as typeof import('../src/stream/define.js');
-const { map } = await import('rxjs');
 const sensorStats = (await import('../streams/sensor-stats.js')).default as unknown as StreamModule<{ readings: Reading }, SensorStats>;
 
 const { values: args } = parseArgs({
@@ -65,29 +64,8 @@ const PARTITIONS = intArg('partitions', args.partitions, 1, 64);
 const RUN_TIMEOUT_MS = Math.max(120_000, (EVENTS / 5_000) * 1000);
 const RUN = Date.now().toString(36);
 
-/**
- * One reading per sensor per second, ending a minute ago: recent, because the broker's
- * retention deletes records by timestamp (event time here).
- */
-function generate(n: number, sensors: number): Reading[] {
-  const rand = mulberry32(42);
-  const start = Date.now() - 60_000 - Math.ceil(n / sensors) * 1000;
-  const base = Array.from({ length: sensors }, () => 15 + rand() * 10);
-  const out = new Array<Reading>(n);
-  for (let i = 0; i < n; i++) {
-    const round = Math.floor(i / sensors);
-    const s = i % sensors;
-    out[i] = {
-      sensorId: `sensor-${String(s).padStart(5, '0')}`,
-      site: `plant-${s % 8}`,
-      ts: start + round * 1000 + Math.floor((s * 1000) / sensors),
-      temperature: base[s]! + 3 * Math.sin(round / 600) + (rand() - 0.5),
-      humidity: 40 + 20 * rand(),
-      battery: 90,
-    };
-  }
-  return out;
-}
+/** Readings end a minute ago: recent, because the broker's retention deletes records by timestamp (event time here). */
+const readingsStart = () => Date.now() - 60_000 - Math.ceil(EVENTS / SENSORS) * 1000;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -103,7 +81,7 @@ async function main(): Promise<void> {
     // --- input, produced once
     await log.createTopic({ name: input, partitions: PARTITIONS });
     const encoder = await serde.encoderFor<Reading>(`${input}-value`, await readSchemaSource('schemas/sensor-reading.avsc', ROOT));
-    const readings = generate(EVENTS, SENSORS);
+    const readings = generateReadings(EVENTS, SENSORS, readingsStart());
     let t = performance.now();
     for (let i = 0; i < readings.length; i += 10_000) {
       await log.produce(input, readings.slice(i, i + 10_000).map((r) => ({ key: r.sensorId, value: encoder.encode(r), timestamp: r.ts })));
@@ -132,7 +110,7 @@ async function main(): Promise<void> {
       const name = `bench-map-${RUN}`;
       const output = `bench.enriched.${RUN}`;
       topics.push(output, internalTopics(name).changelog, internalTopics(name).deadLetter);
-      const rate = await fastdataRun(log, serde, mapModule(name, input, output) as unknown as StreamModule, 'at-least-once');
+      const rate = await fastdataRun(log, serde, mapModule(defineStream, name, input, output) as unknown as StreamModule, 'at-least-once');
       results.push(['at-least-once, 1:1 map', rate]);
       console.log(`d. fastdata at-least-once, 1:1 map (Avro in, Avro out, one output per input): ${fmt(rate)} events/s`);
     }
@@ -147,38 +125,6 @@ async function main(): Promise<void> {
     await log.close();
     if (startedHere) await stopServers({ log: (m) => console.log(`infra: ${m}`) });
   }
-}
-
-interface Enriched {
-  sensorId: string;
-  site: string;
-  ts: number;
-  temperatureF: number;
-  humidity: number;
-}
-
-const enrichedSchema = {
-  type: 'record',
-  name: 'EnrichedReading',
-  namespace: 'bench',
-  fields: [
-    { name: 'sensorId', type: 'string' },
-    { name: 'site', type: 'string' },
-    { name: 'ts', type: { type: 'long', logicalType: 'timestamp-millis' } },
-    { name: 'temperatureF', type: 'double' },
-    { name: 'humidity', type: 'double' },
-  ],
-};
-
-function mapModule(name: string, input: string, output: string) {
-  return defineStream<{ readings: Reading }, Enriched>({
-    name,
-    inputs: { readings: input },
-    output: { topic: output, schema: enrichedSchema, key: (e) => e.sensorId },
-    eventTime: (r) => r.ts,
-    pipeline: ({ readings }) =>
-      readings.pipe(map((r): Enriched => ({ sensorId: r.sensorId, site: r.site, ts: r.ts, temperatureF: (r.temperature * 9) / 5 + 32, humidity: r.humidity }))),
-  });
 }
 
 /** Consume every record of `input` (and send its bytes to `output`); events/s from assignment to the last record. */
