@@ -74,9 +74,11 @@ export function describeLogConformance(name: string, open: () => Promise<LogUnde
       await subject?.close();
     });
 
+    // No time retention unless a test asks for it: the suite writes records with timestamps
+    // from long ago, which a broker's retention (by record timestamp) would delete mid-test.
     const newTopic = async (partitions: number, config = {}) => {
       const topic = uniqueName('conf');
-      await log.createTopic({ name: topic, partitions, config });
+      await log.createTopic({ name: topic, partitions, config: { retentionMs: -1, ...config } });
       return topic;
     };
 

@@ -138,6 +138,7 @@ export class KafkaReader implements Reader {
       throw fromKafkaError(error, `cannot read ${topic}`, { topic });
     }
 
+    let lastDeletedCheck = Date.now();
     try {
       while (!this.closed) {
         const next = this.queue.shift();
@@ -152,6 +153,13 @@ export class KafkaReader implements Reader {
         }
         if (this.failure !== undefined) throw fromKafkaError(this.failure, `reading ${topic} failed`, { topic });
         if (finished()) return;
+        // Retention may delete what was left to read (it goes by record timestamp): what is
+        // gone counts as read, or a reader bound for the old end would wait forever.
+        if (ends && Date.now() - lastDeletedCheck >= 1_000) {
+          lastDeletedCheck = Date.now();
+          await this.skipDeleted(wanted, positions);
+          if (finished()) return;
+        }
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           setTimeout(resolve, 500).unref();
@@ -162,6 +170,13 @@ export class KafkaReader implements Reader {
       for (const pending of this.queue) pending.taken();
       this.queue = [];
       await this.close();
+    }
+  }
+
+  private async skipDeleted(wanted: number[], positions: Map<number, number>): Promise<void> {
+    const offsets = await this.admin.fetchTopicOffsets(this.options.topic).catch(() => []);
+    for (const { partition, low } of offsets) {
+      if (wanted.includes(partition) && Number(low) > (positions.get(partition) ?? 0)) positions.set(partition, Number(low));
     }
   }
 
