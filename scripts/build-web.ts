@@ -5,10 +5,11 @@
  *
  *   node --import tsx scripts/build-web.ts
  */
-import { statSync, readdirSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { newestMtime } from './ensure-build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -27,15 +28,6 @@ export async function buildWeb(root: string = ROOT): Promise<void> {
     banner: { js: '/*! uPlot (c) Leon Sorokin, MIT License, https://github.com/leeoniya/uPlot */' },
     logLevel: 'warning',
   });
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
 }
 
 /** Builds dist/web/ when it is missing or older than web/ (tests that open the page call this). */

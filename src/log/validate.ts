@@ -1,5 +1,5 @@
 import { FastdataError } from '../errors.js';
-import type { CleanupPolicy, ProduceRecord, TopicConfig } from './types.js';
+import type { CleanupPolicy, ProduceRecord, TopicConfig, TopicPartition, TopicPartitionOffset } from './types.js';
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const POLICIES: readonly CleanupPolicy[] = ['delete', 'compact', 'compact,delete'];
@@ -47,5 +47,25 @@ export function checkProduceRecord(record: ProduceRecord, index: number, topic: 
   if (key !== undefined && key !== null && typeof key !== 'string' && !Buffer.isBuffer(key)) throw invalidRecord(index, topic, 'key', 'key must be a Buffer, a string or null');
   if (timestamp !== undefined && (!Number.isFinite(timestamp) || timestamp < 0)) {
     throw invalidRecord(index, topic, 'timestamp', `timestamp must be milliseconds since the epoch, got ${timestamp}`);
+  }
+}
+
+/**
+ * A group member's commit, checked the same way by every Log: only partitions it owns
+ * (FD_GROUP_REBALANCING otherwise: a rebalance moved them), whole offsets >= 0.
+ */
+export function checkCommit(groupId: string, assigned: readonly TopicPartition[], offsets: readonly TopicPartitionOffset[]): void {
+  for (const o of offsets) {
+    if (!assigned.some((tp) => tp.topic === o.topic && tp.partition === o.partition)) {
+      throw new FastdataError(
+        'FD_GROUP_REBALANCING',
+        `cannot commit ${o.topic}[${o.partition}] for group ${groupId}: this member does not own that partition (a rebalance moved it); ` +
+          `the new owner resumes from the last committed offset`,
+        { context: { topic: o.topic, partition: o.partition, offset: o.offset } },
+      );
+    }
+    if (!Number.isInteger(o.offset) || o.offset < 0) {
+      throw new FastdataError('FD_ARGUMENT_INVALID', `commit offset for ${o.topic}[${o.partition}] must be a whole number >= 0, got ${o.offset}`);
+    }
   }
 }

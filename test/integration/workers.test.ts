@@ -21,6 +21,7 @@ import { readWithPlainClients } from '../helpers/plain-consumer.js';
 import { eventually } from '../helpers/eventually.js';
 import { kafkaBrokers, registryUrl } from '../helpers/servers.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import type { SensorReading as Reading } from '../../streams/types.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const INPUT = 'sensor.readings';
@@ -34,14 +35,6 @@ const MINUTES = 8;
  */
 const BASE = Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000;
 
-interface Reading {
-  sensorId: string;
-  site: string;
-  ts: number;
-  temperature: number;
-  humidity: number;
-  battery: number;
-}
 
 /** One reading per sensor every 5 s of event time; temperatures vary so windows differ. */
 function readingsOfMinute(minute: number): Reading[] {

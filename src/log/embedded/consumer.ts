@@ -16,6 +16,7 @@ import type {
 import type { GroupCoordinator, GroupMember } from './group-coordinator.js';
 import type { OffsetStore } from './offset-store.js';
 import type { PartitionLog } from './partition-log.js';
+import { checkCommit } from '../validate.js';
 
 /** What a consumer needs of the log that created it. */
 export interface ConsumerHost {
@@ -214,19 +215,7 @@ export class EmbeddedGroupConsumer implements GroupConsumer, GroupMember {
   // GroupConsumer
 
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {
-    for (const o of offsets) {
-      if (!this.assigned.some((tp) => tp.topic === o.topic && tp.partition === o.partition)) {
-        throw new FastdataError(
-          'FD_GROUP_REBALANCING',
-          `cannot commit ${o.topic}[${o.partition}] for group ${this.groupId}: this member does not own that partition (a rebalance moved it); ` +
-            `the new owner resumes from the last committed offset`,
-          { context: { topic: o.topic, partition: o.partition, offset: o.offset } },
-        );
-      }
-      if (!Number.isInteger(o.offset) || o.offset < 0) {
-        throw new FastdataError('FD_ARGUMENT_INVALID', `commit offset for ${o.topic}[${o.partition}] must be a whole number >= 0, got ${o.offset}`);
-      }
-    }
+    checkCommit(this.groupId, this.assigned, offsets);
     this.host.offsetStore.commit(this.groupId, offsets, this.host.now());
   }
 

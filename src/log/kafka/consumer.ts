@@ -11,7 +11,7 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { FastdataError } from '../../errors.js';
 import type { ConsumerHandlers, ConsumerOptions, GroupConsumer, TopicPartition, TopicPartitionOffset } from '../types.js';
-import { validateTopicName } from '../validate.js';
+import { checkCommit, validateTopicName } from '../validate.js';
 import { fromKafkaError } from './kafka-errors.js';
 import { RangeAssigner } from './range-assigner.js';
 import { toLogRecord } from './records.js';
@@ -133,19 +133,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
   }
 
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {
-    for (const o of offsets) {
-      if (!this.assigned.some((tp) => tp.topic === o.topic && tp.partition === o.partition)) {
-        throw new FastdataError(
-          'FD_GROUP_REBALANCING',
-          `cannot commit ${o.topic}[${o.partition}] for group ${this.groupId}: this member does not own that partition (a rebalance moved it); ` +
-            `the new owner resumes from the last committed offset`,
-          { context: { topic: o.topic, partition: o.partition, offset: o.offset } },
-        );
-      }
-      if (!Number.isInteger(o.offset) || o.offset < 0) {
-        throw new FastdataError('FD_ARGUMENT_INVALID', `commit offset for ${o.topic}[${o.partition}] must be a whole number >= 0, got ${o.offset}`);
-      }
-    }
+    checkCommit(this.groupId, this.assigned, offsets);
     if (offsets.length === 0) return;
     try {
       await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));

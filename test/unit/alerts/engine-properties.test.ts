@@ -5,19 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RuleEvaluator, type AlertNotification, type EngineRule } from '../../../src/alerts/engine/index.js';
+import { mulberry32 } from '../../../src/sources/random.js';
 
 interface Rec { id: string; v: number }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a failing sequence can be replayed. */
+const rng = mulberry32;
 
 const base: Omit<EngineRule, 'name' | 'forMs' | 'keepFiringForMs'> = {
   keyOf: (x) => (x as Rec).id,

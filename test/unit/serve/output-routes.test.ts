@@ -3,19 +3,12 @@
  * records (as a module would, Avro with Confluent framing), then every endpoint and its
  * bad input.
  */
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
 import { EmbeddedLog } from '../../../src/log/embedded/embedded-log.js';
-import { EmbeddedSchemaRegistry } from '../../../src/schema/embedded-registry.js';
-import { AvroSerde } from '../../../src/schema/serde.js';
-import { valueSubject } from '../../../src/schema/types.js';
-import { AccessLayer } from '../../../src/serve/access/access-layer.js';
-import { startServer } from '../../../src/serve/server.js';
 import { defineStream } from '../../../src/stream/define.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { type AccessServer, startAccessServer } from '../../helpers/access-server.js';
 
 const TOPIC = 'test.stats';
 const schema = {
@@ -44,11 +37,8 @@ const written = Array.from({ length: 10 }, (_, minute) =>
 ).flat();
 
 describe('REST access layer', () => {
-  let dir: { path: string; remove: () => Promise<void> };
+  let server: AccessServer;
   let log: EmbeddedLog;
-  let registry: EmbeddedSchemaRegistry;
-  let access: AccessLayer;
-  let app: FastifyInstance;
   let url: string;
   const get = async (path: string) => {
     const response = await fetch(`${url}${path}`);
@@ -56,23 +46,12 @@ describe('REST access layer', () => {
   };
 
   beforeAll(async () => {
-    dir = await tempDir();
-    log = await EmbeddedLog.open(join(dir.path, 'log'), { fsync: 'never' });
-    registry = await EmbeddedSchemaRegistry.open(join(dir.path, 'registry'));
-    const serde = new AvroSerde(registry);
-    await log.createTopic({ name: TOPIC, partitions: 2 });
-    const encoder = await serde.encoderFor(valueSubject(TOPIC), schema);
+    server = await startAccessServer({ modules: [module], topics: [{ name: TOPIC, partitions: 2, schema }] });
+    ({ log, url } = server);
+    const encoder = server.encoders[TOPIC]!;
     await log.produce(TOPIC, written.map((v) => ({ key: v.sensorId, value: encoder.encode(v), timestamp: v.windowStart })));
-    access = new AccessLayer({ log, registry, serde, modules: () => [module] });
-    ({ app, url } = await startServer({ registry, status: async () => ({}), host: '127.0.0.1', port: 0, access }));
   });
-  afterAll(async () => {
-    await app?.close();
-    await access?.close();
-    await log?.close();
-    await registry?.close();
-    await dir?.remove();
-  });
+  afterAll(async () => server?.close());
 
   it('lists the outputs with their lineage', async () => {
     const { status, body } = await get('/api/outputs');
@@ -196,7 +175,7 @@ describe('REST access layer', () => {
   });
 
   it('follows new records: the latest of a key changes once one is appended', async () => {
-    const encoder = await new AvroSerde(registry).encoderFor(valueSubject(TOPIC), schema);
+    const encoder = server.encoders[TOPIC]!;
     await log.produce(TOPIC, [{ key: 's-1', value: encoder.encode({ sensorId: 's-1', windowStart: T0 + 600_000, count: 1000, mean: 1.5 }), timestamp: T0 + 600_000 }]);
     await expect.poll(async () => (await get(`/api/outputs/${TOPIC}/latest/s-1`)).body.value?.count, { timeout: 5_000 }).toBe(1000);
   });

@@ -4,19 +4,14 @@
  * with error frames on a connection that stays open, and a slow client that gets the
  * latest value of every key and a count of what it missed.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { FastifyInstance } from 'fastify';
 import { EmbeddedLog } from '../../../src/log/embedded/embedded-log.js';
-import { EmbeddedSchemaRegistry } from '../../../src/schema/embedded-registry.js';
-import { AvroSerde, type AvroEncoder } from '../../../src/schema/serde.js';
-import { valueSubject } from '../../../src/schema/types.js';
+import type { AvroEncoder } from '../../../src/schema/serde.js';
 import { AccessLayer } from '../../../src/serve/access/access-layer.js';
-import { startServer } from '../../../src/serve/server.js';
 import { defineStream } from '../../../src/stream/define.js';
 import { eventually } from '../../helpers/eventually.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { type AccessServer, startAccessServer } from '../../helpers/access-server.js';
 
 const TOPIC = 'ws.stats';
 const schema = { type: 'record', name: 'Reading', namespace: 'ws', fields: [{ name: 'id', type: 'string' }, { name: 'n', type: 'long' }] };
@@ -54,13 +49,11 @@ async function connect(url: string): Promise<{ ws: WebSocket; frames: Frame[]; s
 }
 
 describe('WebSocket /ws', () => {
-  let dir: { path: string; remove: () => Promise<void> };
+  let server: AccessServer;
   let log: EmbeddedLog;
-  let registry: EmbeddedSchemaRegistry;
   let access: AccessLayer;
   let encoder: AvroEncoder;
   let bigEncoder: AvroEncoder;
-  let app: FastifyInstance;
   let url: string;
   let n = 0;
   const produce = async (ids: string[]) => {
@@ -68,25 +61,20 @@ describe('WebSocket /ws', () => {
   };
 
   beforeAll(async () => {
-    dir = await tempDir();
-    log = await EmbeddedLog.open(join(dir.path, 'log'), { fsync: 'never' });
-    registry = await EmbeddedSchemaRegistry.open(join(dir.path, 'registry'));
-    const serde = new AvroSerde(registry);
-    await log.createTopic({ name: TOPIC, partitions: 3 });
-    encoder = await serde.encoderFor(valueSubject(TOPIC), schema);
+    server = await startAccessServer({
+      modules: [module, bigModule],
+      topics: [
+        { name: TOPIC, partitions: 3, schema },
+        { name: BIG, partitions: 2, schema: bigSchema },
+      ],
+      wsQueue: { maxQueued: 20, maxBufferedBytes: 4096 },
+    });
+    ({ log, access, url } = server);
+    encoder = server.encoders[TOPIC]!;
+    bigEncoder = server.encoders[BIG]!;
     for (let i = 0; i < 20; i++) await produce(['a', 'b', 'c']);
-    await log.createTopic({ name: BIG, partitions: 2 });
-    bigEncoder = await serde.encoderFor(valueSubject(BIG), bigSchema);
-    access = new AccessLayer({ log, registry, serde, modules: () => [module, bigModule] });
-    ({ app, url } = await startServer({ registry, status: async () => ({}), host: '127.0.0.1', port: 0, access, wsQueue: { maxQueued: 20, maxBufferedBytes: 4096 } }));
   });
-  afterAll(async () => {
-    await app?.close();
-    await access?.close();
-    await log?.close();
-    await registry?.close();
-    await dir?.remove();
-  });
+  afterAll(async () => server?.close());
 
   it('sends the last N records of a key, then its live records', async () => {
     const c = await connect(url);
