@@ -103,9 +103,8 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the fleet dashboard
     const loaded = await newestOnServer();
     const before = (await counters(page))!.liveRecords;
     await eventually(async () => (await newestOnServer()) > loaded, { timeoutMs: 90_000, intervalMs: 100 });
-    const seenAt = Date.now();
+    // The issue's requirement, "on the page within two seconds", is the wait's deadline.
     await page.waitForFunction((n) => ((globalThis as unknown as { __fastdata?: PageCounters }).__fastdata?.liveRecords ?? 0) > n, before, { timeout: 2_000 });
-    expect(Date.now() - seenAt).toBeLessThan(2_000);
     // The table shows the new window's count for some sensor (its row flashes).
     await expect.poll(() => page.locator('.panel-table tr.changed').count(), { timeout: 2_000 }).toBeGreaterThan(0);
 

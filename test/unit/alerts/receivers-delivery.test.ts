@@ -265,9 +265,8 @@ describe('receiver queue', () => {
     queue.enqueue(notification(1));
     queue.enqueue(notification(2));
     await until(() => server.received.length === 1, 'the first attempt');
-    const started = Date.now();
+    // A close that waited for the hung attempt (60 s) would fail this test by its timeout.
     expect(await queue.close(50)).toEqual({ undelivered: 2 });
-    expect(Date.now() - started).toBeLessThan(5_000);
     queue.enqueue(notification(3));
     expect(queue.stats().dropped).toBe(1);
   });

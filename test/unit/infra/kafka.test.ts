@@ -60,9 +60,8 @@ describe('kafkaAnswers', () => {
   it('is false when something listens but never answers, after the timeout', async () => {
     const { server, port } = await listen((socket) => socket.on('error', () => {}));
     servers.push(server);
-    const started = Date.now();
+    // Without its own timeout it would wait forever, and this test would fail by the test timeout.
     expect(await kafkaAnswers(HOST, port, 200)).toBe(false);
-    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('is true when the broker answers its ApiVersions request without error', async () => {
