@@ -3,7 +3,7 @@
  *
  * 1. compile the package if the sources changed since the last build, so tests that run
  *    the `fastdata` command run what users run (bin/fastdata.js over dist/);
- * 2. start the real servers of the integration tests (Kafka, the schema registry) through
+ * 2. start the real servers of the integration tests (Kafka, the schema registry, Cassandra) through
  *    scripts/infra, one after the other, on fresh data, and hand their addresses to the
  *    tests (test/helpers/servers.ts). In CI (CI=true) a server that cannot start fails the
  *    run; elsewhere, without Java or with FASTDATA_TEST_SERVERS=off, the integration
@@ -18,6 +18,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kafkaBrokers: string[] | undefined;
     registryUrl: string | undefined;
+    cassandraContactPoints: string[] | undefined;
+    cassandraDataCenter: string | undefined;
   }
 }
 
@@ -35,17 +37,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const inCi = process.env.CI === 'true';
   const reason = inCi ? undefined : skipReason();
   if (reason) {
-    log(`integration tests against Kafka and the schema registry are SKIPPED: ${reason}. ` + 'To run them, install a JDK 17 and Maven (or run in CI=true, where they are required).');
+    log(`integration tests against Kafka, the schema registry and Cassandra are SKIPPED: ${reason}. ` + 'To run them, install a JDK 17 and Maven (or run in CI=true, where they are required).');
     project.provide('kafkaBrokers', undefined);
     project.provide('registryUrl', undefined);
+    project.provide('cassandraContactPoints', undefined);
+    project.provide('cassandraDataCenter', undefined);
     return async () => {};
   }
 
-  log('starting Kafka and the schema registry (scripts/infra, fresh data)');
+  log('starting Kafka, the schema registry and Cassandra, one after the other (scripts/infra, fresh data)');
   // In CI a failure here throws and fails the whole run, loudly: never a silent skip.
   const servers = await ensureServers({ fresh: true, log: (m) => log(m) });
   project.provide('kafkaBrokers', servers.kafkaBrokers);
   project.provide('registryUrl', servers.registryUrl);
+  project.provide('cassandraContactPoints', servers.cassandraContactPoints);
+  project.provide('cassandraDataCenter', servers.cassandraDataCenter);
   return async () => {
     if (process.env.FASTDATA_TEST_KEEP_SERVERS === '1') return;
     await stopServers({ log: (m) => log(m) });

@@ -1,12 +1,12 @@
 /**
- * npm run infra:up [-- --fresh] [kafka|registry]   start (idempotent), wait until ready
- * npm run infra:down [-- kafka|registry]           stop what this checkout started
+ * npm run infra:up [-- --fresh] [kafka|registry|cassandra]   start (idempotent), wait until ready
+ * npm run infra:down [-- kafka|registry|cassandra]           stop what this checkout started
  * npm run infra:status                             what runs, where, since when
  */
 import { describeError, ensureServers, serversState, stopServers, type ServerName } from './index.js';
 import { SERVER_ORDER } from './server.js';
 
-const USAGE = 'usage: infra <up|down|status> [--fresh] [kafka|registry ...]';
+const USAGE = 'usage: infra <up|down|status> [--fresh] [kafka|registry|cassandra ...]';
 
 function parse(argv: string[]): { command: string; fresh: boolean; only?: ServerName[] } {
   const [command, ...rest] = argv;
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const { command, fresh, only } = parse(process.argv.slice(2));
   if (command === 'up') {
     const up = await ensureServers({ fresh, ...(only ? { only } : {}) });
-    console.log(`Kafka brokers: ${up.kafkaBrokers.join(',')}\nSchema registry: ${up.registryUrl}`);
+    console.log(`Kafka brokers: ${up.kafkaBrokers.join(',')}\nSchema registry: ${up.registryUrl}\nCassandra: ${up.cassandraContactPoints.join(',')} (data center ${up.cassandraDataCenter})`);
   } else if (command === 'down') {
     await stopServers(only ? { only } : {});
   } else {

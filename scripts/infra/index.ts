@@ -2,11 +2,13 @@
  * The programmatic face of scripts/infra, for the CLI (cli.ts) and the test setup:
  * start the servers (idempotently, in order, under a lock), stop them, report them.
  */
+import { CASSANDRA_DATA_CENTER, CASSANDRA_PORT, cassandraServer } from './cassandra.js';
 import { lookupJava, type JavaInfo } from './java.js';
 import { kafkaServer } from './kafka.js';
 import { serverState, startServer, stopServer, type ServerState, type StartOutcome } from './lifecycle.js';
 import { withLock } from './lock.js';
 import { infraPaths, type InfraPaths } from './paths.js';
+import { HOST } from './ports.js';
 import { registryServer, REGISTRY_URL } from './registry.js';
 import { SERVER_ORDER, type InfraContext, type ServerModule, type ServerName } from './server.js';
 import { infraVersions } from './versions.js';
@@ -27,11 +29,14 @@ export interface InfraOptions {
 export interface ServerAddresses {
   kafkaBrokers: string[];
   registryUrl: string;
+  /** Cassandra's native transport (host:port), and the data center clients name as local. */
+  cassandraContactPoints: string[];
+  cassandraDataCenter: string;
 }
 
 function servers(paths: InfraPaths, env: NodeJS.ProcessEnv, only?: readonly ServerName[]): ServerModule[] {
   const versions = infraVersions(env);
-  const all: Record<ServerName, ServerModule> = { kafka: kafkaServer(paths, versions), registry: registryServer(paths, versions) };
+  const all: Record<ServerName, ServerModule> = { kafka: kafkaServer(paths, versions), registry: registryServer(paths, versions), cassandra: cassandraServer(paths, versions) };
   return SERVER_ORDER.filter((name) => !only || only.includes(name)).map((name) => all[name]);
 }
 
@@ -59,7 +64,7 @@ export async function ensureServers(options: InfraOptions & { fresh?: boolean; t
       outcomes[server.name] = await startServer(server, ctx, { fresh: options.fresh ?? false, timeoutMs: options.timeoutMs ?? 180_000 });
     }
   });
-  return { kafkaBrokers: ['127.0.0.1:9092'], registryUrl: REGISTRY_URL, outcomes };
+  return { kafkaBrokers: ['127.0.0.1:9092'], registryUrl: REGISTRY_URL, cassandraContactPoints: [`${HOST}:${CASSANDRA_PORT}`], cassandraDataCenter: CASSANDRA_DATA_CENTER, outcomes };
 }
 
 /** Stops the servers this checkout started (pid files), in reverse start order. */

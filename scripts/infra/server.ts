@@ -1,17 +1,17 @@
 /**
  * What every server of scripts/infra provides, so the lifecycle (download, configure,
- * start, ready, stop) is written once: Kafka and the schema registry now, Cassandra next
- * as one more module implementing this interface.
+ * start, ready, stop) is written once: Kafka, the schema registry and Cassandra, each one
+ * module implementing this interface.
  */
 import type { JavaInfo } from './java.js';
 import type { InfraPaths } from './paths.js';
 import type { LaunchSpec } from './processes.js';
 import type { PortUse } from './ports.js';
 
-export type ServerName = 'kafka' | 'registry';
+export type ServerName = 'kafka' | 'registry' | 'cassandra';
 
 /** Start order (and the reverse is the stop order). */
-export const SERVER_ORDER: readonly ServerName[] = ['kafka', 'registry'];
+export const SERVER_ORDER: readonly ServerName[] = ['kafka', 'registry', 'cassandra'];
 
 export interface InfraContext {
   paths: InfraPaths;

@@ -10,11 +10,14 @@
  *   3.1.x is not on Maven Central as reached from here, so 3.0.9 (Java 11 bytecode) is the
  *   newest that runs on the Java 17 of this machine. With a JDK 21 in JAVA_HOME,
  *   FASTDATA_INFRA_APICURIO_VERSION=3.3.3 runs the newer line.
+ * - Cassandra 5.0.9 (`cassandra-all`): the newest 5.0.x on Maven Central; 5.0 is the first
+ *   line that runs on Java 17 (4.1 does not).
  */
 export interface InfraVersions {
   kafka: string;
   log4j: string;
   apicurio: string;
+  cassandra: string;
   /** org.apache.maven.plugins:maven-dependency-plugin, pinned for reproducible installs. */
   mavenDependencyPlugin: string;
 }
@@ -23,6 +26,7 @@ export const DEFAULT_VERSIONS: Readonly<InfraVersions> = Object.freeze({
   kafka: '4.4.0',
   log4j: '2.25.5',
   apicurio: '3.0.9',
+  cassandra: '5.0.9',
   mavenDependencyPlugin: '3.8.1',
 });
 
@@ -40,6 +44,7 @@ export function infraVersions(env: NodeJS.ProcessEnv = process.env): InfraVersio
     kafka: pick(env, 'FASTDATA_INFRA_KAFKA_VERSION', DEFAULT_VERSIONS.kafka),
     log4j: pick(env, 'FASTDATA_INFRA_LOG4J_VERSION', DEFAULT_VERSIONS.log4j),
     apicurio: pick(env, 'FASTDATA_INFRA_APICURIO_VERSION', DEFAULT_VERSIONS.apicurio),
+    cassandra: pick(env, 'FASTDATA_INFRA_CASSANDRA_VERSION', DEFAULT_VERSIONS.cassandra),
     mavenDependencyPlugin: DEFAULT_VERSIONS.mavenDependencyPlugin,
   };
 }
