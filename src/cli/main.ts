@@ -9,6 +9,8 @@ import { isFastdataError } from '../errors.js';
 import { brokerList, port, repeatable, timestamp, wholeNumber } from './arguments.js';
 import { alertsTest } from './commands/alerts-test.js';
 import { dev } from './commands/dev.js';
+import { registerInit } from './commands/init.js';
+import { registerNew } from './commands/new.js';
 import { run } from './commands/run.js';
 import { serve } from './commands/serve.js';
 import { tail } from './commands/tail.js';
@@ -87,6 +89,10 @@ function program(): Command {
     .option('-n, --limit <n>', 'stop after printing this many records', wholeNumber(1))
     .option('--headers', 'print record headers too (always on for dead-letter topics)', false)
     .action((topic: string, options: Parameters<typeof tail>[1]) => tail(topic, options));
+
+  // The project generator: fastdata init <dir>, fastdata new stream|alert|dashboard <name>.
+  registerInit(root);
+  registerNew(root, project);
 
   return root;
 }

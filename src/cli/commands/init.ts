@@ -1,0 +1,38 @@
+/**
+ * `fastdata init <dir>`: a new project that depends on fastdata, ready for
+ * `npm install && npm start` on the embedded default (no servers).
+ */
+import { basename, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { checkName, projectFiles, writeFiles } from '../../generator/index.js';
+import { info, writeLine } from '../output.js';
+
+export interface InitOptions {
+  name?: string;
+  force: boolean;
+}
+
+export async function init(dir: string, options: InitOptions): Promise<void> {
+  const root = resolve(dir);
+  // The folder name is the default package name; say which of the two is wrong.
+  const name = options.name === undefined ? checkName('<dir> (the project name, unless --name gives one)', basename(root), 'fastdata init my-app, or --name my-app') : checkName('--name', options.name, '--name my-app');
+  const written = await writeFiles(root, await projectFiles(name), { force: options.force });
+  for (const path of written) await writeLine(path);
+  const cd = relative(process.cwd(), root) || '.';
+  info('');
+  info(`created the fastdata project ${name} in ${cd} (${written.length} files). Next:`);
+  if (cd !== '.') info(`  cd ${cd}`);
+  info('  npm install');
+  info('  npm start          # runs it on the embedded log: http://127.0.0.1:7070');
+  info('  npm test           # the module and alert rule tests');
+}
+
+export function registerInit(root: Command): void {
+  root
+    .command('init')
+    .description('scaffold a new project that depends on fastdata: an example stream module with its test and schema, an alert rule, a dashboard, docker-compose.yml')
+    .argument('<dir>', 'folder of the new project, created if missing; its name is the package name unless --name gives one')
+    .option('--name <name>', 'package name, kebab-case (default: the folder name)')
+    .option('--force', 'overwrite files that exist (without it, nothing is written when any does)', false)
+    .action((dir: string, options: InitOptions) => init(dir, options));
+}
