@@ -27,6 +27,11 @@ export interface AlertScaffold {
 
 export const DEFAULT_THRESHOLD = 100;
 
+/** A record as one YAML flow mapping, `{ sensorId: "s-1", count: 0 }`: Avro field names need no quotes, values are JSON (which YAML reads). */
+function flowMapping(record: Record<string, unknown>): string {
+  return `{ ${Object.entries(record).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')} }`;
+}
+
 export function alertFiles(scaffold: AlertScaffold): Promise<PlannedFile[]> {
   const fields = scaffoldFields(scaffold.schema, scaffold.source, scaffold.key);
   const field = chooseNumber(fields, scaffold.source, scaffold.field, '--field');
@@ -45,8 +50,7 @@ export function alertFiles(scaffold: AlertScaffold): Promise<PlannedFile[]> {
     threshold: String(threshold),
     above: String(above),
     below: String(below),
-    // JSON is YAML: one flow mapping with every field of the record.
-    defaults: JSON.stringify(exampleRecord(scaffold.schema, fields.key, keyValue)),
+    defaults: flowMapping(exampleRecord(scaffold.schema, fields.key, keyValue)),
     receivers: scaffold.receivers.join(', '),
   });
 }

@@ -18,7 +18,8 @@ export async function init(dir: string, options: InitOptions): Promise<void> {
   const name = options.name === undefined ? checkName('<dir> (the project name, unless --name gives one)', basename(root), 'fastdata init my-app, or --name my-app') : checkName('--name', options.name, '--name my-app');
   const written = await writeFiles(root, await projectFiles(name), { force: options.force });
   for (const path of written) await writeLine(path);
-  const cd = relative(process.cwd(), root) || '.';
+  const near = relative(process.cwd(), root);
+  const cd = near === '' ? '.' : near.startsWith('..') ? root : near;
   info('');
   info(`created the fastdata project ${name} in ${cd} (${written.length} files). Next:`);
   if (cd !== '.') info(`  cd ${cd}`);
