@@ -63,6 +63,8 @@ export const ERROR_CODES = {
   FD_REGISTRY_CORRUPT: { domain: 'external', retriable: false },
   FD_SCHEMA_DELETE_REFUSED: { domain: 'user', retriable: false },
   FD_RECEIVER_KIND_UNSUPPORTED: { domain: 'user', retriable: false },
+  FD_ALERT_NOT_FOUND: { domain: 'user', retriable: false },
+  FD_SILENCE_NOT_FOUND: { domain: 'user', retriable: false },
 } as const satisfies Record<string, { domain: ErrorDomain; retriable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

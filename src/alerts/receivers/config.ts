@@ -22,11 +22,24 @@ export interface DeliveryPolicy {
 export const DEFAULT_DELIVERY: DeliveryPolicy = { maxRetries: 8, backoff: { initialMs: 1_000, maxMs: 300_000 }, queueSize: 10_000 };
 export const DEFAULT_TIMEOUT_MS = 5_000;
 
+export interface GroupPolicy {
+  /** Labels whose values make a group. */
+  by: string[];
+  waitMs: number;
+  intervalMs: number;
+  repeatMs: number;
+}
+
+/** Alertmanager's defaults. */
+export const DEFAULT_GROUP = { waitMs: 30_000, intervalMs: 300_000, repeatMs: 4 * 3_600_000 } as const;
+
 interface Common {
   name: string;
   /** `alerts/receivers.yaml:12`, for messages about this receiver. */
   source: string;
   delivery: DeliveryPolicy;
+  /** Absent: each notification goes out alone, at once, and is not repeated. */
+  group?: GroupPolicy;
 }
 
 export interface WebhookReceiverConfig extends Common {
@@ -46,6 +59,8 @@ export interface LogReceiverConfig extends Common {
 
 export interface WebsocketReceiverConfig extends Common {
   kind: 'websocket';
+  /** The topic /ws clients subscribe to. */
+  topic: string;
 }
 
 export interface KafkaReceiverConfig extends Common {

@@ -1,14 +1,14 @@
 /** The public face of alert receivers: loading receivers.yaml, the receivers, their queues. */
-export type { AlertNotification, AlertSeverity, AlertStatus, NotificationPayload } from './notification.js';
-export { PAYLOAD_VERSION, deliveryKey, toPayload } from './notification.js';
+export type { AlertNotification, AlertSeverity, AlertStatus, Delivery, GroupPayload, NotificationPayload } from './notification.js';
+export { PAYLOAD_VERSION, deliveryKey, deliveryPayload, singleDelivery, toPayload } from './notification.js';
 export type { BackoffPolicy, DeliveryPolicy, ReceiverConfig, WebhookReceiverConfig, LogReceiverConfig, WebsocketReceiverConfig, KafkaReceiverConfig } from './config.js';
-export { DEFAULT_DELIVERY, DEFAULT_TIMEOUT_MS } from './config.js';
+export { DEFAULT_DELIVERY, DEFAULT_GROUP, DEFAULT_TIMEOUT_MS, type GroupPolicy } from './config.js';
 export { RECEIVER_KINDS, type ReceiverKind } from './schema.js';
 export { loadReceivers, parseReceivers, type LoadReceiversOptions, type LoadedReceivers } from './load.js';
 export type { AttemptResult, Receiver } from './receiver.js';
 export { WebhookReceiver, type WebhookReceiverOptions } from './webhook.js';
 export { LogReceiver, type LogReceiverOptions } from './log-receiver.js';
-export { ReceiverQueue, type ReceiverQueueOptions, type ReceiverStats, type CloseResult } from './queue.js';
+export { ReceiverQueue, type ReceiverQueueOptions, type ReceiverStats, type CloseResult, type SettleOutcome } from './queue.js';
 export { createReceiver, createReceiverQueue, type CreateReceiverOptions, type ReceiverFactories } from './create.js';
 export { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verifySignature } from './signature.js';
 export { isRetriableStatus, parseRetryAfter, retryDelay } from './retry-policy.js';

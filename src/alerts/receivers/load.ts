@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { parseAndValidate, type Problem } from '../../config/validated-file.js';
 import { errorMessage } from '../../errors.js';
 import { toMillis } from '../../time/duration.js';
-import { DEFAULT_DELIVERY, DEFAULT_TIMEOUT_MS, type DeliveryPolicy, type ReceiverConfig } from './config.js';
+import { DEFAULT_DELIVERY, DEFAULT_GROUP, DEFAULT_TIMEOUT_MS, type DeliveryPolicy, type GroupPolicy, type ReceiverConfig } from './config.js';
 import { RECEIVER_NAME, RECEIVER_KINDS, type ReceiverKind, ReceiversOutline, receiversSchemaFor } from './schema.js';
 import { yamlLocator, type Locate } from '../../config/yaml-position.js';
 
@@ -40,6 +40,10 @@ const PATTERN_HINTS: Record<string, string> = {
   timeout: "must be a duration: milliseconds, or a string such as '250ms', '30s', '5m'",
   initial: "must be a duration: milliseconds, or a string such as '250ms', '30s', '5m'",
   max: "must be a duration: milliseconds, or a string such as '250ms', '30s', '5m'",
+  wait: "must be a duration: milliseconds, or a string such as '250ms', '30s', '5m'",
+  interval: "must be a duration: milliseconds, or a string such as '250ms', '30s', '5m'",
+  repeat: "must be a duration: milliseconds, or a string such as '30m', '4h'",
+  by: 'must be label names (letters, digits and _)',
   secret_env: 'must be the name of an environment variable (letters, digits and _)',
   topic: "must be a topic name: 1 to 249 of letters, digits, '.', '_', '-'",
 };
@@ -114,20 +118,28 @@ function normalize(name: string, kind: ReceiverKind, raw: Record<string, unknown
   const at = (field: string[], message: string) =>
     ctx.found.push({ file: ctx.file, ...ctx.locate(['receivers', name, ...field]), field: ['receivers', name, ...field].join('.'), message });
   const line = ctx.locate(['receivers', name], { key: true }).line;
-  const common = { name, source: line === undefined ? ctx.file : `${ctx.file}:${line}` };
+  const ms = (field: string[], value: unknown, fallback: number) => {
+    if (value === undefined) return fallback;
+    try {
+      return toMillis(value, { what: field.join('.') });
+    } catch (error) {
+      at(field, errorMessage(error).replace(/^[^:]*: /, ''));
+      return fallback;
+    }
+  };
+  const rawGroup = raw.group as { by: string[]; wait?: unknown; interval?: unknown; repeat?: unknown } | undefined;
+  const group: GroupPolicy | undefined = rawGroup && {
+    by: [...new Set(rawGroup.by)],
+    waitMs: ms(['group', 'wait'], rawGroup.wait, DEFAULT_GROUP.waitMs),
+    intervalMs: ms(['group', 'interval'], rawGroup.interval, DEFAULT_GROUP.intervalMs),
+    repeatMs: ms(['group', 'repeat'], rawGroup.repeat, DEFAULT_GROUP.repeatMs),
+  };
+  if (group && group.repeatMs < 60_000) at(['group', 'repeat'], 'must be at least 1m: repeating faster than that is spam');
+  const common = { name, source: line === undefined ? ctx.file : `${ctx.file}:${line}`, ...(group ? { group } : {}) };
   const queueSize = (raw.queue_size as number | undefined) ?? DEFAULT_DELIVERY.queueSize;
 
   switch (kind) {
     case 'webhook': {
-      const ms = (field: string[], value: unknown, fallback: number) => {
-        if (value === undefined) return fallback;
-        try {
-          return toMillis(value, { what: field.join('.') });
-        } catch (error) {
-          at(field, errorMessage(error).replace(/^[^:]*: /, ''));
-          return fallback;
-        }
-      };
       const backoff = (raw.backoff ?? {}) as { initial?: unknown; max?: unknown };
       const delivery: DeliveryPolicy = {
         maxRetries: (raw.max_retries as number | undefined) ?? DEFAULT_DELIVERY.maxRetries,
@@ -159,7 +171,7 @@ function normalize(name: string, kind: ReceiverKind, raw: Record<string, unknown
       return { ...common, kind, ...(path ? { path: resolve(ctx.options.root ?? process.cwd(), path) } : {}), delivery: { ...DEFAULT_DELIVERY, queueSize } };
     }
     case 'websocket':
-      return { ...common, kind, delivery: { ...DEFAULT_DELIVERY, queueSize } };
+      return { ...common, kind, topic: (raw.topic as string | undefined) ?? `fastdata.alerts.${name}`, delivery: { ...DEFAULT_DELIVERY, queueSize } };
     case 'kafka':
       return { ...common, kind, topic: raw.topic as string, delivery: { ...DEFAULT_DELIVERY, queueSize } };
   }

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { errorMessage } from '../../errors.js';
 import type { LogReceiverConfig } from './config.js';
-import { toPayload, type AlertNotification } from './notification.js';
+import { deliveryPayload, type Delivery } from './notification.js';
 import type { AttemptResult, Receiver } from './receiver.js';
 import { systemTimers, type Timers } from './timers.js';
 
@@ -34,8 +34,8 @@ export class LogReceiver implements Receiver {
     this.stream = options.stream ?? process.stdout;
   }
 
-  async send(notification: AlertNotification): Promise<AttemptResult> {
-    const line = `${JSON.stringify(toPayload(notification, this.timers.now()))}\n`;
+  async send(delivery: Delivery): Promise<AttemptResult> {
+    const line = `${JSON.stringify(deliveryPayload(delivery, this.timers.now()))}\n`;
     try {
       if (this.config.path) {
         if (!this.dirMade) {

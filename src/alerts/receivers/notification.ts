@@ -38,6 +38,39 @@ export function toPayload(notification: AlertNotification, sentAt: number): Noti
 }
 
 /**
+ * What a receiver sends in one attempt: one notification, or, for a receiver that groups,
+ * the alerts of one group (the changed ones and those still firing). `key` is the
+ * Idempotency-Key: the same on every retry of this delivery, and on a re-delivery of it
+ * after a restart.
+ */
+export interface Delivery {
+  key: string;
+  notifications: AlertNotification[];
+  group?: { key: string; labels: Record<string, string> };
+}
+
+/** A grouped delivery as receivers get it: Alertmanager's shape, with fastdata's alert fields. */
+export interface GroupPayload {
+  version: typeof PAYLOAD_VERSION;
+  sentAt: number;
+  groupKey: string;
+  groupLabels: Record<string, string>;
+  /** firing while any alert of the group fires. */
+  status: AlertStatus;
+  alerts: AlertNotification[];
+}
+
+export function singleDelivery(notification: AlertNotification): Delivery {
+  return { key: deliveryKey(notification), notifications: [notification] };
+}
+
+export function deliveryPayload(delivery: Delivery, sentAt: number): NotificationPayload | GroupPayload {
+  if (!delivery.group) return toPayload(delivery.notifications[0]!, sentAt);
+  const status = delivery.notifications.some((n) => n.status === 'firing') ? 'firing' : 'resolved';
+  return { version: PAYLOAD_VERSION, sentAt, groupKey: delivery.group.key, groupLabels: delivery.group.labels, status, alerts: delivery.notifications };
+}
+
+/**
  * The key a receiver deduplicates deliveries by. The status is part of it: firing and
  * resolved of one instance are two deliveries, each of which may be retried.
  */

@@ -7,7 +7,7 @@
  */
 import { errorMessage } from '../../errors.js';
 import { DEFAULT_DELIVERY, type DeliveryPolicy } from './config.js';
-import { deliveryKey, type AlertNotification } from './notification.js';
+import { singleDelivery, type AlertNotification, type Delivery } from './notification.js';
 import type { AttemptResult, Receiver } from './receiver.js';
 import { retryDelay } from './retry-policy.js';
 import { systemTimers, type Timers } from './timers.js';
@@ -21,7 +21,11 @@ export interface ReceiverQueueOptions {
   onWarning?: (message: string) => void;
   /** At most one warning per kind of trouble per this many ms (default 60 s). */
   warnIntervalMs?: number;
+  /** Told once per delivery when it is done with, in enqueue order: what a durable consumer commits by. */
+  onSettled?: (delivery: Delivery, outcome: SettleOutcome) => void;
 }
+
+export type SettleOutcome = 'delivered' | 'rejected' | 'dead' | 'dropped';
 
 export interface ReceiverStats {
   /** Waiting plus the one in flight. */
@@ -52,8 +56,11 @@ export class ReceiverQueue {
   private readonly timers: Timers;
   private readonly warnings: WarnThrottle;
   private readonly warn: (message: string) => void;
-  private waiting: AlertNotification[] = [];
-  private current: AlertNotification | undefined;
+  private waiting: Delivery[] = [];
+  private current: Delivery | undefined;
+  private readonly onSettled: ((delivery: Delivery, outcome: SettleOutcome) => void) | undefined;
+  /** Callers of whenRoom waiting for the queue to drain below its size. */
+  private roomWaiters: (() => void)[] = [];
   private running: Promise<void> | undefined;
   private closed = false;
   /** Set while the queue is full; cleared once it has room again, so each burst warns once. */
@@ -79,19 +86,26 @@ export class ReceiverQueue {
     this.timers = options.timers ?? systemTimers;
     this.warn = options.onWarning ?? ((message) => process.emitWarning(message, 'FastdataAlertWarning'));
     this.warnings = new WarnThrottle(this.warn, () => this.timers.now(), options.warnIntervalMs ?? 60_000);
+    this.onSettled = options.onSettled;
   }
 
   /** Appends and returns: no I/O, no await. Delivery happens later, in order. */
   enqueue(notification: AlertNotification): void {
+    this.enqueueDelivery(singleDelivery(notification));
+  }
+
+  enqueueDelivery(delivery: Delivery): void {
     if (this.closed) {
       this.counts.dropped++;
-      this.warnings.warnAbout('closed', `receiver ${this.name}: notification ${deliveryKey(notification)} enqueued after close; dropped`);
+      this.warnings.warnAbout('closed', `receiver ${this.name}: notification ${delivery.key} enqueued after close; dropped`);
+      this.onSettled?.(delivery, 'dropped');
       return;
     }
-    this.waiting.push(notification);
+    this.waiting.push(delivery);
     if (this.waiting.length > this.policy.queueSize) {
-      this.waiting.shift();
+      const oldest = this.waiting.shift()!;
       this.counts.dropped++;
+      this.onSettled?.(oldest, 'dropped');
       if (!this.overflowing) {
         this.overflowing = true;
         this.warn(
@@ -114,6 +128,22 @@ export class ReceiverQueue {
     };
   }
 
+  /**
+   * Resolves once fewer than `queue_size` wait (at once if so). A consumer that awaits this
+   * before each enqueue never makes the queue drop: the backlog stays in the log instead.
+   */
+  whenRoom(): Promise<void> {
+    if (this.closed || this.waiting.length < this.policy.queueSize) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  private wakeRoomWaiters(): void {
+    if (this.roomWaiters.length === 0 || (!this.closed && this.waiting.length >= this.policy.queueSize)) return;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
   /** Resolves when nothing waits and nothing is in flight (or the queue closed). */
   async idle(): Promise<void> {
     while (this.running) await this.running;
@@ -126,6 +156,7 @@ export class ReceiverQueue {
   async close(timeoutMs = 5_000): Promise<CloseResult> {
     this.closed = true;
     this.backoff?.wake();
+    this.wakeRoomWaiters();
     if (this.running) {
       let cancel = () => {};
       const timedOut = new Promise<void>((resolve) => (cancel = this.timers.setTimeout(resolve, timeoutMs)));
@@ -145,6 +176,7 @@ export class ReceiverQueue {
       while (!this.closed) {
         const next = this.waiting.shift();
         if (!next) break;
+        this.wakeRoomWaiters();
         if (this.overflowing && this.waiting.length < this.policy.queueSize) this.overflowing = false;
         this.current = next;
         const done = await this.deliver(next);
@@ -158,12 +190,13 @@ export class ReceiverQueue {
   }
 
   /** Returns false when closing interrupted it (the notification stays undelivered). */
-  private async deliver(notification: AlertNotification): Promise<boolean> {
+  private async deliver(delivery: Delivery): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
-      const result = await this.attempt(notification);
+      const result = await this.attempt(delivery);
       if (result.outcome === 'delivered') {
         this.counts.delivered++;
         this.lastDeliveredAt = this.timers.now();
+        this.onSettled?.(delivery, 'delivered');
         return true;
       }
       this.lastError = { message: result.error, ...(result.status === undefined ? {} : { status: result.status }), at: this.timers.now() };
@@ -171,8 +204,9 @@ export class ReceiverQueue {
         this.counts.rejected++;
         this.warnings.warnAbout(
           `rejected ${result.status}`,
-          `receiver ${this.name} refused ${deliveryKey(notification)} (${result.error}); not retried: fix the receiver or its settings`,
+          `receiver ${this.name} refused ${delivery.key} (${result.error}); not retried: fix the receiver or its settings`,
         );
+        this.onSettled?.(delivery, 'rejected');
         return true;
       }
       if (this.closed) return false;
@@ -180,8 +214,9 @@ export class ReceiverQueue {
         this.counts.dead++;
         this.warnings.warnAbout(
           'dead',
-          `receiver ${this.name}: gave up on ${deliveryKey(notification)} after ${attempt + 1} attempts (last: ${result.error})`,
+          `receiver ${this.name}: gave up on ${delivery.key} after ${attempt + 1} attempts (last: ${result.error})`,
         );
+        this.onSettled?.(delivery, 'dead');
         return true;
       }
       this.counts.retried++;
@@ -190,9 +225,9 @@ export class ReceiverQueue {
     }
   }
 
-  private async attempt(notification: AlertNotification): Promise<AttemptResult> {
+  private async attempt(delivery: Delivery): Promise<AttemptResult> {
     try {
-      return await this.receiver.send(notification, this.abort.signal);
+      return await this.receiver.send(delivery, this.abort.signal);
     } catch (error) {
       // Receivers should not throw; if one does, treat it as a failure that may pass.
       return { outcome: 'retry', error: errorMessage(error) };

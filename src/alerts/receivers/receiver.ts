@@ -3,7 +3,7 @@
  * ordering and the queue are the ReceiverQueue's; a receiver only says whether trying
  * again could help.
  */
-import type { AlertNotification } from './notification.js';
+import type { Delivery } from './notification.js';
 
 export type AttemptResult =
   | { outcome: 'delivered'; status?: number }
@@ -16,6 +16,6 @@ export interface Receiver {
   readonly name: string;
   readonly kind: string;
   /** Never throws: every failure is an AttemptResult. `signal` aborts the attempt (on close). */
-  send(notification: AlertNotification, signal: AbortSignal): Promise<AttemptResult>;
+  send(delivery: Delivery, signal: AbortSignal): Promise<AttemptResult>;
   close?(): Promise<void>;
 }

@@ -38,9 +38,25 @@ const Duration = Type.Unsafe<number | string>({
   description: "milliseconds, or a string such as '250ms', '30s', '5m', '1h'",
 });
 
+/**
+ * Grouping, as Alertmanager does it: alerts with the same values of `by` go out together,
+ * `wait` after the group's first alert, then at most every `interval` while it changes,
+ * and again every `repeat` while any of them fires unacknowledged.
+ */
+const GroupSettings = Type.Object(
+  {
+    by: Type.Array(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), { maxItems: 16, description: "labels that make a group; [] puts every alert in one group (labels include alertname, key, severity)" }),
+    wait: Type.Optional(Duration),
+    interval: Type.Optional(Duration),
+    repeat: Type.Optional(Duration),
+  },
+  strict,
+);
+
 /** Shared by every kind: how its queue delivers. */
 const queueSettings = {
-  queue_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'notifications waiting at most; the oldest is dropped past it (default 10000)' })),
+  queue_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'notifications in memory at most; the rest wait in the alert topic (default 10000)' })),
+  group: Type.Optional(GroupSettings),
 };
 
 export const ReceiversOutline = Type.Object(
@@ -74,8 +90,11 @@ export const LogReceiverSchema = Type.Object(
   strict,
 );
 
-/** Declared now so files can name them; the receivers themselves come later. */
-export const WebsocketReceiverSchema = Type.Object({ kind: Type.Literal('websocket'), ...queueSettings }, strict);
+/** Notifications as records of a topic that WebSocket clients subscribe to on /ws. */
+export const WebsocketReceiverSchema = Type.Object(
+  { kind: Type.Literal('websocket'), topic: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,249}$', description: 'default fastdata.alerts.<receiver name>' })), ...queueSettings },
+  strict,
+);
 
 export const KafkaReceiverSchema = Type.Object(
   { kind: Type.Literal('kafka'), topic: Type.String({ pattern: '^[A-Za-z0-9._-]{1,249}$' }), ...queueSettings },

@@ -4,7 +4,7 @@
  * after a timeout whose request had in fact arrived).
  */
 import type { WebhookReceiverConfig } from './config.js';
-import { deliveryKey, toPayload, type AlertNotification } from './notification.js';
+import { deliveryPayload, type Delivery } from './notification.js';
 import type { AttemptResult, Receiver } from './receiver.js';
 import { isRetriableStatus, parseRetryAfter } from './retry-policy.js';
 import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from './signature.js';
@@ -44,14 +44,14 @@ export class WebhookReceiver implements Receiver {
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 
-  async send(notification: AlertNotification, signal: AbortSignal): Promise<AttemptResult> {
+  async send(delivery: Delivery, signal: AbortSignal): Promise<AttemptResult> {
     const sentAt = this.timers.now();
-    const body = JSON.stringify(toPayload(notification, sentAt));
+    const body = JSON.stringify(deliveryPayload(delivery, sentAt));
     const headers: Record<string, string> = {
       ...this.config.headers,
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
-      [IDEMPOTENCY_HEADER]: headerSafe(deliveryKey(notification)),
+      [IDEMPOTENCY_HEADER]: headerSafe(delivery.key),
       [TIMESTAMP_HEADER]: String(sentAt),
     };
     if (this.config.secret) headers[SIGNATURE_HEADER] = sign(body, this.config.secret);

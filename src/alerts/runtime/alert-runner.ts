@@ -1,33 +1,39 @@
 /**
- * Runs alert rules over their source topics: consume (a consumer group of its own),
- * decode, feed the alert book, hand notifications to the receivers, checkpoint.
+ * Runs alert rules over their source topics: read, decode, feed the alert book, publish
+ * the notifications to the alert topic, checkpoint.
  *
- * A checkpoint writes one record to a compacted topic: the book's state, the input
- * positions, and the notifications not yet handed to the receivers (an outbox). Only
- * then are they handed over, and the input offsets committed. After a crash the runner
- * restores the book and resumes after the checkpoint's positions: a firing alert stays
- * firing and is not notified again. The outbox of the last checkpoint is handed over
- * again, and a record read after the checkpoint is processed again: a notification sent
- * twice that way carries the same id (ids come from event time), so receivers drop the
- * repeat by its Idempotency-Key.
+ * One evaluator at a time, wherever it runs: an alert instance is keyed by the rule's key
+ * field, which need not be the topic's record key, so its state cannot be split by
+ * partition. Every process that runs alerts joins the group `fastdata.alerts` on the
+ * one-partition state topic; the member that owns the partition evaluates (a lease), the
+ * others stand by and take over, from the last checkpoint, when it leaves or dies.
  *
- * One member: an alert instance is keyed by the rule's key field, which need not be the
- * topic's record key, so its state cannot be split by partition in general.
+ * A checkpoint first publishes the notifications since the last one (the alert topic is
+ * the outbox: receivers consume it with offsets of their own), then writes one record to
+ * the compacted state topic: the book, the input positions, the watermarks, and the alert
+ * topic's end. After a crash the new owner restores the book and resumes at the
+ * checkpoint's positions, so a firing alert stays firing and is not notified again. The
+ * records read after the checkpoint are evaluated again and re-derive the same
+ * notifications, with the same ids; those the crashed owner had already published (the
+ * alert topic past the checkpoint's end) are not published twice.
  */
 import { FastdataError, errorMessage } from '../../errors.js';
-import type { GroupConsumer, Log, LogRecord } from '../../log/types.js';
+import type { GroupConsumer, Log, LogRecord, Reader } from '../../log/types.js';
 import type { AvroSerde } from '../../schema/serde.js';
 import { type Clock, systemClock } from '../../time/clock.js';
 import { AlertBook, type AlertBookSnapshot, type AlertNotification } from '../engine/index.js';
+import { deliveryKey } from '../receivers/notification.js';
 import type { CompiledRule } from '../rules/index.js';
+import type { AlertPublisher } from '../topic/alert-publisher.js';
+import { ALERT_TOPICS } from '../topic/topics.js';
 
 export interface AlertRunnerOptions {
   log: Log;
   serde: AvroSerde;
   rules: readonly CompiledRule[];
-  /** Hands a notification to the receivers of its rule; must not block (receiver queues). */
-  deliver: (notification: AlertNotification) => void;
+  publisher: Pick<AlertPublisher, 'publish' | 'keysSince'>;
   groupId?: string;
+  /** Least time between checkpoints without notifications; one with notifications goes at once. */
   checkpointIntervalMs?: number;
   /**
    * A source topic that sent nothing for this long (processing time) has its watermark
@@ -36,81 +42,82 @@ export interface AlertRunnerOptions {
   idleTimeoutMs?: number;
   clock?: Clock;
   onWarning?: (message: string) => void;
+  /** Told when this process starts or stops evaluating (the lease moved). */
+  onLease?: (active: boolean) => void;
 }
 
 interface Checkpoint {
-  version: 1;
+  version: 2;
   book: AlertBookSnapshot;
   /** Next offset per "topic/partition". */
   positions: Record<string, number>;
   watermarks: Record<string, number>;
-  outbox: AlertNotification[];
+  /** The alert topic's end offset once this checkpoint's notifications were published. */
+  published: number;
 }
 
 const CHECKPOINT_KEY = 'alert-book';
+const TOPIC_WAIT_MS = 500;
+
+export interface AlertRunnerStats {
+  active: boolean;
+  records: number;
+  undecodable: number;
+  notifications: number;
+  checkpoints: number;
+  /** Notifications re-derived after a takeover and not published again. */
+  republishSkipped: number;
+  rules: { name: string; keys: number; firing: number }[];
+}
 
 export class AlertRunner {
-  private readonly options: Required<Omit<AlertRunnerOptions, 'onWarning'>> & Pick<AlertRunnerOptions, 'onWarning'>;
-  private book!: AlertBook;
-  private consumer: GroupConsumer | undefined;
-  private readonly positions = new Map<string, number>();
-  private readonly watermarks = new Map<string, number>();
-  private readonly lastRecordAt = new Map<string, number>();
-  private outbox: AlertNotification[] = [];
-  private dirty = false;
+  private readonly options: Required<Omit<AlertRunnerOptions, 'onWarning' | 'onLease'>> & Pick<AlertRunnerOptions, 'onWarning' | 'onLease'>;
+  private lease: GroupConsumer | undefined;
+  /** Set while this process holds the lease. */
+  private session: Session | undefined;
   private lock: Promise<void> = Promise.resolve();
   private stopTimer: (() => void) | undefined;
-  readonly counters = { records: 0, undecodable: 0, notifications: 0, checkpoints: 0 };
+  private readonly counters = { records: 0, undecodable: 0, notifications: 0, checkpoints: 0, republishSkipped: 0 };
 
   constructor(options: AlertRunnerOptions) {
-    const groupId = options.groupId ?? 'fastdata.alerts';
     this.options = {
       ...options,
-      groupId,
+      groupId: options.groupId ?? 'fastdata.alerts',
       checkpointIntervalMs: options.checkpointIntervalMs ?? 1_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
       clock: options.clock ?? systemClock,
     };
   }
 
-  get stateTopic(): string {
-    return `${this.options.groupId}.state`;
+  get active(): boolean {
+    return this.session !== undefined;
   }
 
-  private get sources(): string[] {
-    return [...new Set(this.options.rules.map((r) => r.source))].sort();
+  stats(): AlertRunnerStats {
+    return {
+      active: this.active,
+      ...this.counters,
+      rules: this.options.rules.flatMap((r) => {
+        const stats = this.session?.book.evaluator(r.name)?.stats;
+        return stats ? [{ name: r.name, keys: stats.keys, firing: stats.firing }] : [];
+      }),
+    };
   }
 
+  /** Joins the lease group; evaluation starts once (and whenever) this process owns the lease. */
   async start(): Promise<void> {
-    const { log, rules } = this.options;
-    const entries = rules.map((rule) => ({ topic: rule.source, rule }));
-    await log.createTopic({ name: this.stateTopic, partitions: 1, config: { cleanupPolicy: 'compact', segmentMs: 600_000 } });
-    const restored = await this.readCheckpoint();
-    this.book = restored ? AlertBook.restore(entries, restored.book) : new AlertBook(entries);
-    if (restored) {
-      for (const [tp, offset] of Object.entries(restored.positions)) this.positions.set(tp, offset);
-      for (const [topic, watermark] of Object.entries(restored.watermarks)) this.watermarks.set(topic, watermark);
-      // Handed over before the crash or not: again, with the same ids.
-      for (const notification of restored.outbox) this.options.deliver(notification);
-    }
-    for (const source of this.sources) {
-      if (!(await log.describeTopic(source))) {
-        throw new FastdataError('FD_TOPIC_NOT_FOUND', `alert rules read ${source}, which does not exist; start the module that writes it first`, { context: { topic: source } });
-      }
-    }
-    const consumer = log.consumer({ groupId: this.options.groupId, topics: this.sources, start: 'earliest', maxWaitMs: 200 });
-    this.consumer = consumer;
-    await consumer.run({
-      onAssigned: async (tps) => {
-        for (const tp of tps) {
-          const at = this.positions.get(`${tp.topic}/${tp.partition}`);
-          if (at !== undefined) consumer.seek({ ...tp, offset: at });
-        }
-      },
-      eachBatch: (batch) => this.exclusive(() => this.process(batch.topic, batch.records)),
+    const { log, groupId } = this.options;
+    await log.createTopic({ name: ALERT_TOPICS.state, partitions: 1, config: { cleanupPolicy: 'compact', segmentMs: 600_000 } });
+    const lease = log.consumer({ groupId, topics: [ALERT_TOPICS.state], start: 'latest', maxWaitMs: 500 });
+    this.lease = lease;
+    await lease.run({
+      onAssigned: (tps) => (tps.length > 0 ? this.exclusive(() => this.activate()) : Promise.resolve()),
+      onRevoked: (tps, { owned }) => (tps.length > 0 ? this.exclusive(() => this.deactivate(owned)) : Promise.resolve()),
+      // The checkpoints themselves: read back only at takeover, by readCheckpoint.
+      eachBatch: async () => {},
     });
     this.stopTimer = this.options.clock.every(Math.min(this.options.checkpointIntervalMs, 1_000), () => {
-      void this.exclusive(() => this.tick()).catch((error) => this.options.onWarning?.(`alert runner: ${errorMessage(error)}`));
+      void this.exclusive(() => this.tick()).catch((error) => this.options.onWarning?.(`alert engine: ${errorMessage(error)}`));
     });
   }
 
@@ -120,91 +127,200 @@ export class AlertRunner {
     return run;
   }
 
-  private async process(topic: string, records: LogRecord[]): Promise<void> {
+  private async activate(): Promise<void> {
+    if (this.session) return;
+    const { rules } = this.options;
+    const restored = await this.readCheckpoint();
+    const entries = rules.map((rule) => ({ topic: rule.source, rule }));
+    const book = restored ? AlertBook.restore(entries, restored.book) : new AlertBook(entries);
+    const session = new Session(book, this.options.clock.now());
+    if (restored) {
+      for (const [tp, offset] of Object.entries(restored.positions)) session.positions.set(tp, offset);
+      for (const [topic, watermark] of Object.entries(restored.watermarks)) session.watermarks.set(topic, watermark);
+      session.alreadyPublished = await this.options.publisher.keysSince(restored.published);
+    }
+    this.session = session;
+    this.options.onLease?.(true);
+    for (const source of [...new Set(rules.map((r) => r.source))].sort()) void this.follow(session, source);
+  }
+
+  /** Reads one source topic from the session's positions until the session ends. */
+  private async follow(session: Session, topic: string): Promise<void> {
+    const { log } = this.options;
+    let warned = false;
+    let described;
+    while (!(described = await log.describeTopic(topic))) {
+      if (!warned) this.options.onWarning?.(`alert engine: waiting for ${topic}, which alert rules read and which does not exist yet (start the module that writes it)`);
+      warned = true;
+      await new Promise((resolve) => setTimeout(resolve, TOPIC_WAIT_MS));
+      if (session.ended) return;
+    }
+    // Every partition holds the watermark back until it sends a record or goes idle.
+    const now = this.options.clock.now();
+    for (let p = 0; p < described.partitions; p++) if (!session.partitionTime.has(`${topic}/${p}`)) session.partitionTime.set(`${topic}/${p}`, { max: Number.NEGATIVE_INFINITY, at: now });
+    const from: Record<number, number> = {};
+    for (const [tp, offset] of session.positions) {
+      const slash = tp.lastIndexOf('/');
+      if (tp.slice(0, slash) === topic) from[Number(tp.slice(slash + 1))] = offset;
+    }
+    const reader = log.reader({ topic, from, maxRecords: 2_000 });
+    session.readers.add(reader);
+    try {
+      for await (const batch of reader) {
+        if (session.ended) break;
+        await this.exclusive(async () => {
+          if (session.ended) return;
+          await this.process(session, topic, batch.records);
+          // Notifications go out at once; a quiet stream checkpoints on the timer.
+          if (session.pending.length > 0) await this.checkpoint(session);
+        });
+      }
+    } catch (error) {
+      if (!session.ended) this.options.onWarning?.(`alert engine: reading ${topic} failed: ${errorMessage(error)}; it is read again from the last checkpoint when the lease moves or the process restarts`);
+    } finally {
+      session.readers.delete(reader);
+      await reader.close().catch(() => undefined);
+    }
+  }
+
+  private async process(session: Session, topic: string, records: LogRecord[]): Promise<void> {
     const now = this.options.clock.now();
     for (const record of records) {
-      this.positions.set(`${topic}/${record.partition}`, record.offset + 1);
-      this.dirty = true;
+      session.positions.set(`${topic}/${record.partition}`, record.offset + 1);
+      session.dirty = true;
       if (record.value === null) continue;
       let value: unknown;
       try {
         value = await this.options.serde.decode(record.value);
       } catch (error) {
         this.counters.undecodable++;
-        if (this.counters.undecodable <= 3) this.options.onWarning?.(`alert runner: ${topic}[${record.partition}]@${record.offset} does not decode: ${errorMessage(error)}`);
+        if (this.counters.undecodable <= 3) this.options.onWarning?.(`alert engine: ${topic}[${record.partition}]@${record.offset} does not decode: ${errorMessage(error)}`);
         continue;
       }
       this.counters.records++;
-      this.lastRecordAt.set(topic, now);
-      this.outbox.push(...this.book.observe(topic, value, record.timestamp));
-      if (record.timestamp > (this.watermarks.get(topic) ?? -Infinity)) {
-        this.watermarks.set(topic, record.timestamp);
-        this.outbox.push(...this.book.advance(topic, record.timestamp));
-      }
+      session.lastRecordAt.set(topic, now);
+      const tp = `${topic}/${record.partition}`;
+      const seen = session.partitionTime.get(tp);
+      if (!seen || record.timestamp > seen.max) session.partitionTime.set(tp, { max: record.timestamp, at: now });
+      else seen.at = now;
+      session.pending.push(...session.book.observe(topic, value, record.timestamp));
     }
+    this.advance(session, topic, now);
+  }
+
+  /**
+   * A topic's watermark is the least of its partitions' newest event times, as in the
+   * stream runner: a partition behind the others holds it back, so a record of it is not
+   * taken as late. A partition silent for the idle timeout no longer holds it back.
+   */
+  private advance(session: Session, topic: string, now: number): void {
+    let watermark = Number.POSITIVE_INFINITY;
+    for (const [tp, { max, at }] of session.partitionTime) {
+      if (!tp.startsWith(`${topic}/`) || now - at >= this.options.idleTimeoutMs) continue;
+      if (max < watermark) watermark = max;
+    }
+    if (!Number.isFinite(watermark) || !(watermark > (session.watermarks.get(topic) ?? -Infinity))) return;
+    session.watermarks.set(topic, watermark);
+    session.pending.push(...session.book.advance(topic, watermark));
   }
 
   /** Idle topics' watermarks follow the clock; then a checkpoint. */
   private async tick(): Promise<void> {
+    const session = this.session;
+    if (!session) return;
     const now = this.options.clock.now();
-    for (const topic of this.sources) {
-      const last = this.lastRecordAt.get(topic) ?? now;
-      if (!this.lastRecordAt.has(topic)) this.lastRecordAt.set(topic, now);
+    for (const topic of new Set(this.options.rules.map((r) => r.source))) {
+      this.advance(session, topic, now);
+      const last = session.lastRecordAt.get(topic) ?? session.since;
       if (now - last < this.options.idleTimeoutMs) continue;
       const watermark = now - this.options.idleTimeoutMs;
-      if (watermark > (this.watermarks.get(topic) ?? -Infinity)) {
-        this.watermarks.set(topic, watermark);
-        this.dirty = true;
-        this.outbox.push(...this.book.advance(topic, watermark));
+      if (watermark > (session.watermarks.get(topic) ?? -Infinity)) {
+        session.watermarks.set(topic, watermark);
+        session.dirty = true;
+        session.pending.push(...session.book.advance(topic, watermark));
       }
     }
-    await this.checkpoint();
+    if (session.dirty && now - session.lastCheckpointAt >= this.options.checkpointIntervalMs) await this.checkpoint(session);
+    else if (session.pending.length > 0) await this.checkpoint(session);
   }
 
-  /** State, positions and outbox in one record; then the outbox goes to the receivers; then the commit. */
-  private async checkpoint(): Promise<void> {
-    if (!this.dirty && this.outbox.length === 0) return;
-    const outbox = this.outbox;
+  /** Publish the pending notifications, then the state record that says they were. */
+  private async checkpoint(session: Session): Promise<void> {
+    if (!session.dirty && session.pending.length === 0) return;
+    const pending = session.pending;
+    const fresh = pending.filter((n) => !session.alreadyPublished.delete(deliveryKey(n)));
+    this.counters.republishSkipped += pending.length - fresh.length;
+    const published = await this.options.publisher.publish(fresh);
+    session.pending = [];
     const checkpoint: Checkpoint = {
-      version: 1,
-      book: this.book.snapshot(),
-      positions: Object.fromEntries(this.positions),
-      watermarks: Object.fromEntries(this.watermarks),
-      outbox,
+      version: 2,
+      book: session.book.snapshot(),
+      positions: Object.fromEntries(session.positions),
+      watermarks: Object.fromEntries(session.watermarks),
+      published,
     };
-    await this.options.log.produce(this.stateTopic, [{ key: CHECKPOINT_KEY, value: Buffer.from(JSON.stringify(checkpoint)) }]);
-    this.outbox = [];
-    // Once handed over, the next checkpoint records an empty outbox (so a clean restart does
-    // not hand it over again; a crash before that does, with the same ids).
-    this.dirty = outbox.length > 0;
-    for (const notification of outbox) this.options.deliver(notification);
-    this.counters.notifications += outbox.length;
+    await this.options.log.produce(ALERT_TOPICS.state, [{ key: CHECKPOINT_KEY, value: Buffer.from(JSON.stringify(checkpoint)) }]);
+    session.dirty = false;
+    session.lastCheckpointAt = this.options.clock.now();
+    this.counters.notifications += fresh.length;
     this.counters.checkpoints++;
-    const owned = new Set(this.consumer?.assignment().map((tp) => `${tp.topic}/${tp.partition}`));
-    const commits = [...this.positions].filter(([tp]) => owned.has(tp)).map(([tp, offset]) => {
-      const slash = tp.lastIndexOf('/');
-      return { topic: tp.slice(0, slash), partition: Number(tp.slice(slash + 1)), offset };
-    });
-    if (commits.length > 0) await this.consumer!.commit(commits).catch((error) => this.options.onWarning?.(`alert runner: commit deferred: ${errorMessage(error)}`));
   }
 
   private async readCheckpoint(): Promise<Checkpoint | undefined> {
     let last: Buffer | null = null;
-    const reader = this.options.log.reader({ topic: this.stateTopic, from: 'earliest', stopAtEnd: true });
-    for await (const batch of reader) for (const record of batch.records) if (record.key?.toString('utf8') === CHECKPOINT_KEY) last = record.value;
-    await reader.close();
+    const reader = this.options.log.reader({ topic: ALERT_TOPICS.state, from: 'earliest', stopAtEnd: true });
+    try {
+      for await (const batch of reader) for (const record of batch.records) if (record.key?.toString('utf8') === CHECKPOINT_KEY) last = record.value;
+    } finally {
+      await reader.close();
+    }
     if (!last) return undefined;
     const parsed = JSON.parse(last.toString('utf8')) as Checkpoint;
-    if (parsed.version !== 1) throw new FastdataError('FD_INTERNAL', `${this.stateTopic}: a checkpoint of version ${String(parsed.version)}, which this fastdata does not read`);
+    if (parsed.version !== 2) {
+      throw new FastdataError('FD_INTERNAL', `${ALERT_TOPICS.state}: a checkpoint of version ${String(parsed.version)}, which this fastdata does not read; delete the topic to start the alert state afresh`);
+    }
     return parsed;
   }
 
-  /** Checkpoints (the outbox goes out) and leaves the group; idempotent. */
+  /** The lease left: a last checkpoint if it is still ours, then the readers stop. */
+  private async deactivate(owned: boolean): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    if (owned) await this.checkpoint(session).catch((error) => this.options.onWarning?.(`alert engine: last checkpoint failed: ${errorMessage(error)}`));
+    session.ended = true;
+    this.session = undefined;
+    await Promise.all([...session.readers].map((r) => r.close().catch(() => undefined)));
+    this.options.onLease?.(false);
+  }
+
+  /** Checkpoints, stops reading and leaves the lease group (a standby takes over); idempotent. */
   async stop(): Promise<void> {
     this.stopTimer?.();
     this.stopTimer = undefined;
-    await this.exclusive(() => this.checkpoint()).catch((error) => this.options.onWarning?.(`alert runner: last checkpoint failed: ${errorMessage(error)}`));
-    await this.consumer?.stop();
-    this.consumer = undefined;
+    await this.exclusive(() => this.deactivate(true));
+    await this.lease?.stop();
+    this.lease = undefined;
+  }
+}
+
+/** What one holder of the lease keeps: gone when the lease moves. */
+class Session {
+  readonly positions = new Map<string, number>();
+  readonly watermarks = new Map<string, number>();
+  readonly lastRecordAt = new Map<string, number>();
+  /** Per "topic/partition": the newest event time read, and when (processing time) it last sent a record. */
+  readonly partitionTime = new Map<string, { max: number; at: number }>();
+  readonly readers = new Set<Reader>();
+  pending: AlertNotification[] = [];
+  alreadyPublished = new Set<string>();
+  dirty = false;
+  ended = false;
+  lastCheckpointAt: number;
+
+  constructor(
+    readonly book: AlertBook,
+    readonly since: number,
+  ) {
+    this.lastCheckpointAt = since;
   }
 }

@@ -8,20 +8,14 @@ import { join } from 'node:path';
 import { runAlertTests } from '../../alerts/testing/run-tests.js';
 import { loadProjectConfig } from '../../config/project-config.js';
 import { formatProblem } from '../../config/validated-file.js';
-import { readSchemaSource } from '../../schema/schema-file.js';
+import { outputSchemaOf } from '../../alerts/runtime/schema-of.js';
 import { loadStreamModules } from '../../stream/module-loader.js';
 import { info } from '../output.js';
 
 export async function alertsTest(options: { dir: string }): Promise<number> {
   const { config, root } = await loadProjectConfig({ dir: options.dir });
   const { streams } = await loadStreamModules(join(root, config.streams), root);
-  const outputs = new Map(streams.map((s) => [s.module.output.topic, s.module]));
-  const schemaOf = async (topic: string) => {
-    const module = outputs.get(topic);
-    if (!module) return undefined;
-    const source = await readSchemaSource(module.output.schema, root, { stream: module.name });
-    return typeof source === 'string' ? (JSON.parse(source) as object) : source;
-  };
+  const schemaOf = outputSchemaOf(streams.map((s) => s.module), root);
   const { results, problems } = await runAlertTests({ root, dir: join(root, 'alerts'), schemaOf });
   for (const problem of problems) info(`not loaded: ${formatProblem(problem)}`);
   for (const r of results) {

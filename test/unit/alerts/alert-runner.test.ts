@@ -7,7 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AlertNotification } from '../../../src/alerts/engine/index.js';
+import type { AlertNotification } from '../../../src/alerts/receivers/index.js';
+import { AlertPublisher } from '../../../src/alerts/topic/alert-publisher.js';
+import { fromAlertRecord, type AlertRecord } from '../../../src/alerts/topic/alert-record.js';
+import { ALERT_TOPICS } from '../../../src/alerts/topic/topics.js';
 import { loadAlertRules } from '../../../src/alerts/rules/index.js';
 import { AlertRunner } from '../../../src/alerts/runtime/alert-runner.js';
 import { EmbeddedLog } from '../../../src/log/embedded/embedded-log.js';
@@ -44,13 +47,22 @@ describe('AlertRunner', () => {
       timestamp: T0 + m * 60_000,
       value: encoder.encode({ sensorId, windowStart: T0 + m * 60_000, windowEnd: T0 + (m + 1) * 60_000, count: 120, meanTemperature, minTemperature: meanTemperature - 0.5, maxTemperature: meanTemperature + 0.5, stddevTemperature: 0.15, meanHumidity: 45 }),
     });
+    const publisher = new AlertPublisher(log, serde, () => ['audit']);
+    await publisher.start();
     const sent: AlertNotification[] = [];
-    const runner = () => new AlertRunner({ log, serde, rules: overheating, deliver: (n) => sent.push(n), checkpointIntervalMs: 50 });
+    const readPublished = async () => {
+      sent.length = 0;
+      const reader = log.reader({ topic: ALERT_TOPICS.events, stopAtEnd: true });
+      for await (const batch of reader) for (const r of batch.records) sent.push(fromAlertRecord((await serde.decode(r.value!)) as AlertRecord));
+      await reader.close();
+      return sent.length;
+    };
+    const runner = () => new AlertRunner({ log, serde, rules: overheating, publisher, checkpointIntervalMs: 50 });
 
     const first = runner();
     await first.start();
     await log.produce(TOPIC, [minute(0, 30), minute(1, 30.5), minute(2, 31), minute(2, 22, 'sensor-01')]);
-    await eventually(() => sent.length === 1, { timeoutMs: 5_000 });
+    await eventually(async () => (await readPublished()) === 1, { timeoutMs: 5_000 });
     expect(sent[0]).toMatchObject({ rule: 'overheating', key: 'sensor-07', status: 'firing', startsAt: T0 + 2 * 60_000 });
     await first.stop();
 
@@ -58,7 +70,7 @@ describe('AlertRunner', () => {
     const second = runner();
     await second.start();
     await log.produce(TOPIC, [minute(3, 30.2), minute(4, 27)]);
-    await eventually(() => sent.length === 2, { timeoutMs: 5_000 });
+    await eventually(async () => (await readPublished()) === 2, { timeoutMs: 5_000 });
     await second.stop();
     expect(sent.map((n) => [n.status, n.key, n.id])).toEqual([
       ['firing', 'sensor-07', sent[0]!.id],

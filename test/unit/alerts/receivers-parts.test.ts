@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { type AlertNotification, LogReceiver, ReceiverQueue, isRetriableStatus, parseRetryAfter, retryDelay } from '../../../src/alerts/receivers/index.js';
+import { type AlertNotification, LogReceiver, ReceiverQueue, isRetriableStatus, parseRetryAfter, retryDelay, singleDelivery } from '../../../src/alerts/receivers/index.js';
 import { headerSafe } from '../../../src/alerts/receivers/webhook.js';
 
 const n: AlertNotification = {
@@ -71,8 +71,8 @@ describe('log receiver', () => {
     try {
       const path = join(dir, 'sub', 'alerts.jsonl');
       const receiver = new LogReceiver({ name: 'audit', path }, { timers });
-      expect(await receiver.send(n)).toEqual({ outcome: 'delivered' });
-      expect(await receiver.send({ ...n, status: 'resolved' })).toEqual({ outcome: 'delivered' });
+      expect(await receiver.send(singleDelivery(n))).toEqual({ outcome: 'delivered' });
+      expect(await receiver.send(singleDelivery({ ...n, status: 'resolved' }))).toEqual({ outcome: 'delivered' });
       const text = await readFile(path, 'utf8');
       expect(text.trimEnd().split('\n').map((l) => JSON.parse(l).status)).toEqual(['firing', 'resolved']);
     } finally {

@@ -1,0 +1,181 @@
+/**
+ * Delivers the alert topic to one receiver: a consumer group of its own
+ * (`fastdata.alerts.receiver.<name>`) reads the notifications routed to it, skips firing
+ * ones a silence matches, groups them if the receiver says so, and hands them to the
+ * receiver's queue. Offsets are committed only past notifications the queue is done with,
+ * so a restart, or another process taking over, delivers what was not delivered yet; a
+ * receiver that is down holds its own backlog in the log (its lag) and never the rule
+ * evaluation or the other receivers. Memory stays bounded: the consumer waits while the
+ * queue is full.
+ */
+import { errorMessage } from '../../errors.js';
+import type { GroupConsumer, Log } from '../../log/types.js';
+import type { AvroSerde } from '../../schema/serde.js';
+import type { ReceiverConfig } from '../receivers/config.js';
+import { singleDelivery, type AlertNotification, type Delivery } from '../receivers/notification.js';
+import { ReceiverQueue, type ReceiverStats, type SettleOutcome } from '../receivers/queue.js';
+import type { Receiver } from '../receivers/receiver.js';
+import { systemTimers, type Timers } from '../receivers/timers.js';
+import type { AlertHistory } from '../state/alert-history.js';
+import type { SilenceStore } from '../state/silence-store.js';
+import { fromAlertRecord, type AlertRecord } from '../topic/alert-record.js';
+import { ALERT_TOPICS } from '../topic/topics.js';
+import { CommitTracker } from './commit-tracker.js';
+import { AlertGrouper } from './grouper.js';
+
+export interface ReceiverDispatcherOptions {
+  log: Log;
+  serde: AvroSerde;
+  config: ReceiverConfig;
+  receiver: Receiver;
+  silences?: Pick<SilenceStore, 'silencing'>;
+  history?: Pick<AlertHistory, 'isAcknowledged'>;
+  timers?: Timers;
+  random?: () => number;
+  onWarning?: (message: string) => void;
+}
+
+export interface DispatcherStats extends ReceiverStats {
+  receiver: string;
+  kind: string;
+  /** Notifications for this receiver not sent because a silence matched. */
+  silenced: number;
+  /** Notifications in the alert topic past this receiver's committed offset. */
+  lag: number;
+  groups: number;
+}
+
+export class ReceiverDispatcher {
+  readonly name: string;
+  readonly groupId: string;
+  private readonly queue: ReceiverQueue;
+  private readonly tracker = new CommitTracker();
+  private readonly grouper: AlertGrouper | undefined;
+  private consumer: GroupConsumer | undefined;
+  private committing: Promise<void> = Promise.resolve();
+  private silenced = 0;
+  private readonly offsetsOf = new WeakMap<Delivery, number[]>();
+
+  constructor(private readonly options: ReceiverDispatcherOptions) {
+    const { config } = options;
+    this.name = config.name;
+    this.groupId = `fastdata.alerts.receiver.${config.name}`;
+    const timers = options.timers ?? systemTimers;
+    this.queue = new ReceiverQueue(options.receiver, {
+      policy: config.delivery,
+      timers,
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      onSettled: (delivery, outcome) => this.settled(delivery, outcome),
+    });
+    if (config.group) {
+      const history = options.history;
+      this.grouper = new AlertGrouper({
+        receiver: config.name,
+        policy: config.group,
+        timers,
+        emit: (delivery, offsets) => this.hand(delivery, offsets),
+        ...(history ? { isAcknowledged: (id: string) => history.isAcknowledged(id) } : {}),
+      });
+    }
+  }
+
+  /** Joins the receiver's group; a receiver seen for the first time starts at the topic's end (no old alerts). */
+  async start(): Promise<void> {
+    const { log } = this.options;
+    const consumer = log.consumer({ groupId: this.groupId, topics: [ALERT_TOPICS.events], start: 'earliest', maxWaitMs: 100, maxBatchRecords: 500 });
+    this.consumer = consumer;
+    await consumer.run({
+      onAssigned: async (tps) => {
+        if (tps.length === 0) return;
+        const committed = await log.committed(this.groupId, ALERT_TOPICS.events);
+        if (committed.some((c) => c.offset >= 0)) return;
+        const [end] = await log.offsets(ALERT_TOPICS.events);
+        const at = end?.end ?? 0;
+        consumer.seek({ topic: ALERT_TOPICS.events, partition: 0, offset: at });
+        await consumer.commit([{ topic: ALERT_TOPICS.events, partition: 0, offset: at }]);
+      },
+      eachBatch: async (batch) => {
+        for (const record of batch.records) {
+          this.tracker.add(record.offset);
+          const notification = await this.decode(record.value, record.offset);
+          if (!notification) {
+            this.tracker.markDone(record.offset);
+            continue;
+          }
+          await this.queue.whenRoom();
+          this.route(notification, record.offset);
+        }
+        this.commit();
+      },
+    });
+  }
+
+  private async decode(value: Buffer | null, offset: number): Promise<AlertNotification | undefined> {
+    if (value === null) return undefined;
+    let record: AlertRecord;
+    try {
+      record = (await this.options.serde.decode(value)) as AlertRecord;
+    } catch (error) {
+      this.options.onWarning?.(`receiver ${this.name}: ${ALERT_TOPICS.events}@${offset} does not decode, skipped: ${errorMessage(error)}`);
+      return undefined;
+    }
+    if (!record.receivers.includes(this.name)) return undefined;
+    return fromAlertRecord(record);
+  }
+
+  private route(notification: AlertNotification, offset: number): void {
+    // A resolve always goes out: whoever heard of the firing hears that it ended.
+    if (notification.status === 'firing' && this.options.silences?.silencing(notification.labels)) {
+      this.silenced++;
+      this.tracker.markDone(offset);
+      return;
+    }
+    if (this.grouper) this.grouper.add(notification, offset);
+    else this.hand(singleDelivery(notification), [offset]);
+  }
+
+  private hand(delivery: Delivery, offsets: number[]): void {
+    this.offsetsOf.set(delivery, offsets);
+    this.queue.enqueueDelivery(delivery);
+  }
+
+  private settled(delivery: Delivery, outcome: SettleOutcome): void {
+    // Dropped only when the queue closes: those stay uncommitted and go out after the restart.
+    if (outcome === 'dropped') return;
+    for (const offset of this.offsetsOf.get(delivery) ?? []) this.tracker.markDone(offset);
+    this.commit();
+  }
+
+  private commit(): void {
+    const offset = this.tracker.takeCommit();
+    const consumer = this.consumer;
+    if (offset === undefined || !consumer) return;
+    this.committing = this.committing
+      .then(() => consumer.commit([{ topic: ALERT_TOPICS.events, partition: 0, offset }]))
+      .catch((error) => this.options.onWarning?.(`receiver ${this.name}: commit deferred: ${errorMessage(error)}`));
+  }
+
+  async stats(): Promise<DispatcherStats> {
+    const { log } = this.options;
+    const [end] = await log.offsets(ALERT_TOPICS.events);
+    const [committed] = await log.committed(this.groupId, ALERT_TOPICS.events);
+    const lag = Math.max(0, (end?.end ?? 0) - Math.max(0, committed?.offset ?? 0));
+    return { receiver: this.name, kind: this.options.receiver.kind, ...this.queue.stats(), silenced: this.silenced, lag, groups: this.grouper?.size ?? 0 };
+  }
+
+  /** Resolves once every notification read so far is done with (tests, benches). */
+  async idle(): Promise<void> {
+    await this.queue.idle();
+    await this.committing;
+  }
+
+  /** Stops reading, gives the delivery in flight a moment, commits what was delivered. */
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+    this.grouper?.close();
+    await this.queue.close();
+    await this.committing;
+    this.consumer = undefined;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The alerting of one process: the project's rules and receivers loaded and checked, the
+ * rule evaluator (active in one process at a time, see AlertRunner), one dispatcher per
+ * receiver (each a consumer group on the alert topic), and the silences and history the
+ * REST API and the dispatchers share. `fastdata dev` runs it beside the modules on the
+ * embedded log; `fastdata run` in every worker, where one evaluates and the others stand by.
+ *
+ * A rule file or a receiver with problems is reported and left out; the others run.
+ */
+import { join } from 'node:path';
+import { formatProblem, type Problem } from '../../config/validated-file.js';
+import { errorMessage } from '../../errors.js';
+import type { Log } from '../../log/types.js';
+import type { AvroSerde } from '../../schema/serde.js';
+import type { Clock } from '../../time/clock.js';
+import { ReceiverDispatcher, type DispatcherStats } from '../delivery/receiver-dispatcher.js';
+import type { ReceiverConfig } from '../receivers/config.js';
+import { createReceiver } from '../receivers/create.js';
+import { loadReceivers } from '../receivers/load.js';
+import { TopicReceiver } from '../receivers/topic-receiver.js';
+import { loadAlertRules, type CompiledRule, type SchemaOf } from '../rules/index.js';
+import { AlertHistory } from '../state/alert-history.js';
+import { SilenceStore } from '../state/silence-store.js';
+import { AlertPublisher, ensureAlertTopics } from '../topic/alert-publisher.js';
+import { AlertRunner, type AlertRunnerStats } from './alert-runner.js';
+
+export interface AlertServiceOptions {
+  root: string;
+  /** The folder of the rule files and receivers.yaml (default: <root>/alerts). */
+  dir?: string;
+  log: Log;
+  serde: AvroSerde;
+  schemaOf: SchemaOf;
+  env?: Record<string, string | undefined>;
+  clock?: Clock;
+  checkpointIntervalMs?: number;
+  idleTimeoutMs?: number;
+  onWarning?: (message: string) => void;
+  onLease?: (active: boolean) => void;
+}
+
+export interface AlertServiceStatus {
+  rules: { name: string; source: string; severity: string; receivers: string[]; file: string }[];
+  problems: string[];
+  engine: AlertRunnerStats;
+  receivers: DispatcherStats[];
+}
+
+export class AlertService {
+  readonly rules: CompiledRule[];
+  readonly problems: Problem[];
+  readonly silences: SilenceStore;
+  readonly history: AlertHistory;
+  private readonly runner: AlertRunner;
+  private readonly dispatchers: ReceiverDispatcher[] = [];
+  private stopped = false;
+
+  private constructor(options: AlertServiceOptions, rules: CompiledRule[], problems: Problem[], receivers: ReceiverConfig[]) {
+    const { log, serde } = options;
+    const now = () => (options.clock ?? { now: Date.now }).now();
+    this.rules = rules;
+    this.problems = problems;
+    this.silences = new SilenceStore(log, now, options.onWarning);
+    this.history = new AlertHistory(log, serde, now, options.onWarning);
+    const receiversOf = new Map(rules.map((r) => [r.name, r.receivers]));
+    this.runner = new AlertRunner({
+      log,
+      serde,
+      rules,
+      publisher: new AlertPublisher(log, serde, (rule) => receiversOf.get(rule) ?? []),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
+      ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      ...(options.onLease ? { onLease: options.onLease } : {}),
+    });
+    for (const config of receivers) {
+      const receiver =
+        config.kind === 'kafka' || config.kind === 'websocket'
+          ? new TopicReceiver(config, log, serde)
+          : createReceiver(config);
+      this.dispatchers.push(
+        new ReceiverDispatcher({ log, serde, config, receiver, silences: this.silences, history: this.history, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }),
+      );
+    }
+  }
+
+  /** Loads the project's alerting and starts it; problems are in `problems` (and warned). */
+  static async start(options: AlertServiceOptions): Promise<AlertService> {
+    const dir = options.dir ?? join(options.root, 'alerts');
+    const loadedReceivers = await loadReceivers(join(dir, 'receivers.yaml'), { root: options.root, ...(options.env ? { env: options.env } : {}) });
+    const { rules, problems } = await loadAlertRules(dir, options.schemaOf, new Set(loadedReceivers.receivers.keys()));
+    const all = [...loadedReceivers.problems, ...problems];
+    for (const problem of all) options.onWarning?.(`alerts: not loaded: ${formatProblem(problem)}`);
+    // Receivers no rule names get nothing; they are not started.
+    const used = new Set(rules.flatMap((r) => r.receivers));
+    const service = new AlertService(options, rules, all, [...loadedReceivers.receivers.values()].filter((r) => used.has(r.name)));
+    try {
+      await service.boot(options.log);
+    } catch (error) {
+      await service.stop();
+      throw error;
+    }
+    return service;
+  }
+
+  private async boot(log: Log): Promise<void> {
+    await ensureAlertTopics(log);
+    await this.silences.start();
+    await this.history.start();
+    // Receivers first: a receiver seen for the first time starts at the alert topic's end,
+    // which must be before the first notification of this run.
+    for (const dispatcher of this.dispatchers) await dispatcher.start();
+    if (this.rules.length > 0) await this.runner.start();
+  }
+
+  async status(): Promise<AlertServiceStatus> {
+    return {
+      rules: this.rules.map((r) => ({ name: r.name, source: r.source, severity: r.severity, receivers: r.receivers, file: `${r.file}:${r.line}` })),
+      problems: this.problems.map(formatProblem),
+      engine: this.runner.stats(),
+      receivers: await Promise.all(this.dispatchers.map((d) => d.stats())),
+    };
+  }
+
+  /** Resolves once every receiver is done with what it has read (tests). */
+  async idle(): Promise<void> {
+    await Promise.all(this.dispatchers.map((d) => d.idle()));
+  }
+
+  /** The evaluator checkpoints first (its notifications are in the topic), then the receivers stop. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const warn = (what: string) => (error: unknown) => console.error(`alerts: stopping ${what} failed: ${errorMessage(error)}`);
+    await this.runner.stop().catch(warn('the rule evaluator'));
+    for (const dispatcher of this.dispatchers) await dispatcher.stop().catch(warn(`receiver ${dispatcher.name}`));
+    await this.silences.close().catch(warn('silences'));
+    await this.history.close().catch(warn('history'));
+  }
+}

@@ -1,0 +1,68 @@
+/** Silences over the compacted silences topic: created and expired through REST, read by every receiver. */
+import { randomUUID } from 'node:crypto';
+import { FastdataError } from '../../errors.js';
+import type { Log } from '../../log/types.js';
+import { ALERT_TOPICS } from '../topic/topics.js';
+import { CompactedView } from './compacted-view.js';
+import { parseSilenceInput, silenceState, silences, type Silence, type SilenceState } from './silence.js';
+
+const encode = (s: Silence) => Buffer.from(JSON.stringify(s));
+
+export class SilenceStore {
+  private readonly view: CompactedView<Silence>;
+
+  constructor(
+    log: Log,
+    private readonly now: () => number = Date.now,
+    onWarning?: (message: string) => void,
+  ) {
+    this.view = new CompactedView<Silence>({ log, topic: ALERT_TOPICS.silences, decode: (b) => JSON.parse(b.toString('utf8')) as Silence, ...(onWarning ? { onWarning } : {}) });
+  }
+
+  start(): Promise<void> {
+    return this.view.start();
+  }
+
+  list(state?: SilenceState): (Silence & { state: SilenceState })[] {
+    const now = this.now();
+    return [...this.view.values()]
+      .map((s) => ({ ...s, state: silenceState(s, now) }))
+      .filter((s) => state === undefined || s.state === state)
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  get(id: string): (Silence & { state: SilenceState }) | undefined {
+    const s = this.view.get(id);
+    return s && { ...s, state: silenceState(s, this.now()) };
+  }
+
+  /** The first active silence that matches the labels, if any. */
+  silencing(labels: Record<string, string>): Silence | undefined {
+    const now = this.now();
+    for (const s of this.view.values()) if (silences(s, labels, now)) return s;
+    return undefined;
+  }
+
+  async create(body: unknown): Promise<Silence> {
+    const now = this.now();
+    const input = parseSilenceInput(body, now);
+    const silence: Silence = { id: randomUUID(), ...input, createdAt: now, updatedAt: now };
+    await this.view.put(silence.id, silence, encode);
+    return silence;
+  }
+
+  /** Ends it now (kept, as expired, for the record); an expired one stays as it is. */
+  async expire(id: string): Promise<Silence> {
+    const s = this.view.get(id);
+    if (!s) throw new FastdataError('FD_SILENCE_NOT_FOUND', `no silence ${JSON.stringify(id)}; GET /api/alerts/silences lists them`, { context: { field: 'id' } });
+    const now = this.now();
+    if (silenceState(s, now) === 'expired') return s;
+    const expired = { ...s, endsAt: Math.max(now, s.startsAt), updatedAt: now };
+    await this.view.put(id, expired, encode);
+    return expired;
+  }
+
+  close(): Promise<void> {
+    return this.view.close();
+  }
+}
