@@ -32,7 +32,7 @@ function flowMapping(record: Record<string, unknown>): string {
   return `{ ${Object.entries(record).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')} }`;
 }
 
-export function alertFiles(scaffold: AlertScaffold): Promise<PlannedFile[]> {
+export async function alertFiles(scaffold: AlertScaffold): Promise<PlannedFile[]> {
   const fields = scaffoldFields(scaffold.schema, scaffold.source, scaffold.key);
   const field = chooseNumber(fields, scaffold.source, scaffold.field, '--field');
   const threshold = scaffold.above ?? DEFAULT_THRESHOLD;

@@ -20,7 +20,7 @@ export interface DashboardScaffold {
 /** A table panel takes at most this many fields (src/serve/dashboards/schema.ts). */
 const MAX_TABLE_FIELDS = 20;
 
-export function dashboardFiles(scaffold: DashboardScaffold): Promise<PlannedFile[]> {
+export async function dashboardFiles(scaffold: DashboardScaffold): Promise<PlannedFile[]> {
   const fields = scaffoldFields(scaffold.schema, scaffold.topic);
   const field = chooseNumber(fields, scaffold.topic, scaffold.field, '--field');
   const table = fields.scalars.slice(0, MAX_TABLE_FIELDS).map((f) => f.path);

@@ -14,10 +14,11 @@ export interface StreamScaffold {
   streamsDir?: string;
 }
 
-export function streamFiles({ name, topic, namespace, streamsDir = 'streams' }: StreamScaffold): Promise<PlannedFile[]> {
-  return renderTemplate('stream', { name, Name: pascalCase(name), title: titleCase(name), topic, namespace }).then((files) =>
-    files.map((f) => (f.path.startsWith('streams/') ? { ...f, path: `${streamsDir.replace(/\/+$/, '')}/${f.path.slice('streams/'.length)}` } : f)),
-  );
+export async function streamFiles({ name, topic, namespace, streamsDir = 'streams' }: StreamScaffold): Promise<PlannedFile[]> {
+  const files = await renderTemplate('stream', { name, Name: pascalCase(name), title: titleCase(name), topic, namespace });
+  // The template says streams/; a project may keep its modules elsewhere (`streams` in the config).
+  const folder = streamsDir.replace(/\/+$/, '');
+  return files.map((f) => (f.path.startsWith('streams/') ? { ...f, path: `${folder}/${f.path.slice('streams/'.length)}` } : f));
 }
 
 /** The output schema among a stream's files, parsed: what its alert and dashboard are built on. */
