@@ -12,6 +12,7 @@ import { dev } from './commands/dev.js';
 import { registerInit } from './commands/init.js';
 import { registerNew } from './commands/new.js';
 import { run } from './commands/run.js';
+import { registerSchemaTools } from './commands/schema-tools.js';
 import { serve } from './commands/serve.js';
 import { tail } from './commands/tail.js';
 import { topics } from './commands/topics.js';
@@ -93,6 +94,9 @@ function program(): Command {
   // The project generator: fastdata init <dir>, fastdata new stream|alert|dashboard <name>.
   registerInit(root);
   registerNew(root, project);
+
+  // The schema tools: fastdata schema gen|check|infer, fastdata diff.
+  registerSchemaTools(root, project, dataDir);
 
   return root;
 }
