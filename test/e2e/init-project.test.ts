@@ -1,0 +1,150 @@
+/**
+ * The model author's first minutes, as they would live them: `fastdata init` a project,
+ * install fastdata into it from this working tree (the tarball `npm pack` makes, so the
+ * test sees exactly what the package ships), run the project's own tests, and start it
+ * with the fastdata it installed until an output record can be read over REST.
+ *
+ * Slow (npm installs fastdata's dependencies, from the npm cache when it has them): a
+ * few minutes on a cold cache. Needs dist/ built (npm test builds it first) and the npm
+ * registry or a warm npm cache.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { eventually } from '../helpers/eventually.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const INSTALL_TIMEOUT = 10 * 60_000;
+const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
+
+interface Run {
+  code: number | null;
+  output: string;
+}
+
+/** Runs a command to completion, stdout and stderr together; a hang is bounded by `timeoutMs`. */
+function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    // Out of this test run's npm context: its npm_* variables would steer the inner npm.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} did not finish in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+describe('fastdata init: a new project on the fastdata of this working tree', () => {
+  let tmp: { path: string; remove: () => Promise<void> };
+  let project: string;
+  let dev: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(join(repo, 'dist/cli/main.js'))) throw new Error('dist/ is not built: run npm run build (npm test does) before this test');
+    tmp = await tempDir('fastdata-init-');
+    project = join(tmp.path, 'plant-monitor');
+
+    const init = await runCli(['init', project]);
+    expect(init.stderr).toContain('created the fastdata project plant-monitor');
+    expect(init.code).toBe(0);
+
+    // --ignore-scripts: `prepare` would rebuild dist/ under the feet of other tests; it is built already.
+    const pack = await run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp.path, ...NPM_FLAGS], repo, INSTALL_TIMEOUT);
+    expect(pack.code, pack.output).toBe(0);
+    const filename = (JSON.parse(pack.output.slice(pack.output.indexOf('['))) as { filename: string }[])[0]?.filename;
+    expect(filename, pack.output).toMatch(/^fastdata-.*\.tgz$/);
+    const install = await run(NPM, ['install', join(tmp.path, filename!), ...NPM_FLAGS], project, INSTALL_TIMEOUT);
+    expect(install.code, install.output).toBe(0);
+  }, 2 * INSTALL_TIMEOUT);
+
+  afterAll(async () => {
+    if (dev && dev.exitCode === null && dev.signalCode === null) {
+      const closed = new Promise((resolve) => dev!.once('close', resolve));
+      dev.kill('SIGKILL');
+      await closed;
+    }
+    await tmp?.remove();
+  });
+
+  it('scaffolds the project a model author needs, depending on fastdata', async () => {
+    const pkg = JSON.parse(await readFile(join(project, 'package.json'), 'utf8')) as { name: string; scripts: Record<string, string>; dependencies: Record<string, string> };
+    expect(pkg.name).toBe('plant-monitor');
+    expect(pkg.scripts.start).toBe('fastdata dev');
+    expect(pkg.dependencies.fastdata).toMatch(/fastdata-.*\.tgz$/); // npm install <tarball> replaced the range
+    for (const file of ['tsconfig.json', 'fastdata.config.yaml', 'docker-compose.yml', '.gitignore', 'README.md', 'streams/temperature-stats.ts', 'streams/temperature-stats.test.ts', 'schemas/temperature-stats.avsc', 'alerts/hot-sensor.yaml', 'alerts/receivers.yaml', 'dashboards/sensors.yaml']) {
+      expect(existsSync(join(project, file)), file).toBe(true);
+    }
+  });
+
+  it('passes its own tests (the module through fastdata/testing, the alert rule) and type-checks', async () => {
+    const tests = await run(NPM, ['test'], project, 120_000);
+    expect(tests.code, tests.output).toBe(0);
+    expect(tests.output).toMatch(/# pass 2\b/);
+    expect(tests.output).toContain('2 passed, 0 failed');
+    const types = await run(NPM, ['run', 'typecheck'], project, 120_000);
+    expect(types.code, types.output).toBe(0);
+  }, 300_000);
+
+  it('adds a stream, an alert and a dashboard with fastdata new, and their tests pass too', async () => {
+    const fastdata = join(project, 'node_modules/fastdata/bin/fastdata.js');
+    for (const args of [
+      ['new', 'stream', 'humidity-stats'],
+      ['new', 'alert', 'hot-humidity', '--source', 'humidity-stats', '--field', 'maxTemperature', '--above', '30'],
+      ['new', 'dashboard', 'humidity', '--topic', 'humidity-stats'],
+    ]) {
+      const made = await run(process.execPath, [fastdata, ...args], project, 60_000);
+      expect(made.code, made.output).toBe(0);
+    }
+    const again = await run(process.execPath, [fastdata, 'new', 'stream', 'humidity-stats'], project, 60_000);
+    expect(again.code).toBe(2);
+    expect(again.output).toContain('streams/humidity-stats.ts');
+    const tests = await run(NPM, ['test'], project, 120_000);
+    expect(tests.code, tests.output).toBe(0);
+    expect(tests.output).toMatch(/# pass 4\b/);
+    expect(tests.output).toContain('4 passed, 0 failed');
+  }, 300_000);
+
+  it('starts with the installed fastdata (npm start is `fastdata dev`) and serves an output record', async () => {
+    // The installed command, as `npm start` runs it, with a free port and a data dir of the test's own.
+    const bin = join(project, 'node_modules/fastdata/bin/fastdata.js');
+    dev = spawn(process.execPath, [bin, 'dev', '--port', '0', '--data-dir', join(tmp.path, 'data')], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    dev.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    dev.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    const url = await eventually(() => /outputs over REST: (http:\/\/127\.0\.0\.1:\d+)\/api\/outputs/.exec(output)?.[1], { timeoutMs: 60_000, intervalMs: 100 });
+    // The generator writes ten minutes of history first, so closed minutes come at once.
+    const found = await eventually(
+      async () => {
+        const response = await fetch(`${url}/api/outputs/temperature-stats/latest`);
+        const body = (await response.json()) as { records?: { key: string; value: { sensorId: string; count: number; windowEnd: number; windowStart: number } }[] };
+        return body.records?.[0];
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\nfastdata dev said:\n${output}`);
+    });
+    const record = found!; // eventually returns only once the check gave a value
+    expect(record.key).toBe(record.value.sensorId);
+    expect(record.value.windowEnd - record.value.windowStart).toBe(60_000);
+    expect(record.value.count).toBeGreaterThan(0);
+
+    const exited = new Promise<number | null>((resolve) => dev!.once('close', resolve));
+    dev.kill('SIGINT'); // Ctrl-C: checkpoints and stops
+    expect(await exited, output).toBe(0);
+  }, 180_000);
+});
