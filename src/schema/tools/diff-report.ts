@@ -35,7 +35,7 @@ export function renderDiffReport(report: DiffReport): string[] {
   if (report.fields.length > 0) {
     lines.push('', 'changed fields:');
     for (const field of report.fields) {
-      const max = field.maxAbsDiff === undefined ? '' : `, max |A-B| ${field.maxAbsDiff}`;
+      const max = field.maxAbsDiff === undefined ? '' : `, max |A-B| ${Number(field.maxAbsDiff.toPrecision(6))}`;
       lines.push(`  ${field.field}: ${field.changed} record${field.changed === 1 ? '' : 's'}${max}`);
       for (const example of field.examples) lines.push(`      ${showIdentity(example, window)}: A ${showValue(example.a)}, B ${showValue(example.b)}`);
     }
