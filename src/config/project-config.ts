@@ -99,6 +99,31 @@ export const ProjectConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    cassandra: Type.Optional(
+      Type.Object(
+        {
+          contactPoints: Type.Array(Type.String({ pattern: '^[^\\s:]+(:\\d{1,5})?$' }), {
+            default: ['127.0.0.1:9042'],
+            minItems: 1,
+            description: 'Cassandra nodes to connect to first, host or host:port (port 9042 when left out).',
+          }),
+          localDataCenter: Type.String({ default: 'datacenter1', minLength: 1, description: "The data center the sinks write to and read from (a single node's is 'datacenter1')." }),
+          keyspace: Type.String({ default: 'fastdata', pattern: '^[a-z][a-z0-9_]{0,47}$', description: 'Keyspace of the sink tables; created when missing.' }),
+          replication: Type.Object(
+            {
+              class: stringEnum(['SimpleStrategy', 'NetworkTopologyStrategy'] as const, { default: 'SimpleStrategy' }),
+              replicationFactor: Type.Integer({ default: 1, minimum: 1, maximum: 32, description: 'SimpleStrategy: replicas of every row.' }),
+              dataCenters: Type.Record(Type.String(), Type.Integer({ minimum: 1, maximum: 32 }), { default: {}, description: 'NetworkTopologyStrategy: replicas per data center.' }),
+            },
+            { ...strict, default: {}, description: 'Replication of the keyspace when fastdata creates it (an existing keyspace is left as it is).' },
+          ),
+          consistency: stringEnum(['ONE', 'LOCAL_ONE', 'QUORUM', 'LOCAL_QUORUM', 'ALL'] as const, { default: 'LOCAL_QUORUM', description: 'Consistency level of the writes and reads.' }),
+          concurrency: Type.Integer({ default: 256, minimum: 1, maximum: 4096, description: 'Writes in flight per sink.' }),
+          auth: Type.Optional(Type.Object({ username: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1, description: 'Better given as FASTDATA_CASSANDRA__AUTH__PASSWORD.' }) }, strict)),
+        },
+        { ...strict, description: 'Cassandra for the sinks that modules declare (output.sinks.cassandra) and for the access layer to read them back. Absent: no sink runs.' },
+      ),
+    ),
     generator: Type.Object(
       {
         enabled: Type.Boolean({ default: true, description: 'Run the demo sensor-fleet generator in `fastdata dev`.' }),
@@ -130,7 +155,7 @@ export interface LoadedConfig {
 const camel = (snake: string) => snake.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** Settings that are lists, which the environment may give comma-separated. */
-const LIST_SETTINGS = new Set(['log.brokers']);
+const LIST_SETTINGS = new Set(['log.brokers', 'cassandra.contactPoints']);
 
 function parseEnvValue(raw: string, path: string[]): unknown {
   try {
@@ -217,6 +242,10 @@ function crossFieldProblems(config: ProjectConfig): Problem[] {
   }
   if (config.log.kind === 'kafka' && config.registry.url === undefined) {
     problems.push(at('registry.url', 'with log.kind kafka, workers in several processes need one shared schema registry: set registry.url (e.g. http://127.0.0.1:8081/apis/ccompat/v7)'));
+  }
+  const replication = config.cassandra?.replication;
+  if (replication?.class === 'NetworkTopologyStrategy' && Object.keys(replication.dataCenters).length === 0) {
+    problems.push(at('cassandra.replication.dataCenters', "NetworkTopologyStrategy needs the replicas per data center, e.g. dataCenters: { dc1: 3 }"));
   }
   return problems;
 }

@@ -6,6 +6,7 @@
 import type { Observable } from 'rxjs';
 import { FastdataError } from '../errors.js';
 import { validateTopicName } from '../log/validate.js';
+import { resolveSinks, sinksProblems, type SinksSpec } from '../sinks/cassandra/sink-spec.js';
 import { type Duration, toMillis } from '../time/duration.js';
 
 export interface InputSpec<T> {
@@ -24,6 +25,12 @@ export interface OutputSpec<Out> {
   partitions?: number;
   /** How long the log keeps output records. Default: 7 days. */
   retention?: Duration;
+  /**
+   * Stores that also receive the output, each as a consumer group of its own on the output
+   * topic, active where the project configures them (`fastdata run` with a `cassandra`
+   * section); `fastdata dev` ignores them. See docs/cassandra.md.
+   */
+  sinks?: SinksSpec;
 }
 
 export interface WatermarkOptions {
@@ -64,6 +71,7 @@ export interface ResolvedOutput<Out> {
   key(record: Out): string | number;
   readonly partitions: number | undefined;
   readonly retentionMs: number | undefined;
+  readonly sinks: Readonly<SinksSpec>;
 }
 
 /** A validated stream module: what `defineStream` returns and the runtime runs. */
@@ -139,6 +147,7 @@ export function defineStream<In extends Record<string, unknown>, Out>(definition
     );
     if (output.retention !== undefined) retentionMs = attempt(() => toMillis(output.retention, { what: 'output.retention' }));
     check(!inputs.some((i) => i.topic === output.topic), `output.topic: ${output.topic} is also an input; a module cannot read its own output`);
+    problems.push(...sinksProblems(output.sinks));
   }
 
   const lateness = attempt(() => toMillis(d.watermark?.lateness ?? 0, { what: 'watermark.lateness', allowZero: true })) ?? 0;
@@ -165,6 +174,7 @@ export function defineStream<In extends Record<string, unknown>, Out>(definition
       key: output!.key,
       partitions: output!.partitions,
       retentionMs,
+      sinks: resolveSinks(output!.sinks),
     }),
     lateness,
     idleTimeout,
