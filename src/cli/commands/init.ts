@@ -15,7 +15,10 @@ export interface InitOptions {
 export async function init(dir: string, options: InitOptions): Promise<void> {
   const root = resolve(dir);
   // The folder name is the default package name; say which of the two is wrong.
-  const name = options.name === undefined ? checkName('<dir> (the project name, unless --name gives one)', basename(root), 'fastdata init my-app, or --name my-app') : checkName('--name', options.name, '--name my-app');
+  const name =
+    options.name === undefined
+      ? checkName('<dir> (its folder name is the package name)', basename(root), 'fastdata init my-app, or keep the folder and pass --name my-app')
+      : checkName('--name', options.name, '--name my-app');
   const written = await writeFiles(root, await projectFiles(name), { force: options.force });
   for (const path of written) await writeLine(path);
   const near = relative(process.cwd(), root);
