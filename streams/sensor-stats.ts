@@ -14,7 +14,14 @@ temperature, and the mean humidity.
 - **Emitted**: once per sensor and minute, when the minute closes (\`emit: 'final'\`).
 `,
   inputs: { readings: 'sensor.readings' },
-  output: { topic: 'sensor.stats', schema: 'schemas/sensor-stats.avsc', key: (s) => s.sensorId },
+  output: {
+    topic: 'sensor.stats',
+    schema: 'schemas/sensor-stats.avsc',
+    key: (s) => s.sensorId,
+    // Also written to Cassandra by `fastdata run` when the config has a `cassandra` section
+    // (one row per sensor and minute); `fastdata dev` needs no Cassandra and ignores it.
+    sinks: { cassandra: { table: 'sensor_stats', partitionKey: ['sensorId'], clusteringKey: ['windowStart'] } },
+  },
   eventTime: (r) => r.ts,
   watermark: {
     // No lateness: the window's grace is the one place that says how late a reading may be.

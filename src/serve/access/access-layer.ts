@@ -12,7 +12,9 @@ import type { AvroSerde } from '../../schema/serde.js';
 import { valueSubject, type SchemaRegistry } from '../../schema/types.js';
 import type { StreamModule } from '../../stream/define.js';
 import { readRange, type RangePage, type RangeQuery } from './range.js';
+import type { ResultStore } from './result-store.js';
 import { TopicView } from './topic-view.js';
+import type { ViewRecord } from './view-record.js';
 
 export interface OutputInfo {
   topic: string;
@@ -38,6 +40,8 @@ export interface AccessLayerOptions {
   serde: AvroSerde;
   /** The project's modules, asked each time (modules load after the server starts). */
   modules: () => readonly StreamModule[];
+  /** Asked first for a key's latest record and for ranges (a Cassandra sink's table); the log answers what it does not. */
+  results?: ResultStore;
   viewOptions?: { maxKeys?: number; historySize?: number };
   onWarning?: (message: string) => void;
 }
@@ -110,7 +114,13 @@ export class AccessLayer {
 
   async range(topic: string, query: RangeQuery): Promise<RangePage> {
     await this.output(topic);
-    return readRange(this.options.log, this.options.serde, topic, query);
+    return (await this.options.results?.range(topic, query)) ?? readRange(this.options.log, this.options.serde, topic, query);
+  }
+
+  /** The latest record of `key`: from the result store when it has it, else from the live view of the log. */
+  async latestOf(topic: string, key: string): Promise<ViewRecord | undefined> {
+    await this.output(topic);
+    return (await this.options.results?.latestOf(topic, key)) ?? (await this.view(topic)).latestOf(key);
   }
 
   stats() {

@@ -64,9 +64,10 @@ export const outputRoutes: FastifyPluginAsync<OutputRoutesOptions> = async (app,
 
   app.get<{ Params: TopicParams & { key: string } }>('/:topic/latest/:key', async (request) => {
     const key = parseKey('key', request.params.key)!;
-    const view = await access.view(request.params.topic);
-    const record = view.latestOf(key);
+    // The result store (a Cassandra sink's table) first, then the live view of the log.
+    const record = await access.latestOf(request.params.topic, key);
     if (!record) {
+      const view = await access.view(request.params.topic);
       throw new FastdataError('FD_KEY_NOT_FOUND', `${request.params.topic} has no record with key ${JSON.stringify(key)} (it has ${view.latest().total} keys; GET .../latest lists them)`, {
         context: { field: 'key', topic: request.params.topic },
       });
