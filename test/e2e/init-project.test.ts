@@ -25,6 +25,9 @@ const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=er
 
 interface Run {
   code: number | null;
+  /** stdout alone, for output to parse. */
+  stdout: string;
+  /** stdout and stderr as they came, for failure messages. */
   output: string;
 }
 
@@ -34,8 +37,12 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number): P
     // Out of this test run's npm context: its npm_* variables would steer the inner npm.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      output += c.toString();
+    });
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -44,7 +51,7 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number): P
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, output });
+      resolve({ code, stdout, output });
     });
   });
 }
@@ -66,7 +73,7 @@ describe('fastdata init: a new project on the fastdata of this working tree', ()
     // --ignore-scripts: `prepare` would rebuild dist/ under the feet of other tests; it is built already.
     const pack = await run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp.path, ...NPM_FLAGS], repo, INSTALL_TIMEOUT);
     expect(pack.code, pack.output).toBe(0);
-    const filename = (JSON.parse(pack.output.slice(pack.output.indexOf('['))) as { filename: string }[])[0]?.filename;
+    const filename = (JSON.parse(pack.stdout) as { filename: string }[])[0]?.filename;
     expect(filename, pack.output).toMatch(/^fastdata-.*\.tgz$/);
     const install = await run(NPM, ['install', join(tmp.path, filename!), ...NPM_FLAGS], project, INSTALL_TIMEOUT);
     expect(install.code, install.output).toBe(0);
