@@ -3,9 +3,8 @@
  * built from its templates (and, for alerts and dashboards, from the schema of the topic
  * they read), and never overwrites a file without --force.
  */
-import { basename } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadProjectConfig } from '../../config/project-config.js';
 import {

@@ -5,9 +5,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { isFastdataError } from 'fastdata';
 import { runAlertTests } from '../../../src/alerts/testing/run-tests.js';
-import { parse } from 'yaml';
 import { parseAvroSchema } from '../../../src/schema/avro.js';
 import { checkDashboard } from '../../../src/serve/dashboards/load.js';
 import { fieldsOfSchema } from '../../../src/serve/dashboards/field-check.js';
