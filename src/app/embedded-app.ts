@@ -5,6 +5,9 @@
  */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { AlertService } from '../alerts/runtime/alert-service.js';
+import { outputSchemaOf } from '../alerts/runtime/schema-of.js';
+import { alertOutputs } from '../alerts/topic/topics.js';
 import type { ProjectConfig } from '../config/project-config.js';
 import { errorMessage } from '../errors.js';
 import { EmbeddedLog } from '../log/embedded/embedded-log.js';
@@ -62,6 +65,8 @@ export class EmbeddedApp {
   readonly sources: Source[] = [];
   readonly loadFailures: LoadFailure[] = [];
   readonly access: AccessLayer;
+  /** Rules, receivers, silences and history; set once started (after the modules). */
+  alerting: AlertService | undefined;
   url: string | undefined;
   private server: FastifyInstance | undefined;
   private readonly options: EmbeddedAppOptions;
@@ -77,6 +82,7 @@ export class EmbeddedApp {
       registry,
       serde: this.serde,
       modules: () => this.runners.map((r) => r.module),
+      otherOutputs: () => alertOutputs(this.alerting?.rules ?? [], this.alerting?.websocketTopics ?? []),
       onWarning: (message) => options.onEvent?.({ type: 'log-warning', message }),
     });
   }
@@ -111,7 +117,15 @@ export class EmbeddedApp {
   private async boot(): Promise<void> {
     const { config, root } = this.options;
     if (this.options.serve !== false) {
-      const { app, url } = await startServer({ registry: this.registry, status: () => this.status(), host: config.server.host, port: config.server.port, access: this.access, root });
+      const { app, url } = await startServer({
+        registry: this.registry,
+        status: () => this.status(),
+        host: config.server.host,
+        port: config.server.port,
+        access: this.access,
+        root,
+        alerting: () => this.alerting && { history: this.alerting.history, silences: this.alerting.silences, status: () => this.alerting!.status() },
+      });
       this.server = app;
       this.url = url;
     }
@@ -142,6 +156,15 @@ export class EmbeddedApp {
       // Not awaited: a module waiting for its input topic must not hold the others up.
       runner.start().catch((error) => this.emit({ type: 'failed', module: module.name, error }));
     }
+    // After the modules: rules are checked against their output schemas, and read their topics once they exist.
+    this.alerting = await AlertService.start({
+      root,
+      log: this.log,
+      serde: this.serde,
+      schemaOf: outputSchemaOf(this.runners.map((r) => r.module), root, this.registry),
+      ...(this.options.clock ? { clock: this.options.clock } : {}),
+      onWarning: (message) => this.emit({ type: 'log-warning', message }),
+    });
   }
 
   async status() {
@@ -160,6 +183,7 @@ export class EmbeddedApp {
       modules: this.runners.map((r) => ({ ...r.status(), inputs: r.module.inputs.map((i) => i.topic), output: r.module.output.topic })),
       loadFailures: this.loadFailures.map((f) => ({ file: f.file, error: errorMessage(f.error) })),
       sources: this.sources.map((s) => ({ name: s.name, topic: s.topic, ...s.stats() })),
+      alerts: await this.alerting?.status(),
       topics,
     };
   }
@@ -169,6 +193,7 @@ export class EmbeddedApp {
     if (this.stopped) return;
     this.stopped = true;
     for (const source of [...this.sources].reverse()) await source.stop().catch(() => {});
+    await this.alerting?.stop();
     for (const runner of [...this.runners].reverse()) await runner.stop().catch(() => {});
     await this.server?.close();
     await this.access.close();

@@ -5,6 +5,8 @@
  * partitions over and restore their state from the changelog.
  */
 import { join } from 'node:path';
+import { AlertService } from '../alerts/runtime/alert-service.js';
+import { outputSchemaOf } from '../alerts/runtime/schema-of.js';
 import type { ProjectConfig } from '../config/project-config.js';
 import { FastdataError } from '../errors.js';
 import { AvroSerde } from '../schema/serde.js';
@@ -20,11 +22,14 @@ export interface WorkerOptions {
   dataDir: string;
   /** Only these modules (by name); default: every module of the project. */
   modules?: string[];
+  /** Run the alert rules and receivers too (default true; one worker evaluates, the others stand by). */
+  alerts?: boolean;
   onEvent?: (event: AppEvent) => void;
 }
 
 export class Worker {
   readonly runners: StreamRunner[] = [];
+  alerting: AlertService | undefined;
   private stopped = false;
 
   private constructor(readonly backends: Backends) {}
@@ -65,6 +70,16 @@ export class Worker {
       }
       // Every module checks its output schema (compatibility) before any of them consumes.
       await Promise.all(worker.runners.map((runner) => runner.start()));
+      if (options.alerts !== false) {
+        worker.alerting = await AlertService.start({
+          root,
+          log: backends.log,
+          serde,
+          schemaOf: outputSchemaOf(streams.map((s) => s.module), root, backends.registry),
+          onWarning: (message) => emit({ type: 'log-warning', message }),
+          onLease: (active) => emit({ type: 'log-warning', message: active ? 'alerts: this worker now evaluates the alert rules' : 'alerts: this worker stopped evaluating the alert rules (another one took over)' }),
+        });
+      }
     } catch (error) {
       await worker.stop();
       throw error;
@@ -76,6 +91,7 @@ export class Worker {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.alerting?.stop();
     for (const runner of [...this.runners].reverse()) await runner.stop().catch(() => {});
     await this.backends.close();
   }

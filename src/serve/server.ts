@@ -13,6 +13,7 @@ import { dashboardRoutes } from './dashboards/routes.js';
 import { registryRoutes } from './registry-routes.js';
 import { wsRoute } from './ws/ws-route.js';
 import { statusPage } from './status-page.js';
+import { alertRoutes, type AlertingApi } from './alerts/alert-routes.js';
 
 export interface ServerOptions {
   /** Served under /registry (Confluent API) when given: the embedded registry. */
@@ -25,6 +26,8 @@ export interface ServerOptions {
   access?: AccessLayer;
   /** The project root: where dashboards/ is. Default: the current directory. */
   root?: string;
+  /** The alerting REST API (/api/alerts), when the process has the alert topics. */
+  alerting?: () => AlertingApi | undefined;
   /** Per-client WebSocket send queue limits (client-queue.ts); tests make them small. */
   wsQueue?: { maxQueued?: number; maxBufferedBytes?: number };
 }
@@ -39,6 +42,7 @@ export async function startServer(options: ServerOptions): Promise<{ app: Fastif
     await app.register(dashboardRoutes, { access: options.access, ...(options.root ? { dir: join(options.root, 'dashboards') } : {}) });
     await wsRoute(app, { access: options.access, ...(options.wsQueue ? { queue: options.wsQueue } : {}) });
   }
+  if (options.alerting) await app.register(alertRoutes, { alerting: options.alerting, prefix: '/api/alerts' });
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage()));
   const address = await app.listen({ host: options.host, port: options.port });
   return { app, url: address.replace('[::1]', 'localhost') };

@@ -60,6 +60,11 @@ export class AlertsPanel implements Panel {
         li.append(el('span', 'time', formatTime(r.timestamp)), el('span', 'key', r.key ?? ''));
         const fields = this.def.fields ?? (r.value && typeof r.value === 'object' ? Object.keys(r.value) : []);
         for (const f of fields) li.append(el('span', 'field', `${f}: ${formatValue(fieldValue(r.value, f))}`));
+        // Records of the alert topic carry their status and a summary annotation: shown as such.
+        const status = fieldValue(r.value, 'status');
+        if (typeof status === 'string') li.dataset.status = status;
+        const summary = fieldValue(r.value, 'annotations.summary');
+        if (typeof summary === 'string') li.append(el('span', 'summary', summary));
         return li;
       }),
     );

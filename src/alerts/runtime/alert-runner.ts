@@ -24,6 +24,7 @@ import { type Clock, systemClock } from '../../time/clock.js';
 import { AlertBook, type AlertBookSnapshot, type AlertNotification } from '../engine/index.js';
 import { deliveryKey } from '../receivers/notification.js';
 import type { CompiledRule } from '../rules/index.js';
+import { WarnThrottle } from '../receivers/warn-throttle.js';
 import type { AlertPublisher } from '../topic/alert-publisher.js';
 import { ALERT_TOPICS } from '../topic/topics.js';
 
@@ -77,6 +78,7 @@ export class AlertRunner {
   private session: Session | undefined;
   private lock: Promise<void> = Promise.resolve();
   private stopTimer: (() => void) | undefined;
+  private readonly warnings: WarnThrottle;
   private readonly counters = { records: 0, undecodable: 0, notifications: 0, checkpoints: 0, republishSkipped: 0 };
 
   constructor(options: AlertRunnerOptions) {
@@ -87,6 +89,8 @@ export class AlertRunner {
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
       clock: options.clock ?? systemClock,
     };
+    const clock = this.options.clock;
+    this.warnings = new WarnThrottle((message) => options.onWarning?.(message), () => clock.now(), 60_000);
   }
 
   get active(): boolean {
@@ -117,7 +121,7 @@ export class AlertRunner {
       eachBatch: async () => {},
     });
     this.stopTimer = this.options.clock.every(Math.min(this.options.checkpointIntervalMs, 1_000), () => {
-      void this.exclusive(() => this.tick()).catch((error) => this.options.onWarning?.(`alert engine: ${errorMessage(error)}`));
+      void this.exclusive(() => this.tick()).catch((error) => this.warnings.warnAbout('checkpoint', `alert engine: checkpoint failed, retried every second: ${errorMessage(error)}`));
     });
   }
 
@@ -171,8 +175,11 @@ export class AlertRunner {
         await this.exclusive(async () => {
           if (session.ended) return;
           await this.process(session, topic, batch.records);
-          // Notifications go out at once; a quiet stream checkpoints on the timer.
-          if (session.pending.length > 0) await this.checkpoint(session);
+          // Notifications go out at once; a quiet stream checkpoints on the timer. A failed
+          // checkpoint keeps its notifications pending for the next try; reading goes on.
+          if (session.pending.length > 0) {
+            await this.checkpoint(session).catch((error) => this.warnings.warnAbout('checkpoint', `alert engine: checkpoint failed, retried every second: ${errorMessage(error)}`));
+          }
         });
       }
     } catch (error) {

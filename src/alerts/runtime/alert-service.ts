@@ -21,7 +21,7 @@ import { TopicReceiver } from '../receivers/topic-receiver.js';
 import { loadAlertRules, type CompiledRule, type SchemaOf } from '../rules/index.js';
 import { AlertHistory } from '../state/alert-history.js';
 import { SilenceStore } from '../state/silence-store.js';
-import { AlertPublisher, ensureAlertTopics } from '../topic/alert-publisher.js';
+import { AlertPublisher } from '../topic/alert-publisher.js';
 import { AlertRunner, type AlertRunnerStats } from './alert-runner.js';
 
 export interface AlertServiceOptions {
@@ -51,7 +51,10 @@ export class AlertService {
   readonly problems: Problem[];
   readonly silences: SilenceStore;
   readonly history: AlertHistory;
+  /** The topics of the websocket receivers, served on /ws. */
+  readonly websocketTopics: string[];
   private readonly runner: AlertRunner;
+  private readonly publisher: AlertPublisher;
   private readonly dispatchers: ReceiverDispatcher[] = [];
   private stopped = false;
 
@@ -62,12 +65,14 @@ export class AlertService {
     this.problems = problems;
     this.silences = new SilenceStore(log, now, options.onWarning);
     this.history = new AlertHistory(log, serde, now, options.onWarning);
+    this.websocketTopics = receivers.flatMap((r) => (r.kind === 'websocket' ? [r.topic] : []));
     const receiversOf = new Map(rules.map((r) => [r.name, r.receivers]));
+    this.publisher = new AlertPublisher(log, serde, (rule) => receiversOf.get(rule) ?? []);
     this.runner = new AlertRunner({
       log,
       serde,
       rules,
-      publisher: new AlertPublisher(log, serde, (rule) => receiversOf.get(rule) ?? []),
+      publisher: this.publisher,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
@@ -105,7 +110,7 @@ export class AlertService {
   }
 
   private async boot(log: Log): Promise<void> {
-    await ensureAlertTopics(log);
+    await this.publisher.start();
     await this.silences.start();
     await this.history.start();
     // Receivers first: a receiver seen for the first time starts at the alert topic's end,

@@ -18,3 +18,12 @@ export const ALERT_TOPICS = {
 
 /** History is kept this long after an alert's last change (30 days), then compacted away. */
 export const HISTORY_RETENTION_MS = 30 * 24 * 3_600_000;
+
+/** The alert topics served like module outputs (REST, /ws, dashboards): what the alert engine and websocket receivers write. */
+export function alertOutputs(rules: readonly { source: string }[], websocketTopics: readonly string[] = []) {
+  const inputs = [...new Set(rules.map((r) => r.source))].sort();
+  return [
+    { topic: ALERT_TOPICS.events, module: 'alerts', doc: 'Every firing and resolved notification of the alert rules (alerts/*.yaml), keyed by alert fingerprint.', inputs },
+    ...websocketTopics.map((topic) => ({ topic, module: 'alerts', doc: 'The notifications of a websocket receiver (alerts/receivers.yaml).', inputs })),
+  ];
+}

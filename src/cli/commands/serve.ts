@@ -11,6 +11,8 @@ import { EmbeddedSchemaRegistry } from '../../schema/embedded-registry.js';
 import { AvroSerde } from '../../schema/serde.js';
 import { AccessLayer } from '../../serve/access/access-layer.js';
 import { startServer } from '../../serve/server.js';
+import { openAlertingApi } from '../../alerts/runtime/alerting-api.js';
+import { alertOutputs } from '../../alerts/topic/topics.js';
 import { loadStreamModules } from '../../stream/module-loader.js';
 import { clock, describeError, info } from '../output.js';
 
@@ -31,7 +33,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   const backends = await openBackends({ config, root, dataDir, readOnly: true, onWarning: (message) => info(`${clock()} log: ${message}`) });
   const serde = new AvroSerde(backends.registry);
   const modules = streams.map((s) => s.module);
-  const access = new AccessLayer({ log: backends.log, registry: backends.registry, serde, modules: () => modules, onWarning: (message) => info(`${clock()} ${message}`) });
+  const access = new AccessLayer({ log: backends.log, registry: backends.registry, serde, modules: () => modules, otherOutputs: () => alertOutputs([]), onWarning: (message) => info(`${clock()} ${message}`) });
+  // Alert history and silences, read from the alert topics the workers (or dev) write.
+  const alerting = await openAlertingApi(backends.log, serde, (message) => info(`${clock()} ${message}`));
   const { app, url } = await startServer({
     ...(backends.registry instanceof EmbeddedSchemaRegistry ? { registry: backends.registry } : {}),
     status: async () => ({ summary: `access layer over ${backends.description}`, modules: [], views: access.stats() }),
@@ -39,6 +43,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     port: config.server.port,
     access,
     root,
+    alerting: () => alerting,
   });
   info(`fastdata serve: project ${root}${file ? ` (${relative(root, file)})` : ''}, ${backends.description}`);
   info(`  outputs: ${url}/api/outputs`);
@@ -48,6 +53,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   await app.close();
   await access.close();
+  await alerting?.close();
   await backends.close();
   info(`${clock()} stopped`);
 }

@@ -40,6 +40,8 @@ export interface AccessLayerOptions {
   serde: AvroSerde;
   /** The project's modules, asked each time (modules load after the server starts). */
   modules: () => readonly StreamModule[];
+  /** Other topics written by fastdata and served like outputs (the alert topic). */
+  otherOutputs?: () => readonly { topic: string; module: string; doc: string; inputs: string[] }[];
   /** Asked first for a key's latest record and for ranges (a Cassandra sink's table); the log answers what it does not. */
   results?: ResultStore;
   viewOptions?: { maxKeys?: number; historySize?: number };
@@ -71,6 +73,10 @@ export class AccessLayer {
       const described = await this.options.log.describeTopic(m.output.topic);
       if (!described) continue;
       out.push({ topic: m.output.topic, module: m.name, doc: m.doc, inputs: m.inputs.map((i) => i.topic), partitions: described.partitions, subject: valueSubject(m.output.topic) });
+    }
+    for (const o of this.options.otherOutputs?.() ?? []) {
+      const described = await this.options.log.describeTopic(o.topic);
+      if (described && !out.some((x) => x.topic === o.topic)) out.push({ ...o, partitions: described.partitions, subject: valueSubject(o.topic) });
     }
     return out.sort((a, b) => a.topic.localeCompare(b.topic));
   }

@@ -12,7 +12,8 @@
  * names the parameter and the fix), 404 for an unknown topic or key.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { FastdataError, isFastdataError, errorMessage } from '../../errors.js';
+import { FastdataError } from '../../errors.js';
+import { apiErrorHandler } from '../api-errors.js';
 import type { AccessLayer } from './access-layer.js';
 import { exportRoute } from './export-route.js';
 import { encodeCursor, parseCursor, parseKey, parseLimit, parseTime } from './query-params.js';
@@ -30,22 +31,11 @@ export interface OutputRoutesOptions {
 type TopicParams = { topic: string };
 type Query = Record<string, string | undefined>;
 
-const NOT_FOUND = new Set(['FD_TOPIC_NOT_FOUND', 'FD_SUBJECT_NOT_FOUND', 'FD_KEY_NOT_FOUND']);
-
 export const outputRoutes: FastifyPluginAsync<OutputRoutesOptions> = async (app, options) => {
   const { access } = options;
   const now = options.now ?? Date.now;
 
-  app.setErrorHandler(async (error, request, reply) => {
-    if (isFastdataError(error)) {
-      const status = NOT_FOUND.has(error.code) ? 404 : error.domain === 'user' ? 400 : 503;
-      return reply.code(status).send({ error: { code: error.code, message: error.message, field: error.context.field } });
-    }
-    const validation = (error as { validation?: unknown }).validation;
-    if (validation !== undefined) return reply.code(400).send({ error: { code: 'FD_ARGUMENT_INVALID', message: errorMessage(error) } });
-    request.log.error({ err: error }, 'access layer request failed');
-    return reply.code(500).send({ error: { code: 'FD_INTERNAL', message: errorMessage(error) } });
-  });
+  app.setErrorHandler(apiErrorHandler);
 
   app.get('/', async () => ({ outputs: await access.outputs() }));
 

@@ -1,0 +1,99 @@
+/**
+ * REST for alerts, under /api/alerts:
+ *
+ *   GET    /api/alerts                  alert instances, newest first (?status=firing|resolved, ?rule, ?key, ?from, ?to, ?limit)
+ *   GET    /api/alerts/:id              one instance, with its acknowledgement
+ *   POST   /api/alerts/:id/ack          acknowledge it: { by, comment }
+ *   DELETE /api/alerts/:id/ack          withdraw the acknowledgement
+ *   GET    /api/alerts/silences         silences (?state=active|pending|expired)
+ *   POST   /api/alerts/silences         create one: { matchers: [{ label, op, value }], startsAt?, endsAt, comment, createdBy }
+ *   GET    /api/alerts/silences/:id     one silence
+ *   DELETE /api/alerts/silences/:id     expire it now (it is kept, as expired)
+ *   GET    /api/alerts/status           rules, the evaluator and each receiver's queue, lag and counts
+ *
+ * Everything reads and writes the alert topics, so this works in `fastdata dev`, in
+ * `fastdata serve` beside Kafka workers, or in any worker. Errors as in api-errors.ts.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { FastdataError } from '../../errors.js';
+import type { AlertHistory } from '../../alerts/state/alert-history.js';
+import type { SilenceStore } from '../../alerts/state/silence-store.js';
+import type { SilenceState } from '../../alerts/state/silence.js';
+import { apiErrorHandler } from '../api-errors.js';
+import { parseKey, parseLimit, parseTime } from '../access/query-params.js';
+
+export interface AlertingApi {
+  history: AlertHistory;
+  silences: SilenceStore;
+  /** Rules, evaluator and receivers of this process, when it runs them. */
+  status?: () => Promise<unknown>;
+}
+
+export interface AlertRoutesOptions {
+  /** Asked per request: alerting starts after the server (it waits for the topics). */
+  alerting: () => AlertingApi | undefined;
+  now?: () => number;
+}
+
+type Query = Record<string, string | undefined>;
+
+function oneOf<T extends string>(field: string, raw: string | undefined, values: readonly T[]): T | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!(values as readonly string[]).includes(raw)) {
+    throw new FastdataError('FD_ARGUMENT_INVALID', `${field}: ${JSON.stringify(raw)} is not one of ${values.join(', ')}`, { context: { field } });
+  }
+  return raw as T;
+}
+
+export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, options) => {
+  const now = options.now ?? Date.now;
+  app.setErrorHandler(apiErrorHandler);
+  const alerting = (): AlertingApi => {
+    const api = options.alerting();
+    if (!api) throw new FastdataError('FD_LOG_IO', 'alerting is still starting (reading the alert topics); try again in a moment');
+    return api;
+  };
+
+  app.get<{ Querystring: Query }>('/', async (request) => {
+    const q = request.query;
+    const t = now();
+    const status = oneOf('status', q.status, ['firing', 'resolved'] as const);
+    const rule = parseKey('rule', q.rule);
+    const key = parseKey('key', q.key);
+    const from = parseTime('from', q.from, t);
+    const to = parseTime('to', q.to, t);
+    return alerting().history.query({ limit: parseLimit('limit', q.limit, 100, 10_000), ...(status ? { status } : {}), ...(rule ? { rule } : {}), ...(key !== undefined ? { key } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+  });
+
+  app.get('/status', async () => {
+    const api = alerting();
+    return api.status ? api.status() : { rules: [], receivers: [], engine: null, note: 'this process runs no alert rules' };
+  });
+
+  app.get<{ Querystring: Query }>('/silences', async (request) => ({
+    silences: alerting().silences.list(oneOf<SilenceState>('state', request.query.state, ['active', 'pending', 'expired'])),
+  }));
+
+  app.post('/silences', async (request, reply) => reply.code(201).send(await alerting().silences.create(request.body)));
+
+  app.get<{ Params: { id: string } }>('/silences/:id', async (request) => {
+    const silence = alerting().silences.get(request.params.id);
+    if (!silence) throw new FastdataError('FD_SILENCE_NOT_FOUND', `no silence ${JSON.stringify(request.params.id)}; GET /api/alerts/silences lists them`, { context: { field: 'id' } });
+    return silence;
+  });
+
+  app.delete<{ Params: { id: string } }>('/silences/:id', async (request) => alerting().silences.expire(request.params.id));
+
+  app.get<{ Params: { id: string } }>('/:id', async (request) => {
+    const entry = alerting().history.get(request.params.id);
+    if (!entry) throw new FastdataError('FD_ALERT_NOT_FOUND', `no alert ${JSON.stringify(request.params.id)}; GET /api/alerts lists them`, { context: { field: 'id' } });
+    return entry;
+  });
+
+  app.post<{ Params: { id: string } }>('/:id/ack', async (request, reply) => reply.code(201).send(await alerting().history.acknowledge(request.params.id, request.body ?? {})));
+
+  app.delete<{ Params: { id: string } }>('/:id/ack', async (request, reply) => {
+    await alerting().history.unacknowledge(request.params.id);
+    return reply.code(204).send();
+  });
+};
