@@ -48,6 +48,7 @@ function program(): Command {
     .option('--brokers <list>', 'Kafka bootstrap brokers, host:port,host:port (sets log.kind kafka)', brokerList)
     .option('--registry-url <url>', 'Confluent-compatible schema registry (sets registry.url)')
     .addOption(new Option('--guarantee <guarantee>', 'processing guarantee (sets processing.guarantee)').choices(['at-least-once', 'exactly-once']))
+    .option('--no-alerts', 'do not run the alert rules and receivers here (by default every worker runs them: one evaluates, the others stand by)')
     .action((options: Parameters<typeof run>[0]) => run(options));
 
   root

@@ -18,6 +18,8 @@ export interface RunOptions {
   brokers?: string[];
   registryUrl?: string;
   guarantee?: 'at-least-once' | 'exactly-once';
+  /** false with --no-alerts. */
+  alerts?: boolean;
 }
 
 export async function run(options: RunOptions): Promise<void> {
@@ -36,6 +38,7 @@ export async function run(options: RunOptions): Promise<void> {
     config,
     dataDir,
     ...(options.module ? { modules: options.module } : {}),
+    alerts: options.alerts !== false,
     onEvent: (event) => {
       printEvent(event, root, deadLetters);
       if (event.type === 'failed' && failed === undefined) {
