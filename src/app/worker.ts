@@ -10,6 +10,7 @@ import { outputSchemaOf } from '../alerts/runtime/schema-of.js';
 import type { ProjectConfig } from '../config/project-config.js';
 import { FastdataError } from '../errors.js';
 import { AvroSerde } from '../schema/serde.js';
+import { CassandraSinkGroup } from '../sinks/cassandra/sink-group.js';
 import { loadStreamModules } from '../stream/module-loader.js';
 import { orderStreams } from '../stream/project-streams.js';
 import { StreamRunner } from '../stream/runner.js';
@@ -30,6 +31,8 @@ export interface WorkerOptions {
 export class Worker {
   readonly runners: StreamRunner[] = [];
   alerting: AlertService | undefined;
+  /** The Cassandra sinks of the modules that declare one, when the config has a `cassandra` section. */
+  sinks: CassandraSinkGroup | undefined;
   private stopped = false;
 
   private constructor(readonly backends: Backends) {}
@@ -80,6 +83,8 @@ export class Worker {
           onLease: (active) => emit({ type: 'log-warning', message: active ? 'alerts: this worker now evaluates the alert rules' : 'alerts: this worker stopped evaluating the alert rules (another one took over)' }),
         });
       }
+      // Each sink is a consumer group of its own on its module's output: it never holds the module up.
+      worker.sinks = await CassandraSinkGroup.start({ config, modules: selected.map((s) => s.module), log: backends.log, serde, root, onEvent: emit });
     } catch (error) {
       await worker.stop();
       throw error;
@@ -91,6 +96,7 @@ export class Worker {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.sinks?.stop();
     await this.alerting?.stop();
     for (const runner of [...this.runners].reverse()) await runner.stop().catch(() => {});
     await this.backends.close();
