@@ -10,6 +10,7 @@ import { loadProjectConfig } from '../../config/project-config.js';
 import { EmbeddedSchemaRegistry } from '../../schema/embedded-registry.js';
 import { AvroSerde } from '../../schema/serde.js';
 import { AccessLayer } from '../../serve/access/access-layer.js';
+import { CassandraResultStore } from '../../sinks/cassandra/result-store.js';
 import { startServer } from '../../serve/server.js';
 import { openAlertingApi } from '../../alerts/runtime/alerting-api.js';
 import { alertOutputs } from '../../alerts/topic/topics.js';
@@ -33,7 +34,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   const backends = await openBackends({ config, root, dataDir, readOnly: true, onWarning: (message) => info(`${clock()} log: ${message}`) });
   const serde = new AvroSerde(backends.registry);
   const modules = streams.map((s) => s.module);
-  const access = new AccessLayer({ log: backends.log, registry: backends.registry, serde, modules: () => modules, otherOutputs: () => alertOutputs([]), onWarning: (message) => info(`${clock()} ${message}`) });
+  // With a cassandra section, keyed reads of outputs that have a Cassandra sink come from its tables (the log answers the rest).
+  const results = config.cassandra ? new CassandraResultStore({ settings: config.cassandra, modules: () => modules, root, onWarning: (message) => info(`${clock()} ${message}`) }) : undefined;
+  const access = new AccessLayer({ log: backends.log, registry: backends.registry, serde, modules: () => modules, otherOutputs: () => alertOutputs([]), ...(results ? { results } : {}), onWarning: (message) => info(`${clock()} ${message}`) });
   // Alert history and silences, read from the alert topics the workers (or dev) write.
   const alerting = await openAlertingApi(backends.log, serde, (message) => info(`${clock()} ${message}`));
   const { app, url } = await startServer({
@@ -53,6 +56,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   await app.close();
   await access.close();
+  await results?.close();
   await alerting?.close();
   await backends.close();
   info(`${clock()} stopped`);
