@@ -8,10 +8,10 @@
  * one-partition state topic; the member that owns the partition evaluates (a lease), the
  * others stand by and take over, from the last checkpoint, when it leaves or dies.
  *
- * A checkpoint first publishes the notifications since the last one (the alert topic is
- * the outbox: receivers consume it with offsets of their own), then writes one record to
- * the compacted state topic: the book, the input positions, the watermarks, and the alert
- * topic's end. After a crash the new owner restores the book and resumes at the
+ * Notifications are published to the alert topic as soon as the batch that caused them
+ * is evaluated (the alert topic is the outbox: receivers consume it with offsets of their
+ * own). A checkpoint, on a timer, writes one record to the compacted state topic: the
+ * book, the input positions, the watermarks, and the alert topic's end. After a crash the new owner restores the book and resumes at the
  * checkpoint's positions, so a firing alert stays firing and is not notified again. The
  * records read after the checkpoint are evaluated again and re-derive the same
  * notifications, with the same ids; those the crashed owner had already published (the
@@ -141,8 +141,9 @@ export class AlertRunner {
     if (restored) {
       for (const [tp, offset] of Object.entries(restored.positions)) session.positions.set(tp, offset);
       for (const [topic, watermark] of Object.entries(restored.watermarks)) session.watermarks.set(topic, watermark);
-      session.alreadyPublished = await this.options.publisher.keysSince(restored.published);
     }
+    // Without a checkpoint every record is evaluated again: all of the alert topic counts.
+    session.alreadyPublished = await this.options.publisher.keysSince(restored?.published ?? 0);
     this.session = session;
     this.options.onLease?.(true);
     for (const source of [...new Set(rules.map((r) => r.source))].sort()) void this.follow(session, source);
@@ -175,10 +176,10 @@ export class AlertRunner {
         await this.exclusive(async () => {
           if (session.ended) return;
           await this.process(session, topic, batch.records);
-          // Notifications go out at once; a quiet stream checkpoints on the timer. A failed
-          // checkpoint keeps its notifications pending for the next try; reading goes on.
+          // Notifications go out at once; state is checkpointed on the timer. A failed publish
+          // keeps its notifications pending for the next try; reading goes on.
           if (session.pending.length > 0) {
-            await this.checkpoint(session).catch((error) => this.warnings.warnAbout('checkpoint', `alert engine: checkpoint failed, retried every second: ${errorMessage(error)}`));
+            await this.publish(session).catch((error) => this.warnings.warnAbout('publish', `alert engine: publishing notifications failed, retried every second: ${errorMessage(error)}`));
           }
         });
       }
@@ -248,17 +249,29 @@ export class AlertRunner {
       }
     }
     if (session.dirty && now - session.lastCheckpointAt >= this.options.checkpointIntervalMs) await this.checkpoint(session);
-    else if (session.pending.length > 0) await this.checkpoint(session);
+    else if (session.pending.length > 0) await this.publish(session);
   }
 
-  /** Publish the pending notifications, then the state record that says they were. */
-  private async checkpoint(session: Session): Promise<void> {
-    if (!session.dirty && session.pending.length === 0) return;
+  /**
+   * Publishes the pending notifications: at once, after the batch that caused them. No
+   * state record is needed first: a takeover that replays from an older checkpoint finds
+   * them in the alert topic past that checkpoint's `published` and does not publish them
+   * again.
+   */
+  private async publish(session: Session): Promise<number> {
     const pending = session.pending;
     const fresh = pending.filter((n) => !session.alreadyPublished.delete(deliveryKey(n)));
-    this.counters.republishSkipped += pending.length - fresh.length;
-    const published = await this.options.publisher.publish(fresh);
+    const end = await this.options.publisher.publish(fresh);
     session.pending = [];
+    this.counters.republishSkipped += pending.length - fresh.length;
+    this.counters.notifications += fresh.length;
+    return end;
+  }
+
+  /** The pending notifications, then the state record that says they were published. */
+  private async checkpoint(session: Session): Promise<void> {
+    if (!session.dirty && session.pending.length === 0) return;
+    const published = await this.publish(session);
     const checkpoint: Checkpoint = {
       version: 2,
       book: session.book.snapshot(),
@@ -269,7 +282,6 @@ export class AlertRunner {
     await this.options.log.produce(ALERT_TOPICS.state, [{ key: CHECKPOINT_KEY, value: Buffer.from(JSON.stringify(checkpoint)) }]);
     session.dirty = false;
     session.lastCheckpointAt = this.options.clock.now();
-    this.counters.notifications += fresh.length;
     this.counters.checkpoints++;
   }
 

@@ -78,4 +78,39 @@ describe('AlertRunner', () => {
     ]);
     expect(sent[1]!.endsAt).toBe(T0 + 4 * 60_000);
   });
+
+  it('does not publish again what a crashed evaluator published after its last checkpoint', async () => {
+    const dir = await tempDir();
+    const log = await EmbeddedLog.open(join(dir.path, 'log'), { fsync: 'never' });
+    const registry = await EmbeddedSchemaRegistry.open(join(dir.path, 'registry'));
+    cleanups.push(dir.remove, () => registry.close(), () => log.close());
+    const schema = JSON.parse(await readFile(join(repo, 'schemas/sensor-stats.avsc'), 'utf8')) as object;
+    const { rules } = await loadAlertRules(join(repo, 'alerts'), async (topic) => (topic === TOPIC ? schema : undefined), undefined);
+    const serde = new AvroSerde(registry);
+    const encoder = await serde.encoderFor(valueSubject(TOPIC), schema);
+    await log.createTopic({ name: TOPIC, partitions: 1 });
+    const publisher = new AlertPublisher(log, serde, () => ['audit']);
+    await publisher.start();
+    const hot = (m: number) => ({
+      key: 'sensor-07',
+      timestamp: T0 + m * 60_000,
+      value: encoder.encode({ sensorId: 'sensor-07', windowStart: T0 + m * 60_000, windowEnd: T0 + (m + 1) * 60_000, count: 120, meanTemperature: 31, minTemperature: 30, maxTemperature: 32, stddevTemperature: 0.15, meanHumidity: 45 }),
+    });
+    const overheating = rules.filter((r) => r.name === 'overheating');
+    // No checkpoint timer within the test: the firing is published, no state record says so.
+    const crashed = new AlertRunner({ log, serde, rules: overheating, publisher, checkpointIntervalMs: 3_600_000 });
+    await crashed.start();
+    await log.produce(TOPIC, [hot(0), hot(1), hot(2)]);
+    await eventually(async () => (await publisher.end()) === 1, { timeoutMs: 5_000 });
+    expect(crashed.stats().checkpoints).toBe(0);
+
+    // Another process takes over with no checkpoint to restore: it replays from the start,
+    // derives the same firing, and finds it published already.
+    const successor = new AlertRunner({ log, serde, rules: overheating, publisher, groupId: 'fastdata.alerts.successor', checkpointIntervalMs: 3_600_000 });
+    await successor.start();
+    await eventually(() => successor.stats().republishSkipped === 1, { timeoutMs: 5_000 });
+    expect(await publisher.end()).toBe(1);
+    await successor.stop();
+    await crashed.stop();
+  });
 });
