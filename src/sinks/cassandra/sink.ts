@@ -254,6 +254,7 @@ export class CassandraSink {
     const done = new Set<number>();
     const letters: Array<{ record: LogRecord; message: string }> = [];
     const rows = new Map<string, Item[]>();
+    let registryDown = false;
     for (const record of records) {
       if (record.value === null) {
         // A tombstone names no row (its key is the record key, not the primary key): nothing to write.
@@ -268,7 +269,13 @@ export class CassandraSink {
         if (same) same.push({ record, params });
         else rows.set(key, [{ record, params }]);
       } catch (error) {
-        if (isFastdataError(error) && error.retriable) throw error; // the registry is down: the consumer retries the batch
+        if (isFastdataError(error) && error.retriable) {
+          // The registry does not answer (a writer schema to fetch): this record and the
+          // rest wait like writes during an outage; what came before is written.
+          this.paused(`cannot decode ${record.topic}[${record.partition}]@${record.offset}: ${errorMessage(error)}`);
+          registryDown = true;
+          break;
+        }
         letters.push({ record, message: `cannot write ${shape.keyspace}.${shape.table}: ${errorMessage(error)}` });
         done.add(record.offset);
       }
@@ -287,6 +294,7 @@ export class CassandraSink {
     };
     await Promise.all(Array.from({ length: Math.min(this.options.settings.concurrency, queue.length) }, worker));
 
+    if (registryDown && !this.stopping) await this.sleep(Math.min(this.nextBackoff(), Math.max(0, deadline - Date.now())));
     // Everything before the first record not written is done: commit up to there.
     const firstUndone = records.find((r) => !done.has(r.offset))?.offset;
     const commitTo = firstUndone ?? records[records.length - 1]!.offset + 1;
