@@ -120,7 +120,7 @@ describe.skipIf(!kafkaBrokers || !registryUrl || !cassandraContactPoints)('fastd
     await eventually(async () => (await rowCount()) === expectedWindows, { timeoutMs: 150_000, intervalMs: 500 }).catch((error: Error) => {
       throw new Error(`${error.message}\n--- fastdata run ---\n${worker!.output.stderr}`);
     });
-    expect(worker.output.stderr).toMatch(/run-sink-stats:cassandra: warning: writing runsink\.stats to fastdata_run_test\.run_sink_stats/);
+    expect(worker.output.stderr).toMatch(/run-sink-stats:cassandra: running, runsink\.stats -> fastdata_run_test\.run_sink_stats \(4 partitions\)/);
 
     // The rows are the windows of the output topic (the last copy of each).
     const windows = new Map<string, SensorStats>();

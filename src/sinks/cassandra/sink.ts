@@ -163,6 +163,7 @@ export class CassandraSink {
     this.consumer = log.consumer({ groupId: this.groupId, topics: [module.output.topic], start: 'earliest', maxWaitMs: 200 });
     await this.consumer.run({
       onAssigned: async (tps) => {
+        this.emit({ type: 'assigned', module: this.name, partitions: tps.map((tp) => tp.partition) });
         const committed = await log.committed(this.groupId, module.output.topic);
         for (const { partition } of tps) this.positions.set(partition, committed.find((c) => c.partition === partition)?.offset ?? 0);
       },
@@ -175,7 +176,9 @@ export class CassandraSink {
       eachBatch: (batch) => this.writeBatch(batch),
     });
     if (this.state === 'starting') this.state = 'running';
-    this.emit({ type: 'warning', module: this.name, message: `writing ${module.output.topic} to ${shape.keyspace}.${shape.table} (group ${this.groupId})` });
+    const partitions = (await log.describeTopic(module.output.topic))?.partitions ?? 0;
+    // Printed by `fastdata run` as "<module>:cassandra: running, <topic> -> <keyspace>.<table> (N partitions)".
+    this.emit({ type: 'started', module: this.name, inputs: [module.output.topic], output: `${shape.keyspace}.${shape.table}`, partitions });
     this.resolveStarted?.();
   }
 
