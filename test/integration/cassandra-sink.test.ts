@@ -23,7 +23,7 @@ import { RemoteSchemaRegistry } from '../../src/schema/remote-registry.js';
 import { AvroSerde } from '../../src/schema/serde.js';
 import { valueSubject } from '../../src/schema/types.js';
 import { AccessLayer } from '../../src/serve/access/access-layer.js';
-import { type CassandraClient, CassandraResultStore, CassandraSink, type CassandraSettings, SINK_DLQ_REASON, createCassandraClient } from '../../src/sinks/cassandra/index.js';
+import { type CassandraClient, CassandraResultStore, CassandraSink, type CassandraSettings, SINK_DLQ_REASON, createCassandraClient, sinkGroupId } from '../../src/sinks/cassandra/index.js';
 import { recordOfRow } from '../../src/sinks/cassandra/rows.js';
 import type { StreamModule } from '../../src/stream/define.js';
 import type { SensorStats } from '../../streams/types.js';
@@ -203,7 +203,7 @@ describe.skipIf(!kafkaBrokers || !registryUrl || !cassandraContactPoints)('Cassa
       child.kill('SIGKILL');
       await exited;
     }
-    const committed = (await log.committed('fastdata.sink-killed.sink.cassandra', module.output.topic)).reduce((n, c) => n + c.offset, 0);
+    const committed = (await log.committed(sinkGroupId(module), module.output.topic)).reduce((n, c) => n + c.offset, 0);
     expect(committed, 'the kill came before the end of the stream').toBeLessThan(records.length);
 
     const { sink } = startSink(module);

@@ -1,6 +1,6 @@
 /**
  * The Cassandra sink of one module's output: a consumer group of its own
- * (`fastdata.<module>.sink.cassandra`) on the output topic, writing each record as an
+ * (`fastdata.<module>.sink.cassandra.<table>`) on the output topic, writing each record as an
  * upsert of its row (same primary key, same row: a replay writes the same rows again).
  *
  * Per batch (one partition's records, in offset order):
@@ -76,7 +76,11 @@ interface Item {
 
 class Stopping extends Error {}
 
-export const sinkGroupId = (module: StreamModule) => `fastdata.${module.name}.sink.cassandra`;
+/**
+ * The sink's consumer group: per module and table, so a sink moved to a new table (after a
+ * key change Cassandra cannot apply) is a new group that fills it from the earliest record.
+ */
+export const sinkGroupId = (module: StreamModule) => `fastdata.${module.name}.sink.cassandra.${module.output.sinks.cassandra?.table ?? ''}`;
 
 export class CassandraSink {
   readonly name: string;
