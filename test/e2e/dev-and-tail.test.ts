@@ -69,6 +69,7 @@ describe('fastdata dev on the demo project, with fastdata tail beside it', () =>
       const url = await eventually(() => /outputs: (http:\/\/127\.0\.0\.1:\d+)\/api\/outputs/.exec(served.output.stderr)?.[1], { timeoutMs: 30_000, intervalMs: 100 });
       const outputs = (await (await fetch(`${url}/api/outputs`)).json()) as { outputs: { topic: string; module: string; inputs: string[] }[] };
       expect(outputs.outputs.map((o) => [o.topic, o.module, o.inputs])).toEqual([
+        ['fastdata.alerts', 'alerts', ['sensor.stats']],
         ['sensor.anomalies', 'sensor-anomalies', ['sensor.stats']],
         ['sensor.stats', 'sensor-stats', ['sensor.readings']],
       ]);

@@ -14,6 +14,8 @@ import { CassandraResultStore } from '../../sinks/cassandra/result-store.js';
 import { startServer } from '../../serve/server.js';
 import { openAlertingApi } from '../../alerts/runtime/alerting-api.js';
 import { alertOutputs } from '../../alerts/topic/topics.js';
+import { loadAlertRules } from '../../alerts/rules/index.js';
+import { outputSchemaOf } from '../../alerts/runtime/schema-of.js';
 import { loadStreamModules } from '../../stream/module-loader.js';
 import { clock, describeError, info } from '../output.js';
 
@@ -36,7 +38,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   const modules = streams.map((s) => s.module);
   // With a cassandra section, keyed reads of outputs that have a Cassandra sink come from its tables (the log answers the rest).
   const results = config.cassandra ? new CassandraResultStore({ settings: config.cassandra, modules: () => modules, root, onWarning: (message) => info(`${clock()} ${message}`) }) : undefined;
-  const access = new AccessLayer({ log: backends.log, registry: backends.registry, serde, modules: () => modules, otherOutputs: () => alertOutputs([]), ...(results ? { results } : {}), onWarning: (message) => info(`${clock()} ${message}`) });
+  // The alert rules only for the alert topic's lineage (what it is made from): the workers evaluate them.
+  const { rules: alertRules } = await loadAlertRules(join(root, 'alerts'), outputSchemaOf(modules, root, backends.registry), undefined);
+  const access = new AccessLayer({ log: backends.log, registry: backends.registry, serde, modules: () => modules, otherOutputs: () => alertOutputs(alertRules), ...(results ? { results } : {}), onWarning: (message) => info(`${clock()} ${message}`) });
   // Alert history and silences, read from the alert topics the workers (or dev) write.
   const alerting = await openAlertingApi(backends.log, serde, (message) => info(`${clock()} ${message}`));
   const { app, url } = await startServer({
