@@ -48,17 +48,35 @@ export class AlertGrouper {
     return this.groups.size;
   }
 
-  add(notification: AlertNotification, offset: number): void {
-    const { policy, timers } = this.options;
+  private groupOf(notification: AlertNotification): Group {
     const labels: Record<string, string> = {};
-    for (const label of policy.by) labels[label] = notification.labels[label] ?? '';
+    for (const label of this.options.policy.by) labels[label] = notification.labels[label] ?? '';
     const key = `${this.options.receiver}:${JSON.stringify(Object.entries(labels))}`;
     let group = this.groups.get(key);
-    const now = timers.now();
     if (!group) {
       group = { key, labels, alerts: new Map(), changed: false, offsets: [], lastSentAt: undefined, dueAt: Number.POSITIVE_INFINITY, cancel: () => {}, repeats: 0 };
       this.groups.set(key, group);
     }
+    return group;
+  }
+
+  /**
+   * An alert still firing that was delivered before this process started (from the
+   * history): not sent again now, but repeated every `repeat` from here on like the others.
+   */
+  seed(notification: AlertNotification): void {
+    if (notification.status !== 'firing') return;
+    const group = this.groupOf(notification);
+    if (group.alerts.has(notification.fingerprint)) return;
+    group.alerts.set(notification.fingerprint, notification);
+    // lastSentAt stays unset: a notification still in the backlog goes out after `wait`, not `interval`.
+    if (group.dueAt === Number.POSITIVE_INFINITY) this.schedule(group, this.options.timers.now() + this.options.policy.repeatMs);
+  }
+
+  add(notification: AlertNotification, offset: number): void {
+    const { policy, timers } = this.options;
+    const group = this.groupOf(notification);
+    const now = timers.now();
     group.alerts.set(notification.fingerprint, notification);
     group.changed = true;
     group.offsets.push(offset);

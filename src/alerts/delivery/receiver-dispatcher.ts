@@ -29,7 +29,7 @@ export interface ReceiverDispatcherOptions {
   config: ReceiverConfig;
   receiver: Receiver;
   silences?: Pick<SilenceStore, 'silencing'>;
-  history?: Pick<AlertHistory, 'isAcknowledged'>;
+  history?: Pick<AlertHistory, 'isAcknowledged' | 'query'>;
   timers?: Timers;
   random?: () => number;
   onWarning?: (message: string) => void;
@@ -82,7 +82,13 @@ export class ReceiverDispatcher {
 
   /** Joins the receiver's group; a receiver seen for the first time starts at the topic's end (no old alerts). */
   async start(): Promise<void> {
-    const { log } = this.options;
+    const { log, history } = this.options;
+    // Alerts firing since before this start keep being repeated (grouped receivers only).
+    if (this.grouper && history) {
+      for (const entry of history.query({ status: 'firing', limit: 100_000 }).alerts) {
+        if (entry.receivers.includes(this.name)) this.grouper.seed(fromAlertRecord({ ...entry, value: null }));
+      }
+    }
     const consumer = log.consumer({ groupId: this.groupId, topics: [ALERT_TOPICS.events], start: 'earliest', maxWaitMs: 100, maxBatchRecords: 500 });
     this.consumer = consumer;
     await consumer.run({

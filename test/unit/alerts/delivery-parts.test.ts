@@ -114,6 +114,23 @@ describe('AlertGrouper', () => {
     expect(sent).toHaveLength(3); // everything acknowledged: no repeat
   });
 
+  it('repeats alerts seeded from the history (delivered before a restart) without sending them at once', () => {
+    const { grouper, sent, advance, keys } = setup();
+    grouper.seed(alert('a', 'firing'));
+    grouper.seed(alert('z', 'resolved')); // only firing alerts are seeded
+    grouper.seed(alert('y', 'firing', 'other'));
+    advance(3_599_000);
+    expect(sent).toEqual([]);
+    advance(1_000);
+    expect([keys(0), keys(1)].sort()).toEqual([['firing a'], ['firing y']]);
+    // A notification still in the backlog at the restart goes out after group_wait, not the repeat interval.
+    const { grouper: fresh, sent: freshSent, advance: freshAdvance } = setup();
+    fresh.seed(alert('a', 'firing'));
+    fresh.add(alert('b', 'firing'), 7);
+    freshAdvance(30_000);
+    expect(freshSent.map((s) => s.delivery.notifications.map((n) => n.key))).toEqual([['a', 'b']]);
+  });
+
   it('forgets a group whose alerts all resolved', () => {
     const { grouper, sent, advance } = setup();
     grouper.add(alert('a', 'firing'), 1);
