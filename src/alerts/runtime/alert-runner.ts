@@ -163,31 +163,30 @@ export class AlertRunner {
     // Every partition holds the watermark back until it sends a record or goes idle.
     const now = this.options.clock.now();
     for (let p = 0; p < described.partitions; p++) if (!session.partitionTime.has(`${topic}/${p}`)) session.partitionTime.set(`${topic}/${p}`, { max: Number.NEGATIVE_INFINITY, at: now });
-    const from: Record<number, number> = {};
-    for (const [tp, offset] of session.positions) {
-      const slash = tp.lastIndexOf('/');
-      if (tp.slice(0, slash) === topic) from[Number(tp.slice(slash + 1))] = offset;
-    }
-    const reader = log.reader({ topic, from, maxRecords: 2_000 });
-    session.readers.add(reader);
-    try {
-      for await (const batch of reader) {
-        if (session.ended) break;
-        await this.exclusive(async () => {
-          if (session.ended) return;
-          await this.process(session, topic, batch.records);
-          // Notifications go out at once; state is checkpointed on the timer. A failed publish
-          // keeps its notifications pending for the next try; reading goes on.
-          if (session.pending.length > 0) {
-            await this.publish(session).catch((error) => this.warnings.warnAbout('publish', `alert engine: publishing notifications failed, retried every second: ${errorMessage(error)}`));
-          }
-        });
+    // A read that fails (a broker away) starts again from where it stopped, after a pause.
+    while (!session.ended) {
+      const reader = log.reader({ topic, from: session.positionsOf(topic), maxRecords: 2_000 });
+      session.readers.add(reader);
+      try {
+        for await (const batch of reader) {
+          if (session.ended) break;
+          await this.exclusive(async () => {
+            if (session.ended) return;
+            await this.process(session, topic, batch.records);
+            // Notifications go out at once; state is checkpointed on the timer. A failed publish
+            // keeps its notifications pending for the next try; reading goes on.
+            if (session.pending.length > 0) {
+              await this.publish(session).catch((error) => this.warnings.warnAbout('publish', `alert engine: publishing notifications failed, retried every second: ${errorMessage(error)}`));
+            }
+          });
+        }
+      } catch (error) {
+        if (!session.ended) this.warnings.warnAbout(`read ${topic}`, `alert engine: reading ${topic} failed, reading again in ${TOPIC_WAIT_MS} ms: ${errorMessage(error)}`);
+      } finally {
+        session.readers.delete(reader);
+        await reader.close().catch(() => undefined);
       }
-    } catch (error) {
-      if (!session.ended) this.options.onWarning?.(`alert engine: reading ${topic} failed: ${errorMessage(error)}; it is read again from the last checkpoint when the lease moves or the process restarts`);
-    } finally {
-      session.readers.delete(reader);
-      await reader.close().catch(() => undefined);
+      if (!session.ended) await new Promise((resolve) => setTimeout(resolve, TOPIC_WAIT_MS));
     }
   }
 
@@ -341,5 +340,15 @@ class Session {
     readonly since: number,
   ) {
     this.lastCheckpointAt = since;
+  }
+
+  /** The next offset to read per partition of `topic` (partitions not read yet: absent, so from the start). */
+  positionsOf(topic: string): Record<number, number> {
+    const from: Record<number, number> = {};
+    for (const [tp, offset] of this.positions) {
+      const slash = tp.lastIndexOf('/');
+      if (tp.slice(0, slash) === topic) from[Number(tp.slice(slash + 1))] = offset;
+    }
+    return from;
   }
 }
