@@ -12,6 +12,7 @@ import type { ProjectConfig } from '../config/project-config.js';
 import { errorMessage } from '../errors.js';
 import { EmbeddedLog } from '../log/embedded/embedded-log.js';
 import type { Log } from '../log/types.js';
+import { MetricsRegistry } from '../metrics/registry.js';
 import { EmbeddedSchemaRegistry } from '../schema/embedded-registry.js';
 import { AvroSerde } from '../schema/serde.js';
 import { AccessLayer } from '../serve/access/access-layer.js';
@@ -65,6 +66,8 @@ export class EmbeddedApp {
   readonly sources: Source[] = [];
   readonly loadFailures: LoadFailure[] = [];
   readonly access: AccessLayer;
+  /** The process's metrics, served at /metrics; read from the runners and the alerting at scrape time. */
+  readonly metrics: MetricsRegistry;
   /** Rules, receivers, silences and history; set once started (after the modules). */
   alerting: AlertService | undefined;
   url: string | undefined;
@@ -77,6 +80,7 @@ export class EmbeddedApp {
     this.log = log;
     this.registry = registry;
     this.serde = new AvroSerde(registry);
+    this.metrics = new MetricsRegistry({ runners: () => this.runners, alerting: () => this.alerting, ...(options.clock ? { clock: options.clock } : {}) });
     this.access = new AccessLayer({
       log,
       registry,
@@ -124,6 +128,7 @@ export class EmbeddedApp {
         port: config.server.port,
         access: this.access,
         root,
+        metrics: this.metrics,
         alerting: () => this.alerting && { history: this.alerting.history, silences: this.alerting.silences, status: () => this.alerting!.status() },
       });
       this.server = app;
@@ -151,6 +156,7 @@ export class EmbeddedApp {
         defaultPartitions: config.log.partitions,
         clock: this.options.clock,
         onEvent: (event) => this.emit(event),
+        onTiming: this.metrics.observeTiming,
       });
       this.runners.push(runner);
       // Not awaited: a module waiting for its input topic must not hold the others up.

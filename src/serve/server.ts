@@ -14,6 +14,8 @@ import { registryRoutes } from './registry-routes.js';
 import { wsRoute } from './ws/ws-route.js';
 import { statusPage } from './status-page.js';
 import { alertRoutes, type AlertingApi } from './alerts/alert-routes.js';
+import { metricsRoutes } from '../metrics/routes.js';
+import type { MetricsRegistry } from '../metrics/registry.js';
 
 export interface ServerOptions {
   /** Served under /registry (Confluent API) when given: the embedded registry. */
@@ -30,6 +32,8 @@ export interface ServerOptions {
   alerting?: () => AlertingApi | undefined;
   /** Per-client WebSocket send queue limits (client-queue.ts); tests make them small. */
   wsQueue?: { maxQueued?: number; maxBufferedBytes?: number };
+  /** The process's metrics: `GET /metrics` (Prometheus) and `/api/metrics/modules` (the index page). */
+  metrics?: MetricsRegistry;
 }
 
 export async function startServer(options: ServerOptions): Promise<{ app: FastifyInstance; url: string }> {
@@ -43,6 +47,7 @@ export async function startServer(options: ServerOptions): Promise<{ app: Fastif
     await wsRoute(app, { access: options.access, ...(options.wsQueue ? { queue: options.wsQueue } : {}) });
   }
   if (options.alerting) await app.register(alertRoutes, { alerting: options.alerting, prefix: '/api/alerts' });
+  if (options.metrics) await app.register(metricsRoutes, { metrics: options.metrics });
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage()));
   const address = await app.listen({ host: options.host, port: options.port });
   return { app, url: address.replace('[::1]', 'localhost') };

@@ -49,6 +49,22 @@ export interface RunnerOptions {
   topicPollMs?: number;
   /** Default 'at-least-once'. 'exactly-once' needs a log with transactions (Kafka). */
   guarantee?: ProcessingGuarantee;
+  /** Processing times, for metrics (src/metrics/); see RunnerTiming. */
+  onTiming?: (timing: RunnerTiming) => void;
+}
+
+/**
+ * Wall-clock durations the runner measures (never the injected Clock, which tests stop):
+ * - `batch`: decoding one batch of one input partition, running it through the module and
+ *   encoding its outputs into the buffer (not yet durable);
+ * - `commit`: from the moment the oldest record of a checkpoint was read to the moment that
+ *   checkpoint's outputs, state and offsets were durable: the worst read-to-commit latency
+ *   of the records it covers.
+ */
+export interface RunnerTiming {
+  module: string;
+  kind: 'batch' | 'commit';
+  seconds: number;
 }
 
 export type ProcessingGuarantee = 'at-least-once' | 'exactly-once';
@@ -114,6 +130,8 @@ export class StreamRunner {
   private failure: string | undefined;
   private readonly highWatermarks = new Map<string, number>();
   private stopping = false;
+  /** performance.now() when the first record not yet checkpointed was read (for onTiming). */
+  private pendingSince: number | undefined;
 
   constructor(module: StreamModule, options: RunnerOptions) {
     this.module = module;
@@ -331,9 +349,11 @@ export class StreamRunner {
     const slot = this.slots.get(partition);
     const alias = this.aliasOf.get(topic);
     if (!slot || !alias) return;
-    const { serde } = this.options;
+    const { serde, onTiming } = this.options;
     // When these records arrived, for idleness: one clock read per batch, not per record.
     const receivedAt = this.options.clock.now();
+    const startedAt = onTiming ? performance.now() : 0;
+    if (onTiming) this.pendingSince ??= startedAt;
     for (const record of records) {
       if (record.value !== null) {
         let value: unknown;
@@ -356,8 +376,13 @@ export class StreamRunner {
       }
       slot.offsets[topic] = record.offset + 1;
       slot.dirty = true;
-      if (this.buffered >= this.options.maxBufferedOutputs) await this.checkpoint();
+      if (this.buffered >= this.options.maxBufferedOutputs) {
+        await this.checkpoint();
+        // The rest of the batch goes into the next checkpoint.
+        if (onTiming) this.pendingSince ??= performance.now();
+      }
     }
+    onTiming?.({ module: this.module.name, kind: 'batch', seconds: (performance.now() - startedAt) / 1000 });
   }
 
   private decodeFailed(slot: TaskSlot, record: LogRecord, error: unknown): false {
@@ -473,6 +498,10 @@ export class StreamRunner {
     if (!this.hasPendingWork()) return;
     const counts = this.options.guarantee === 'exactly-once' ? await this.checkpointTransactions(now) : await this.checkpointInOrder(now);
     this.checkpoints++;
+    if (this.options.onTiming && this.pendingSince !== undefined) {
+      this.options.onTiming({ module: this.module.name, kind: 'commit', seconds: (performance.now() - this.pendingSince) / 1000 });
+    }
+    this.pendingSince = undefined;
     this.emit({ type: 'checkpoint', module: this.module.name, ...counts, at: now });
   }
 

@@ -1,0 +1,58 @@
+/**
+ * What the metrics know about the stream modules, read from the runners' own status at
+ * scrape time (no counters threaded through the runner): totals made monotonic, and the
+ * gauges per partition.
+ */
+import type { RunnerStatus } from '../stream/runner.js';
+import { MonotonicTotals, type Totals } from './monotonic-totals.js';
+
+/** What the metrics need of a runner: StreamRunner is one. */
+export interface MeteredRunner {
+  status(): RunnerStatus;
+}
+
+export const MODULE_TOTALS = ['records', 'outputs', 'late', 'deadLettered', 'checkpoints'] as const;
+export type ModuleTotals = Totals<(typeof MODULE_TOTALS)[number]>;
+
+export interface ModuleSnapshot {
+  module: string;
+  state: RunnerStatus['state'];
+  /** Assigned partitions. */
+  partitions: number[];
+  totals: ModuleTotals;
+  /** Per assigned partition: input records not yet processed. */
+  lag: Record<number, number>;
+  /** Per assigned partition with a watermark: now minus the watermark, in seconds. */
+  watermarkDelay: Record<number, number>;
+}
+
+export class ModuleSnapshots {
+  private readonly totals = new MonotonicTotals(MODULE_TOTALS);
+
+  constructor(
+    private readonly runners: () => Iterable<MeteredRunner>,
+    private readonly now: () => number,
+  ) {}
+
+  read(): ModuleSnapshot[] {
+    const now = this.now();
+    const snapshots: ModuleSnapshot[] = [];
+    for (const runner of this.runners()) {
+      const status = runner.status();
+      const watermarkDelay: Record<number, number> = {};
+      for (const [partition, watermark] of Object.entries(status.watermarks)) {
+        // A task that has seen no record yet has no watermark (−∞): no delay to report.
+        if (Number.isFinite(watermark) && watermark > 0) watermarkDelay[Number(partition)] = Math.max(0, (now - watermark) / 1000);
+      }
+      snapshots.push({
+        module: status.module,
+        state: status.state,
+        partitions: status.partitions,
+        totals: this.totals.update(status.module, runner, status),
+        lag: status.lag,
+        watermarkDelay,
+      });
+    }
+    return snapshots;
+  }
+}

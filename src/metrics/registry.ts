@@ -1,0 +1,60 @@
+/**
+ * The metrics of one fastdata process, in a prom-client Registry of its own (not the
+ * global default one, so tests and several apps in one process each have theirs): the
+ * stream modules, the alert engine and receivers, and Node's process metrics. Served as
+ * `GET /metrics` by the HTTP server (routes.ts) or, for `fastdata run`, by a small server of
+ * its own (metrics-server.ts).
+ */
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { AlertServiceStatus } from '../alerts/runtime/alert-service.js';
+import type { RunnerTiming } from '../stream/runner.js';
+import { type Clock, systemClock } from '../time/clock.js';
+import { AlertMetrics } from './alert-metrics.js';
+import { ModuleMetrics } from './module-metrics.js';
+import { type MeteredRunner, ModuleSnapshots } from './module-snapshot.js';
+import { ModuleRates, type ModuleSummary } from './module-rates.js';
+
+export interface MetricsSources {
+  /** The runners of the process now; read at every scrape (modules may be reloaded). */
+  runners: () => Iterable<MeteredRunner>;
+  /** The alerting of the process, once started (undefined: no alert metrics). */
+  alerting?: () => { status(): Promise<AlertServiceStatus> } | undefined;
+  /** For the watermark delay (now minus the watermark). Default: the system clock. */
+  clock?: Clock;
+  /** Node's process metrics (CPU, memory, event loop lag, GC). Default true. */
+  processMetrics?: boolean;
+}
+
+export class MetricsRegistry {
+  readonly registry = new Registry();
+  private readonly modules: ModuleMetrics;
+  private readonly snapshots: ModuleSnapshots;
+  private readonly rates: ModuleRates;
+
+  constructor(sources: MetricsSources) {
+    const clock = sources.clock ?? systemClock;
+    this.snapshots = new ModuleSnapshots(sources.runners, () => clock.now());
+    this.modules = new ModuleMetrics(this.registry, this.snapshots);
+    this.rates = new ModuleRates();
+    if (sources.alerting) new AlertMetrics(this.registry, sources.alerting);
+    if (sources.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Pass as RunnerOptions.onTiming to every runner: feeds the latency histograms. */
+  readonly observeTiming = (timing: RunnerTiming): void => this.modules.observe(timing);
+
+  /** The Content-Type of `text()`: Prometheus text exposition format 0.0.4. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text of every metric: the body of `GET /metrics`. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Per module, the figures of the index page, with rates over the last few seconds (`GET /api/metrics/modules`). */
+  moduleSummaries(): ModuleSummary[] {
+    return this.rates.summarize(this.snapshots.read(), performance.now());
+  }
+}
