@@ -1,0 +1,63 @@
+/**
+ * What the catalog is built from: the project's parts as plain data, gathered by
+ * src/serve/catalog/project-sources.ts (from module files, rule files, dashboard files
+ * and the log) or written out by a test. Everything in src/catalog/ works on this, so
+ * the model is built without I/O and tested without servers.
+ */
+
+export interface ProjectModule {
+  name: string;
+  doc: string;
+  inputs: string[];
+  output: string;
+  /** The module's `output.schema`: a path relative to the project root, or the schema itself. */
+  schema: string | object;
+  sinks: { cassandra?: { table: string } };
+  /** Absolute path of the module's file; null when not known (a module handed over in memory). */
+  file: string | null;
+}
+
+export interface ProjectRule {
+  name: string;
+  description: string | null;
+  source: string;
+  severity: string;
+  receivers: string[];
+  /** Relative to the project root, as problems name it: `alerts/overheating.yaml`. */
+  file: string;
+  line: number;
+}
+
+export interface ProjectDashboard {
+  name: string;
+  title: string | null;
+  /** Relative to the project root: `dashboards/fleet.yaml`. */
+  file: string;
+  /** The topics its panels read, each once, in panel order. */
+  topics: string[];
+}
+
+export interface ProjectTopic {
+  name: string;
+  partitions: number;
+}
+
+export interface CatalogProject {
+  /** Absolute project root: module files are shown relative to it. */
+  root: string;
+  modules: ProjectModule[];
+  rules: ProjectRule[];
+  dashboards: ProjectDashboard[];
+  /** The topics in the log now (a module's output may not exist yet). */
+  topics: ProjectTopic[];
+  /** Where the rules' notifications go (`fastdata.alerts`). */
+  alertTopic: string;
+  /** What could not be read, one line each: shown on the page, never thrown. */
+  problems: string[];
+}
+
+/** Topics fastdata keeps for itself: changelogs, dead letters, the alert engine's state; never sources. */
+export function isInternalTopic(name: string, alertTopic: string): boolean {
+  if (name === alertTopic) return false;
+  return name.startsWith('__') || /^fastdata\.[^.]+\.(changelog|dlq)$/.test(name) || (name.startsWith(`${alertTopic}.`) && name !== alertTopic);
+}
