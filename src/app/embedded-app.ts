@@ -17,11 +17,14 @@ import { EmbeddedSchemaRegistry } from '../schema/embedded-registry.js';
 import { AvroSerde } from '../schema/serde.js';
 import { AccessLayer } from '../serve/access/access-layer.js';
 import { startServer } from '../serve/server.js';
-import { type LoadFailure, loadStreamModules } from '../stream/module-loader.js';
+import type { StreamModule } from '../stream/define.js';
+import { type LoadFailure, isStreamFileName, loadStreamModules } from '../stream/module-loader.js';
 import { orderStreams } from '../stream/project-streams.js';
 import type { RunnerEvent } from '../stream/runner-events.js';
 import { StreamRunner } from '../stream/runner.js';
 import type { Clock } from '../time/clock.js';
+import { HotReloader, type ReloadEvent } from './reload/hot-reload.js';
+import { type FolderWatcher, watchFolder } from './reload/module-watcher.js';
 
 /** A producer of input data run inside the process (the demo generator, file replay, …). */
 export interface Source {
@@ -42,6 +45,7 @@ export interface SourceContext {
 
 export type AppEvent =
   | RunnerEvent
+  | ReloadEvent
   | { type: 'load-failed'; file: string; error: unknown }
   | { type: 'source-started'; source: string; topic: string; details?: string }
   | { type: 'source-failed'; source: string; error: unknown }
@@ -56,6 +60,8 @@ export interface EmbeddedAppOptions {
   clock?: Clock;
   /** Serve HTTP (default true). */
   serve?: boolean;
+  /** Reload a module when its file in the streams folder changes (`fastdata dev`; see reload/hot-reload.ts). Default false. */
+  hotReload?: boolean;
 }
 
 export class EmbeddedApp {
@@ -73,6 +79,10 @@ export class EmbeddedApp {
   url: string | undefined;
   private server: FastifyInstance | undefined;
   private readonly options: EmbeddedAppOptions;
+  /** The file each running module was loaded from (hot reload replaces a runner by file). */
+  private readonly fileOf = new Map<StreamRunner, string>();
+  private reloader: HotReloader | undefined;
+  private watcher: FolderWatcher | undefined;
   private stopped = false;
 
   private constructor(options: EmbeddedAppOptions, log: EmbeddedLog, registry: EmbeddedSchemaRegistry) {
@@ -148,17 +158,10 @@ export class EmbeddedApp {
       this.loadFailures.push(failure);
       this.emit({ type: 'load-failed', file: failure.file, error: failure.error });
     }
-    for (const { module } of orderStreams(streams)) {
-      const runner = new StreamRunner(module, {
-        log: this.log,
-        serde: this.serde,
-        root,
-        defaultPartitions: config.log.partitions,
-        clock: this.options.clock,
-        onEvent: (event) => this.emit(event),
-        onTiming: this.metrics.observeTiming,
-      });
+    for (const { module, file } of orderStreams(streams)) {
+      const runner = this.createRunner(module);
       this.runners.push(runner);
+      this.fileOf.set(runner, file);
       // Not awaited: a module waiting for its input topic must not hold the others up.
       runner.start().catch((error) => this.emit({ type: 'failed', module: module.name, error }));
     }
@@ -171,6 +174,59 @@ export class EmbeddedApp {
       ...(this.options.clock ? { clock: this.options.clock } : {}),
       onWarning: (message) => this.emit({ type: 'log-warning', message }),
     });
+    if (this.options.hotReload) this.watchModules(join(root, config.streams));
+  }
+
+  private createRunner(module: StreamModule): StreamRunner {
+    const { config, root } = this.options;
+    return new StreamRunner(module, {
+      log: this.log,
+      serde: this.serde,
+      root,
+      defaultPartitions: config.log.partitions,
+      clock: this.options.clock,
+      onEvent: (event) => this.emit(event),
+      onTiming: this.metrics.observeTiming,
+    });
+  }
+
+  /** Hot reload: a changed file of the streams folder replaces its module (reload/hot-reload.ts). */
+  private watchModules(dir: string): void {
+    const reloader = new HotReloader({
+      root: this.options.root,
+      log: this.log,
+      serde: this.serde,
+      runnerOf: (file) => [...this.fileOf].find(([, f]) => f === file)?.[0],
+      fileOfModule: (name) => [...this.fileOf].find(([r]) => r.module.name === name)?.[1],
+      createRunner: (module) => this.createRunner(module),
+      setRunner: (file, next) => this.setRunner(file, next),
+      setLoadFailure: (file, error) => {
+        const i = this.loadFailures.findIndex((f) => f.file === file);
+        if (i >= 0) this.loadFailures.splice(i, 1);
+        if (error) this.loadFailures.push({ file, error });
+      },
+      emit: (event) => this.emit(event),
+    });
+    this.reloader = reloader;
+    this.watcher = watchFolder(dir, {
+      accept: isStreamFileName,
+      onChange: (file) => void reloader.reload(file),
+      onError: (error) => this.emit({ type: 'log-warning', message: `hot reload stopped watching ${dir}: ${errorMessage(error)}` }),
+    });
+  }
+
+  /** Replaces (or adds, or with undefined removes) the runner of a module file, keeping the others' order. */
+  private setRunner(file: string, next: StreamRunner | undefined): void {
+    const previous = [...this.fileOf].find(([, f]) => f === file)?.[0];
+    if (previous) this.fileOf.delete(previous);
+    const i = previous ? this.runners.indexOf(previous) : -1;
+    if (next) {
+      this.fileOf.set(next, file);
+      if (i >= 0) this.runners[i] = next;
+      else this.runners.push(next);
+    } else if (i >= 0) {
+      this.runners.splice(i, 1);
+    }
   }
 
   async status() {
@@ -198,6 +254,8 @@ export class EmbeddedApp {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.watcher?.close();
+    await this.reloader?.close();
     for (const source of [...this.sources].reverse()) await source.stop().catch(() => {});
     await this.alerting?.stop();
     for (const runner of [...this.runners].reverse()) await runner.stop().catch(() => {});

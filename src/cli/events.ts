@@ -52,6 +52,20 @@ export function printEvent(event: AppEvent, root: string, deadLetters: DeadLette
     case 'load-failed':
       info(`${clock()} ${relative(root, event.file)}: not loaded: ${describeError(event.error)}`);
       break;
+    case 'module-reloaded':
+      if (event.added) info(`${clock()} ${relative(root, event.file)}: new module ${event.module} loaded`);
+      else if (event.stateKept) info(`${clock()} ${event.module}: reloaded ${relative(root, event.file)}; state layout unchanged, window state kept`);
+      else info(`${clock()} ${event.module}: reloaded ${relative(root, event.file)}; state layout changed (${event.reason}); restarting from committed offsets with fresh state`);
+      break;
+    case 'module-removed':
+      info(`${clock()} ${event.module}: stopped, ${relative(root, event.file)} was deleted`);
+      break;
+    case 'reload-failed':
+      info(`${clock()} ${relative(root, event.file)}: NOT RELOADED, the previous version keeps running: ${describeError(event.error)}`);
+      break;
+    case 'reload-skipped':
+      info(`${clock()} ${relative(root, event.file)} changed: ${event.reason}`);
+      break;
     case 'source-started':
       info(`${clock()} source ${event.source}: producing to ${event.topic}${event.details ? ` (${event.details})` : ''}`);
       break;

@@ -23,6 +23,11 @@ export interface LoadFailure {
 const MODULE_FILE = /\.(ts|mts|js|mjs)$/;
 const NOT_A_MODULE = /\.(test|spec|d)\.(ts|mts|js|mjs)$/;
 
+/** Whether a file name in the streams folder is a module or helper the loader reads (not a test or a declaration file). */
+export function isStreamFileName(name: string): boolean {
+  return MODULE_FILE.test(name) && !NOT_A_MODULE.test(name);
+}
+
 let tsxRegistered: Promise<void> | undefined;
 
 async function ensureTypeScriptLoader(): Promise<void> {
@@ -36,13 +41,26 @@ async function ensureTypeScriptLoader(): Promise<void> {
   return tsxRegistered;
 }
 
+let reloads = 0;
+
+export interface LoadOptions {
+  /**
+   * Evaluate the file again even if this process imported it before (hot reload). ES
+   * modules are cached by URL, so the file is imported under a new query string; the
+   * files it imports (helpers, types) stay as first loaded: a change there needs a restart.
+   * Each reload keeps the old version in memory, which a dev session can afford.
+   */
+  fresh?: boolean;
+}
+
 /** Loads one module file; FD_STREAM_LOAD_FAILED says what is wrong with it. */
-export async function loadStreamFile(file: string, root: string): Promise<StreamModule | undefined> {
+export async function loadStreamFile(file: string, root: string, options: LoadOptions = {}): Promise<StreamModule | undefined> {
   await ensureTypeScriptLoader();
   const shown = relative(root, file) || file;
   let exports: Record<string, unknown>;
+  const url = pathToFileURL(file).href + (options.fresh ? `?fastdata-reload=${++reloads}` : '');
   try {
-    exports = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    exports = (await import(url)) as Record<string, unknown>;
   } catch (error) {
     throw new FastdataError('FD_STREAM_LOAD_FAILED', `${shown} failed to load: ${errorMessage(error)}`, { context: { file: shown }, cause: error });
   }
@@ -61,7 +79,7 @@ export async function loadStreamFile(file: string, root: string): Promise<Stream
 export async function loadStreamModules(dir: string, root: string): Promise<{ streams: LoadedStream[]; failures: LoadFailure[] }> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => MODULE_FILE.test(n) && !NOT_A_MODULE.test(n)).sort();
+    names = (await readdir(dir)).filter(isStreamFileName).sort();
   } catch (error) {
     throw new FastdataError('FD_CONFIG_INVALID', `cannot read the streams folder ${dir}: ${errorMessage(error)}; set 'streams' in fastdata.config.yaml`, {
       context: { file: dir, field: 'streams' },

@@ -57,6 +57,8 @@ export class TaskContext {
   private currentWatermark = Number.NEGATIVE_INFINITY;
   private readonly watermarkListeners = new Set<(watermark: number) => void>();
   private readonly stores = new Map<string, StateStore<unknown>>();
+  /** What each store's entries look like, as its operator describes it (hot reload compares them). */
+  private readonly layouts = new Map<string, unknown>();
   private readonly timers = new Set<() => void>();
   private nameCounters = new Map<string, number>();
   readonly counters: TaskCounters = { records: 0, late: 0, deadLettered: 0, outputs: 0 };
@@ -114,8 +116,13 @@ export class TaskContext {
     return `${kind}-${n}`;
   }
 
-  /** The store named `name`, created by `create` the first time; the same object across pipeline rebuilds. */
-  store<S extends StateStore<unknown>>(name: string, create: () => S): S {
+  /**
+   * The store named `name`, created by `create` the first time; the same object across
+   * pipeline rebuilds. `layout` is plain JSON saying what the entries hold (window kind,
+   * accumulators…): a changed layout means old entries do not fit (see state-layout.ts).
+   */
+  store<S extends StateStore<unknown>>(name: string, create: () => S, layout?: unknown): S {
+    if (layout !== undefined) this.layouts.set(name, layout);
     let store = this.stores.get(name);
     if (!store) {
       store = create();
@@ -126,6 +133,11 @@ export class TaskContext {
 
   storeEntries(): IterableIterator<[string, StateStore<unknown>]> {
     return this.stores.entries();
+  }
+
+  /** The layouts the operators declared, by store name. */
+  storeLayouts(): ReadonlyMap<string, unknown> {
+    return this.layouts;
   }
 
   getStore(name: string): StateStore<unknown> | undefined {

@@ -2,10 +2,14 @@
  * `fastdata dev`: the whole project in one process on the embedded default — the demo
  * sources, every module in the streams folder, the HTTP server — with what happens
  * printed to the terminal. Ctrl-C checkpoints and stops.
+ *
+ * Saving a module reloads it (app/reload/hot-reload.ts); saving a schema regenerates the
+ * TypeScript types (app/reload/types-on-change.ts).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { EmbeddedApp, type Source, type SourceContext } from '../../app/embedded-app.js';
+import { regenerateTypesOnChange } from '../../app/reload/types-on-change.js';
 import { loadProjectConfig } from '../../config/project-config.js';
 import { DeadLetterSummary, printEvent } from '../events.js';
 import { clock, describeError, info } from '../output.js';
@@ -30,6 +34,11 @@ export async function dev(options: DevOptions, sources: (context: SourceContext)
     dataDir,
     sources: options.generator && config.generator.enabled ? sources : undefined,
     onEvent: (event) => printEvent(event, root, deadLetters),
+    hotReload: true,
+  });
+  const typesWatcher = regenerateTypesOnChange(root, {
+    onGenerated: (file, types) => info(`${clock()} ${relative(root, file)}: types regenerated (${types.join(', ')})`),
+    onError: (error) => info(`${clock()} schemas: types not regenerated: ${describeError(error)}`),
   });
   const summaryTimer = setInterval(() => deadLetters.flush(), 10_000);
   const outputs = app.runners.map((r) => r.module.output.topic);
@@ -44,6 +53,7 @@ export async function dev(options: DevOptions, sources: (context: SourceContext)
   } else {
     info(`  no stream modules in ${config.streams}/ yet`);
   }
+  info(`  saving a module in ${config.streams}/ reloads it; saving a schema regenerates its types`);
   info('  Ctrl-C stops (state is checkpointed)');
   info('');
 
@@ -57,6 +67,7 @@ export async function dev(options: DevOptions, sources: (context: SourceContext)
       stopping = true;
       info(`${clock()} ${signal}: checkpointing and stopping...`);
       clearInterval(summaryTimer);
+      typesWatcher?.close();
       deadLetters.flush();
       app.stop().then(resolve, (error) => {
         info(`stop failed: ${describeError(error)}`);

@@ -22,6 +22,15 @@ const RESERVED = new Set(['key', 'windowStart', 'windowEnd']);
 // biome-ignore lint: the aggregators' accumulator types differ per field.
 type AnyAggregator<T> = Aggregator<T, any, unknown>;
 
+/** An aggregator's initial accumulator, for the state layout; one that throws is described as such. */
+const safeInit = (a: AnyAggregator<unknown>): unknown => {
+  try {
+    return a.init();
+  } catch {
+    return '<init threw>';
+  }
+};
+
 const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
 /**
  * `a` modulo `n`, from 0 up to `n`. A `%` of non-integers (event times are past 2^31) is a
@@ -119,7 +128,16 @@ export function aggregate<T, S extends Record<string, AnyAggregator<T>>>(
   return (source) =>
     new Observable<WindowResult<AggregateResults<S>>>((subscriber) => {
       const ctx = currentTaskContext('aggregate');
-      const store = ctx.store(ctx.stateName('aggregate', options.name), () => new WindowStore());
+      // The layout: what a stored window means. The window is known here only when fused
+      // with the keyBy and window before it (the usual pipeline); the accumulators by their
+      // field names, their initial value's shape and their add function (count vs sum).
+      const fusedSpec = source instanceof WindowedObservable ? (source as WindowedObservable<T>).spec : undefined;
+      const layout = {
+        kind: 'windows',
+        window: fusedSpec && { kind: fusedSpec.kind, size: fusedSpec.size, advance: fusedSpec.advance, grace: fusedSpec.grace, emit: fusedSpec.emit },
+        fields: names.map((n, i) => ({ name: n, init: safeInit(aggs[i]!), add: String(aggs[i]!.addField ?? aggs[i]!.add) })),
+      };
+      const store = ctx.store(ctx.stateName('aggregate', options.name), () => new WindowStore(), layout);
       const adder = compileAdder(aggs, names);
       const queue = new CloseQueue<WindowState>();
       for (const w of store.all()) queue.push(w.closeAt, w);

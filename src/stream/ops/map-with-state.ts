@@ -43,7 +43,8 @@ export function mapWithState<T, S extends object, R>(options: MapWithStateOption
   return (source) =>
     new Observable<R>((subscriber) => {
       const ctx = currentTaskContext('mapWithState');
-      const store = ctx.store(ctx.stateName('state', options.name), () => new KeyedStore<S>());
+      // The layout: per-key JSON state with an optional TTL (its shape is the author's, unknown here).
+      const store = ctx.store(ctx.stateName('state', options.name), () => new KeyedStore<S>(), { kind: 'keyed', ttl: ttl ?? null });
       const expiries = new CloseQueue<KeyedEntry<S>>();
       if (ttl !== undefined) for (const e of store.all()) expiries.push(e.lastTime + ttl, e);
 
