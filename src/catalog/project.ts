@@ -10,8 +10,8 @@ export interface ProjectModule {
   doc: string;
   inputs: string[];
   output: string;
-  /** The module's `output.schema`: a path relative to the project root, or the schema itself. */
-  schema: string | object;
+  /** The module's `output.schema`: a path relative to the project root, or the schema itself; null when unknown. */
+  schema: string | object | null;
   sinks: { cassandra?: { table: string } };
   /** Absolute path of the module's file; null when not known (a module handed over in memory). */
   file: string | null;

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { AdminSchemaRegistry } from '../schema/types.js';
+import type { AdminSchemaRegistry, SchemaRegistry } from '../schema/types.js';
 import type { AccessLayer } from './access/access-layer.js';
 import { openApiRoutes } from './access/openapi.js';
 import { outputRoutes } from './access/output-routes.js';
@@ -14,6 +14,7 @@ import { registryRoutes } from './registry-routes.js';
 import { wsRoute } from './ws/ws-route.js';
 import { statusPage } from './status-page.js';
 import { alertRoutes, type AlertingApi } from './alerts/alert-routes.js';
+import { catalogRoutes } from './catalog/routes.js';
 import { metricsRoutes } from '../metrics/routes.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 
@@ -30,6 +31,11 @@ export interface ServerOptions {
   root?: string;
   /** The alerting REST API (/api/alerts), when the process has the alert topics. */
   alerting?: () => AlertingApi | undefined;
+  /**
+   * The catalog (/api/catalog, /catalog, docs/catalog.md), built from `access` and `root`; it reads
+   * schemas from `registry` above, or from the registry given here (a remote one). `false`: no catalog.
+   */
+  catalog?: { registry?: SchemaRegistry } | false;
   /** Per-client WebSocket send queue limits (client-queue.ts); tests make them small. */
   wsQueue?: { maxQueued?: number; maxBufferedBytes?: number };
   /** The process's metrics: `GET /metrics` (Prometheus) and `/api/metrics/modules` (the index page). */
@@ -45,6 +51,8 @@ export async function startServer(options: ServerOptions): Promise<{ app: Fastif
     openApiRoutes(app, options.access);
     await app.register(dashboardRoutes, { access: options.access, ...(options.root ? { dir: join(options.root, 'dashboards') } : {}) });
     await wsRoute(app, { access: options.access, ...(options.wsQueue ? { queue: options.wsQueue } : {}) });
+    const catalogRegistry = options.catalog === false ? undefined : (options.catalog?.registry ?? options.registry);
+    if (catalogRegistry) await app.register(catalogRoutes, { access: options.access, root: options.root ?? process.cwd(), registry: catalogRegistry });
   }
   if (options.alerting) await app.register(alertRoutes, { alerting: options.alerting, prefix: '/api/alerts' });
   if (options.metrics) await app.register(metricsRoutes, { metrics: options.metrics });
