@@ -9,6 +9,7 @@ import { AlertService } from '../alerts/runtime/alert-service.js';
 import { outputSchemaOf } from '../alerts/runtime/schema-of.js';
 import type { ProjectConfig } from '../config/project-config.js';
 import { FastdataError } from '../errors.js';
+import { MetricsRegistry } from '../metrics/registry.js';
 import { AvroSerde } from '../schema/serde.js';
 import { CassandraSinkGroup } from '../sinks/cassandra/sink-group.js';
 import { loadStreamModules } from '../stream/module-loader.js';
@@ -33,6 +34,8 @@ export class Worker {
   alerting: AlertService | undefined;
   /** The Cassandra sinks of the modules that declare one, when the config has a `cassandra` section. */
   sinks: CassandraSinkGroup | undefined;
+  /** The worker's metrics (served by `fastdata run --metrics-port`); read from the runners and alerting at scrape time. */
+  readonly metrics = new MetricsRegistry({ runners: () => this.runners, alerting: () => this.alerting });
   private stopped = false;
 
   private constructor(readonly backends: Backends) {}
@@ -68,6 +71,7 @@ export class Worker {
           defaultPartitions: config.log.partitions,
           guarantee: config.processing.guarantee,
           onEvent: emit,
+          onTiming: worker.metrics.observeTiming,
         });
         worker.runners.push(runner);
       }

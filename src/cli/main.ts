@@ -49,6 +49,7 @@ function program(): Command {
     .option('--registry-url <url>', 'Confluent-compatible schema registry (sets registry.url)')
     .addOption(new Option('--guarantee <guarantee>', 'processing guarantee (sets processing.guarantee)').choices(['at-least-once', 'exactly-once']))
     .option('--no-alerts', 'do not run the alert rules and receivers here (by default every worker runs them: one evaluates, the others stand by)')
+    .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (sets metrics.port; metrics.host for another interface; 0 picks a free one)', port)
     .action((options: Parameters<typeof run>[0]) => run(options));
 
   root

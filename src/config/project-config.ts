@@ -99,6 +99,15 @@ export const ProjectConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    metrics: Type.Object(
+      {
+        port: Type.Optional(
+          Type.Integer({ minimum: 0, maximum: 65535, description: '`fastdata run`: serve Prometheus metrics at http://<host>:<port>/metrics (0: any free port). Absent: no metrics server (dev serves /metrics on server.port).' }),
+        ),
+        host: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Interface the metrics server of `fastdata run` listens on (0.0.0.0 to be scraped from other machines).' }),
+      },
+      { ...strict, default: {} },
+    ),
     cassandra: Type.Optional(
       Type.Object(
         {

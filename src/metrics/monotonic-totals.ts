@@ -44,15 +44,6 @@ export class MonotonicTotals<K extends string> {
     return result;
   }
 
-  /** The last exported totals of every module seen, also of modules no longer running. */
-  *entries(): IterableIterator<[string, Totals<K>]> {
-    for (const [name, entry] of this.seen) {
-      const totals = this.zero();
-      for (const key of this.keys) totals[key] = entry.carried[key] + entry.last[key];
-      yield [name, totals];
-    }
-  }
-
   private zero(): Totals<K> {
     return Object.fromEntries(this.keys.map((k) => [k, 0])) as Totals<K>;
   }

@@ -8,6 +8,7 @@
 import { relative } from 'node:path';
 import { Worker } from '../../app/worker.js';
 import { loadProjectConfig } from '../../config/project-config.js';
+import { type MetricsServer, startMetricsServer } from '../../metrics/metrics-server.js';
 import { DeadLetterSummary, printEvent } from '../events.js';
 import { clock, describeError, info } from '../output.js';
 
@@ -20,6 +21,8 @@ export interface RunOptions {
   guarantee?: 'at-least-once' | 'exactly-once';
   /** false with --no-alerts. */
   alerts?: boolean;
+  /** Serve Prometheus metrics on this port (sets metrics.port). */
+  metricsPort?: number;
 }
 
 export async function run(options: RunOptions): Promise<void> {
@@ -28,6 +31,7 @@ export async function run(options: RunOptions): Promise<void> {
   if (options.brokers !== undefined) overrides.log = { kind: 'kafka', brokers: options.brokers };
   if (options.registryUrl !== undefined) overrides.registry = { url: options.registryUrl };
   if (options.guarantee !== undefined) overrides.processing = { guarantee: options.guarantee };
+  if (options.metricsPort !== undefined) overrides.metrics = { port: options.metricsPort };
   const { config, root, dataDir, file } = await loadProjectConfig({ dir: options.dir, overrides });
   const deadLetters = new DeadLetterSummary();
   let failed: unknown;
@@ -48,6 +52,16 @@ export async function run(options: RunOptions): Promise<void> {
     },
   });
   info(`${clock()} worker up on ${worker.backends.description}: ${worker.runners.map((r) => r.module.name).join(', ')}`);
+  let metricsServer: MetricsServer | undefined;
+  if (config.metrics.port !== undefined) {
+    try {
+      metricsServer = await startMetricsServer(worker.metrics, { host: config.metrics.host, port: config.metrics.port });
+    } catch (error) {
+      await worker.stop().catch(() => undefined);
+      throw error;
+    }
+    info(`metrics (Prometheus): ${metricsServer.url}/metrics`);
+  }
   const summaryTimer = setInterval(() => deadLetters.flush(), 10_000);
 
   const reason = await new Promise<string>((resolve) => {
@@ -60,6 +74,7 @@ export async function run(options: RunOptions): Promise<void> {
   clearInterval(summaryTimer);
   deadLetters.flush();
   await worker.stop().catch((error) => info(`stop failed: ${describeError(error)}`));
+  await metricsServer?.close();
   info(`${clock()} stopped`);
   if (failed !== undefined) process.exitCode = 1;
 }
