@@ -1,0 +1,128 @@
+/**
+ * The catalog of the demo project, read from its files as a server reads them: the
+ * lineage graph edge by edge, the catalog's lists, and "how was this made" for its
+ * outputs. The log is empty (no topic exists yet): lineage comes from the project's
+ * files, not from what has run.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCatalog } from '../../../src/catalog/build-catalog.js';
+import { buildLineage } from '../../../src/catalog/lineage.js';
+import { layoutLineage } from '../../../src/catalog/lineage-layout.js';
+import type { CatalogProject } from '../../../src/catalog/project.js';
+import { provenance } from '../../../src/catalog/provenance.js';
+import { EmbeddedLog } from '../../../src/log/embedded/embedded-log.js';
+import { EmbeddedSchemaRegistry } from '../../../src/schema/embedded-registry.js';
+import { readProject } from '../../../src/serve/catalog/project-sources.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+const repo = fileURLToPath(new URL('../../..', import.meta.url));
+
+describe('the demo project in the catalog', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  let log: EmbeddedLog;
+  let registry: EmbeddedSchemaRegistry;
+  let project: CatalogProject;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    log = await EmbeddedLog.open(join(dir.path, 'log'), { fsync: 'never' });
+    registry = await EmbeddedSchemaRegistry.open(join(dir.path, 'registry'));
+    project = await readProject({ access: { log, outputs: async () => [] }, root: repo, registry });
+  });
+  afterAll(async () => {
+    await log?.close();
+    await registry?.close();
+    await dir?.remove();
+  });
+
+  it('reads every part without a problem', () => {
+    expect(project.problems).toEqual([]);
+    expect(project.modules.map((m) => m.name)).toEqual(['sensor-anomalies', 'sensor-stats']);
+    expect(project.rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'overheating']);
+    expect(project.dashboards.map((d) => d.name)).toEqual(['fleet']);
+  });
+
+  it('draws the lineage from the source through both modules to rules, the alert topic, the dashboard and the sink, edge by edge', () => {
+    const graph = buildLineage(project);
+    const edges = graph.edges.map((e) => `${e.from} -> ${e.to}`).sort();
+    expect(edges).toEqual(
+      [
+        'topic:sensor.readings -> module:sensor-stats',
+        'module:sensor-stats -> topic:sensor.stats',
+        'topic:sensor.stats -> module:sensor-anomalies',
+        'module:sensor-anomalies -> topic:sensor.anomalies',
+        'topic:sensor.stats -> rule:overheating',
+        'topic:sensor.stats -> rule:dead-sensor',
+        'rule:overheating -> topic:fastdata.alerts',
+        'rule:dead-sensor -> topic:fastdata.alerts',
+        'topic:sensor.stats -> dashboard:fleet',
+        'topic:sensor.anomalies -> dashboard:fleet',
+        'topic:fastdata.alerts -> dashboard:fleet',
+        'topic:sensor.stats -> sink:cassandra:sensor_stats',
+      ].sort(),
+    );
+    expect(graph.nodes.map((n) => [n.id, n.kind])).toEqual([
+      ['topic:sensor.readings', 'source'],
+      ['module:sensor-anomalies', 'module'],
+      ['module:sensor-stats', 'module'],
+      ['topic:fastdata.alerts', 'output'],
+      ['topic:sensor.anomalies', 'output'],
+      ['topic:sensor.stats', 'output'],
+      ['rule:dead-sensor', 'rule'],
+      ['rule:overheating', 'rule'],
+      ['dashboard:fleet', 'dashboard'],
+      ['sink:cassandra:sensor_stats', 'sink'],
+    ]);
+  });
+
+  it('lays the graph out left to right: each edge goes to a later column', () => {
+    const graph = buildLineage(project);
+    const layout = layoutLineage(graph);
+    const at = new Map(layout.nodes.map((n) => [n.id, n]));
+    for (const e of graph.edges) expect(at.get(e.to)!.layer, `${e.from} -> ${e.to}`).toBeGreaterThan(at.get(e.from)!.layer);
+    expect(at.get('topic:sensor.readings')!.layer).toBe(0);
+    expect(at.get('dashboard:fleet')!.layer).toBe(5); // after sensor.anomalies (layer 4) and the alert topic (4)
+  });
+
+  it('lists modules with their doc as HTML and a link to their code, rules, dashboards, sinks and the topics by role', async () => {
+    const catalog = await buildCatalog(project, registry);
+    const stats = catalog.modules.find((m) => m.name === 'sensor-stats')!;
+    expect(stats).toMatchObject({ inputs: ['sensor.readings'], output: 'sensor.stats', schemaFile: 'schemas/sensor-stats.avsc', file: join('streams', 'sensor-stats.ts'), codeUrl: '/api/catalog/modules/sensor-stats/code' });
+    expect(stats.docHtml).toContain('<p>');
+    expect(catalog.sinks).toEqual([{ kind: 'cassandra', table: 'sensor_stats', topic: 'sensor.stats', module: 'sensor-stats' }]);
+    expect(catalog.rules.find((r) => r.name === 'overheating')).toMatchObject({ source: 'sensor.stats', output: 'fastdata.alerts', severity: 'critical', file: 'alerts/overheating.yaml', receivers: ['audit'] });
+    expect(catalog.dashboards).toEqual([{ name: 'fleet', title: 'Sensor fleet', file: 'dashboards/fleet.yaml', url: '/dashboards/fleet', topics: ['sensor.stats', 'sensor.anomalies', 'fastdata.alerts'] }]);
+    const roles = Object.fromEntries(catalog.topics.map((t) => [t.name, [t.role, t.writer, t.readers]]));
+    expect(roles).toEqual({
+      'fastdata.alerts': ['output', 'alerts', []],
+      'sensor.anomalies': ['output', 'sensor-anomalies', []],
+      'sensor.readings': ['source', null, ['sensor-stats']],
+      'sensor.stats': ['output', 'sensor-stats', ['sensor-anomalies', 'rule dead-sensor', 'rule overheating']],
+    });
+  });
+
+  it('tells how sensor.anomalies was made: its module, inputs, schema versions and code version', async () => {
+    await registry.register('sensor.stats-value', await readFile(join(repo, 'schemas', 'sensor-stats.avsc'), 'utf8'));
+    const made = await provenance(project, registry, 'sensor.anomalies', { codeVersion: async (path) => ({ commit: `c-${path.split('/').pop()}`, head: 'h', modified: false }) });
+    expect(made.writer.kind).toBe('module');
+    expect(made.writer.kind === 'module' && made.writer.module.name).toBe('sensor-anomalies');
+    expect(made.inputs).toEqual([{ topic: 'sensor.stats', role: 'output', writer: 'sensor-stats', schema: { subject: 'sensor.stats-value', version: 1, id: 1 } }]);
+    expect(made.schema).toEqual({ subject: 'sensor.anomalies-value', versions: [], latest: null, file: 'schemas/sensor-anomaly.avsc' });
+    expect(made.code).toEqual({ commit: 'c-sensor-anomalies.ts', head: 'h', modified: false });
+    expect(made.feeds.map((n) => n.id)).toEqual(['dashboard:fleet']);
+
+    const alerts = await provenance(project, registry, 'fastdata.alerts', { codeVersion: async () => null });
+    expect(alerts.writer.kind === 'rules' && alerts.writer.rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'overheating']);
+    expect(alerts.inputs.map((i) => i.topic)).toEqual(['sensor.stats']);
+  });
+
+  it('refuses provenance of a topic no module or rule writes, naming it and the outputs', async () => {
+    await expect(provenance(project, registry, 'sensor.readings')).rejects.toMatchObject({
+      code: 'FD_TOPIC_NOT_FOUND',
+      message: expect.stringMatching(/"sensor\.readings" is not an output .*fastdata\.alerts, sensor\.anomalies, sensor\.stats/),
+    });
+  });
+});
