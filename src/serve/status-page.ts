@@ -1,7 +1,8 @@
 /**
- * The status page of `fastdata dev`: links to the dashboards and outputs, then modules,
- * sources and topics, refreshed every two seconds. Plain HTML and a few lines of script;
- * the dashboards (with charts) are their own pages.
+ * The status page of `fastdata dev`: links to the dashboards and outputs, then modules
+ * (with their live metrics: rates, lag, watermark delay, late and dead-lettered counts,
+ * from /api/metrics/modules, every second), sources and topics (every two seconds). Plain
+ * HTML and a few lines of script; the dashboards (with charts) are their own pages.
  */
 export function statusPage(): string {
   return `<!doctype html>
@@ -20,6 +21,7 @@ export function statusPage(): string {
   .failed { color: #b42318; } .running { color: #067647; } .waiting { color: #b54708; }
   code { background: #f2f4f7; padding: 0 .25rem; border-radius: 3px; }
   #error { color: #b42318; }
+  .note { color: #5a6275; margin: .4rem 0 0; }
 </style>
 </head>
 <body>
@@ -31,7 +33,8 @@ export function statusPage(): string {
 <h2>Outputs</h2>
 <ul id="outputs"></ul>
 <h2>Stream modules</h2>
-<table><thead><tr><th>module</th><th>state</th><th>inputs → output</th><th>records</th><th>outputs</th><th>late</th><th>dead letters</th><th>lag</th><th>watermark</th></tr></thead><tbody id="modules"></tbody></table>
+<table id="module-metrics"><thead><tr><th>module</th><th>state</th><th>inputs → output</th><th title="input records per second, over the last seconds">in/s</th><th title="output records per second">out/s</th><th>records</th><th>outputs</th><th title="input records not yet processed">lag</th><th title="now minus the watermark: how far event time is behind">watermark delay</th><th>late</th><th>dead letters</th></tr></thead><tbody id="modules"></tbody></table>
+<p class="note">The same figures for Prometheus, with latency histograms: <a href="/metrics">/metrics</a>.</p>
 <h2>Sources</h2>
 <table><thead><tr><th>source</th><th>topic</th><th>produced</th><th>details</th></tr></thead><tbody id="sources"></tbody></table>
 <h2>Topics</h2>
@@ -42,15 +45,14 @@ const esc = (v) => String(v ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<
 const time = (ms) => (Number.isFinite(ms) ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '–');
 const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
 const minOf = (o) => { const v = Object.values(o ?? {}).filter(Number.isFinite); return v.length ? Math.min(...v) : NaN; };
+// The modules as /api/status describes them (inputs, output, state, error), refreshed with the rest.
+let modules = [];
 async function refresh() {
   try {
     const s = await (await fetch('/api/status')).json();
     document.getElementById('error').textContent = '';
     document.getElementById('summary').textContent = s.summary ?? '';
-    document.getElementById('modules').innerHTML = (s.modules ?? []).map((m) =>
-      '<tr><td>' + esc(m.module) + '</td><td class="' + esc(m.state) + '">' + esc(m.state) + (m.error ? ': ' + esc(m.error) : '') + '</td><td>' +
-      esc((m.inputs ?? []).join(', ')) + ' → ' + esc(m.output) + '</td><td>' + (m.records ?? 0) + '</td><td>' + (m.outputs ?? 0) + '</td><td>' +
-      (m.late ?? 0) + '</td><td>' + (m.deadLettered ?? 0) + '</td><td>' + sum(m.lag) + '</td><td>' + time(minOf(m.watermarks)) + '</td></tr>').join('');
+    modules = s.modules ?? [];
     document.getElementById('sources').innerHTML = (s.sources ?? []).map((g) =>
       '<tr><td>' + esc(g.name) + '</td><td>' + esc(g.topic) + '</td><td>' + (g.produced ?? 0) + '</td><td>' + esc(g.details ?? '') + '</td></tr>').join('');
     document.getElementById('topics').innerHTML = (s.topics ?? []).map((t) =>
@@ -58,6 +60,24 @@ async function refresh() {
   } catch (e) {
     document.getElementById('error').textContent = 'cannot reach the fastdata process: ' + e.message;
   }
+}
+const rate = (v) => (v === null || v === undefined ? '–' : v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en'));
+const delay = (s) => (s === null || s === undefined ? '–' : s < 120 ? s.toFixed(1) + ' s' : s < 7200 ? (s / 60).toFixed(1) + ' min' : s < 172800 ? (s / 3600).toFixed(1) + ' h' : Math.round(s / 86400).toLocaleString('en') + ' d');
+// Rates and delays are computed by the server (GET /api/metrics/modules), so every viewer sees the same;
+// a process without metrics (404) shows the counts of /api/status instead.
+async function refreshMetrics() {
+  let figures = {};
+  try {
+    const r = await fetch('/api/metrics/modules');
+    if (r.ok) figures = Object.fromEntries(((await r.json()).modules ?? []).map((m) => [m.module, m]));
+  } catch {}
+  document.getElementById('modules').innerHTML = modules.map((m) => {
+    const f = figures[m.module] ?? { records: m.records, outputs: m.outputs, late: m.late, deadLettered: m.deadLettered, lag: sum(m.lag) };
+    return '<tr data-module="' + esc(m.module) + '"><td>' + esc(m.module) + '</td><td class="' + esc(m.state) + '">' + esc(m.state) + (m.error ? ': ' + esc(m.error) : '') + '</td><td>' +
+      esc((m.inputs ?? []).join(', ')) + ' → ' + esc(m.output) + '</td><td class="in-rate">' + rate(f.inputRate) + '</td><td class="out-rate">' + rate(f.outputRate) + '</td><td>' +
+      (f.records ?? 0) + '</td><td>' + (f.outputs ?? 0) + '</td><td class="lag">' + (f.lag ?? 0) + '</td><td class="watermark-delay" title="watermark ' + esc(time(minOf(m.watermarks))) + '">' +
+      delay(f.watermarkDelaySeconds) + '</td><td class="late">' + (f.late ?? 0) + '</td><td class="dead-lettered">' + (f.deadLettered ?? 0) + '</td></tr>';
+  }).join('');
 }
 // Dashboards (with their problems) and outputs (latest values as JSON), served where the access layer runs.
 async function links() {
@@ -68,9 +88,11 @@ async function links() {
   const o = (await get('/api/outputs')).outputs ?? [];
   document.getElementById('outputs').innerHTML = o.map((x) => '<li><a href="/api/outputs/' + encodeURIComponent(x.topic) + '/latest">' + esc(x.topic) + '</a> (' + esc(x.module) + ')</li>').join('') || '<li>none yet</li>';
 }
-const tick = () => { refresh(); links().catch(() => {}); };
-tick();
+const tick = () => { links().catch(() => {}); return refresh(); };
+// The first metrics table once the modules are known.
+tick().finally(refreshMetrics);
 setInterval(tick, 2000);
+setInterval(refreshMetrics, 1000);
 </script>
 </body>
 </html>`;
