@@ -13,10 +13,10 @@ import { newestMtime } from './ensure-build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Writes dist/web/dashboard.js and dist/web/dashboard.css (with source maps). */
+/** Writes dist/web/dashboard.js, dist/web/catalog.js and their stylesheets (with source maps). */
 export async function buildWeb(root: string = ROOT): Promise<void> {
   await build({
-    entryPoints: { dashboard: join(root, 'web', 'dashboard.ts') },
+    entryPoints: { dashboard: join(root, 'web', 'dashboard.ts'), catalog: join(root, 'web', 'catalog.ts') },
     outdir: join(root, 'dist', 'web'),
     bundle: true,
     format: 'esm',
@@ -34,7 +34,7 @@ export async function buildWeb(root: string = ROOT): Promise<void> {
 export async function ensureWebBuilt(root: string = ROOT): Promise<void> {
   let built = 0;
   try {
-    built = statSync(join(root, 'dist', 'web', 'dashboard.js')).mtimeMs;
+    built = Math.min(statSync(join(root, 'dist', 'web', 'dashboard.js')).mtimeMs, statSync(join(root, 'dist', 'web', 'catalog.js')).mtimeMs);
   } catch {
     // Not built yet.
   }
