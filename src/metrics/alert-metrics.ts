@@ -9,6 +9,9 @@ import { MonotonicTotals } from './monotonic-totals.js';
 
 type Alerting = () => { status(): Promise<AlertServiceStatus> } | undefined;
 
+/** How long the collects of one scrape may share one status read. */
+const SHARED_READ_MS = 250;
+
 const ENGINE_TOTALS = ['records', 'undecodable', 'notifications', 'checkpoints'] as const;
 const RECEIVER_TOTALS = ['delivered', 'retried', 'rejected', 'dropped', 'dead', 'silenced'] as const;
 
@@ -31,28 +34,35 @@ export class AlertMetrics {
   private readonly engineTotals = new MonotonicTotals(ENGINE_TOTALS);
   private readonly receiverTotals = new MonotonicTotals(RECEIVER_TOTALS);
   /** One status read per scrape, shared by every metric's collect (the receivers' lag costs a log read). */
-  private pending: Promise<AlertServiceStatus | undefined> | undefined;
+  private pending: { at: number; read: Promise<{ source: object; status: AlertServiceStatus } | undefined> } | undefined;
 
   constructor(registry: Registry, alerting: Alerting) {
     const registers = [registry];
-    const status = () => {
-      // Collects of one scrape run back to back; reuse the read they share.
-      this.pending ??= (async () => {
-        try {
-          return await alerting()?.status();
-        } finally {
-          setImmediate(() => (this.pending = undefined));
-        }
-      })();
-      return this.pending;
+    const read = () => {
+      // The collects of one scrape run within a few milliseconds of each other; they share
+      // this read, and the service it came from. `newScrape()` starts the next one afresh.
+      if (!this.pending || performance.now() - this.pending.at > SHARED_READ_MS) {
+        const source = alerting();
+        this.pending = {
+          at: performance.now(),
+          read: source
+            ? source.status().then(
+                (status) => ({ source, status }),
+                // The module metrics are still worth a scrape: the alert series are left out this time.
+                () => undefined,
+              )
+            : Promise.resolve(undefined),
+        };
+      }
+      return this.pending.read;
     };
     const engine = async () => {
-      const s = await status();
-      return s && { active: s.engine.active, rules: s.engine.rules, totals: this.engineTotals.update('engine', alerting()!, s.engine) };
+      const r = await read();
+      return r && { active: r.status.engine.active, rules: r.status.engine.rules, totals: this.engineTotals.update('engine', r.source, r.status.engine) };
     };
     const receivers = async () => {
-      const s = await status();
-      return (s?.receivers ?? []).map((r) => ({ ...r, totals: this.receiverTotals.update(r.receiver, alerting()!, r) }));
+      const r = await read();
+      return (r?.status.receivers ?? []).map((x) => ({ ...x, totals: this.receiverTotals.update(x.receiver, r!.source, x) }));
     };
 
     for (const key of ENGINE_TOTALS) {
@@ -114,5 +124,10 @@ export class AlertMetrics {
       });
     receiverGauge('fastdata_alert_receiver_queued', 'Notifications waiting for the receiver, plus the one in flight.', (r) => r.queued);
     receiverGauge('fastdata_alert_receiver_lag_records', 'Notifications in the alert topic past the receiver\'s committed offset.', (r) => r.lag);
+  }
+
+  /** The next collects read the status afresh (MetricsRegistry.text() calls it before each scrape). */
+  newScrape(): void {
+    this.pending = undefined;
   }
 }

@@ -30,13 +30,14 @@ export class MetricsRegistry {
   private readonly modules: ModuleMetrics;
   private readonly snapshots: ModuleSnapshots;
   private readonly rates: ModuleRates;
+  private readonly alerts: AlertMetrics | undefined;
 
   constructor(sources: MetricsSources) {
     const clock = sources.clock ?? systemClock;
     this.snapshots = new ModuleSnapshots(sources.runners, () => clock.now());
     this.modules = new ModuleMetrics(this.registry, this.snapshots);
     this.rates = new ModuleRates();
-    if (sources.alerting) new AlertMetrics(this.registry, sources.alerting);
+    this.alerts = sources.alerting && new AlertMetrics(this.registry, sources.alerting);
     if (sources.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -50,6 +51,7 @@ export class MetricsRegistry {
 
   /** The exposition text of every metric: the body of `GET /metrics`. */
   text(): Promise<string> {
+    this.alerts?.newScrape();
     return this.registry.metrics();
   }
 
