@@ -51,6 +51,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     access,
     root,
     alerting: () => alerting,
+    // The catalog reads schema versions from the registry in use, remote or embedded.
+    catalog: { registry: backends.registry },
   });
   info(`fastdata serve: project ${root}${file ? ` (${relative(root, file)})` : ''}, ${backends.description}`);
   info(`  outputs: ${url}/api/outputs`);
