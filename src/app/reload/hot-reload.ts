@@ -8,9 +8,10 @@
  *      the error goes to the terminal and to the status (`loadFailures`).
  *   2. The old runner stops, which checkpoints its state and commits its offsets.
  *   3. Same state layout: the new runner restores the old state from the changelog and
- *      resumes at the committed offsets, as after a restart. Changed layout: the changelog
- *      topic is deleted first, so the new runner resumes at the committed offsets with
- *      fresh state (windows open at the reload start empty), and the terminal says why.
+ *      resumes at the committed offsets, as after a restart. Changed layout: the state in
+ *      the changelog is emptied first (reset-state.ts), so the new runner resumes at the
+ *      committed offsets with fresh state (windows open at the reload start empty, so
+ *      the first windows it closes miss the records before the reload), and says why.
  *
  * Files the modules import (helpers, types) are not reloaded: ES modules cannot be
  * evicted from the cache, so such a change takes effect on the next start (and is said so).
@@ -25,6 +26,7 @@ import { valueSubject } from '../../schema/types.js';
 import type { StreamModule } from '../../stream/define.js';
 import { loadStreamFile } from '../../stream/module-loader.js';
 import type { StreamRunner } from '../../stream/runner.js';
+import { resetModuleState } from './reset-state.js';
 import { layoutChange, stateLayoutOf } from './state-layout.js';
 
 export type ReloadEvent =
@@ -100,9 +102,7 @@ export class HotReloader {
     const reason =
       current.module.name === next.name ? layoutChange(stateLayoutOf(current.module), stateLayoutOf(next)) : `renamed from ${current.module.name}`;
     await current.stop();
-    if (reason !== undefined && current.module.name === next.name && (await host.log.describeTopic(next.topics.changelog))) {
-      await host.log.deleteTopic(next.topics.changelog);
-    }
+    if (reason !== undefined && current.module.name === next.name) await resetModuleState(host.log, next);
     try {
       await this.startRunner(file, next);
     } catch (error) {

@@ -49,11 +49,11 @@ export function layoutChange(previous: StateLayout, next: StateLayout): string |
   }
   const reasons: string[] = [];
   for (const name of Object.keys(previous.stores)) {
-    if (!(name in next.stores)) reasons.push(`${name} removed or renamed`);
+    if (!(name in next.stores)) reasons.push(`state '${name}' removed or renamed`);
   }
   for (const [name, layout] of Object.entries(next.stores)) {
-    if (!(name in previous.stores)) reasons.push(`${name} added`);
-    else if (!isDeepStrictEqual(previous.stores[name], layout)) reasons.push(`${name} ${whatChanged(previous.stores[name], layout)}`);
+    if (!(name in previous.stores)) reasons.push(`state '${name}' added`);
+    else if (!isDeepStrictEqual(previous.stores[name], layout)) reasons.push(`state '${name}' ${whatChanged(previous.stores[name], layout)}`);
   }
   return reasons.length > 0 ? reasons.join('; ') : undefined;
 }

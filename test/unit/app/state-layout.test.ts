@@ -2,17 +2,18 @@
 import { map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { layoutChange, stateLayoutOf } from '../../../src/app/reload/state-layout.js';
-import { aggregate, count, defineStream, keyBy, mapWithState, max, mean, sum, tumbling } from '../../../src/index.js';
+import type { Duration } from '../../../src/time/duration.js';
+import { type Aggregator, aggregate, count, defineStream, keyBy, mapWithState, max, mean, sum, tumbling } from '../../../src/index.js';
 
 type Reading = { sensorId: string; ts: number; temperature: number; humidity: number };
 
-function stats(options: { size?: string; fields?: 'count-mean' | 'count-sum' | 'count-mean-max'; field?: 'temperature' | 'humidity'; tag?: string; name?: string }) {
+function stats(options: { size?: Duration; fields?: 'count-mean' | 'count-sum' | 'count-mean-max'; field?: 'temperature' | 'humidity'; tag?: string; name?: string }) {
   const field = options.field ?? 'temperature';
-  const aggregators = {
+  const aggregators: Record<string, Aggregator<Reading, any, unknown>> = {
     'count-mean': { n: count(), m: mean((r: Reading) => r[field]) },
     'count-sum': { n: count(), m: sum((r: Reading) => r[field]) },
     'count-mean-max': { n: count(), m: mean((r: Reading) => r[field]), x: max((r: Reading) => r[field]) },
-  }[options.fields ?? 'count-mean'];
+  }[options.fields ?? 'count-mean']!;
   return defineStream<{ readings: Reading }, unknown>({
     name: 'stats',
     inputs: { readings: 'sensor.readings' },
@@ -37,14 +38,14 @@ describe('state layout', () => {
   });
 
   it('changes with the window, the accumulators or the operator name, and says which', () => {
-    expect(change({}, { size: '2m' })).toBe('aggregate-1 changed its window');
-    expect(change({}, { fields: 'count-sum' })).toBe('aggregate-1 changed its fields');
-    expect(change({}, { fields: 'count-mean-max' })).toBe('aggregate-1 changed its fields');
-    expect(change({}, { name: 'stats-v2' })).toBe('aggregate-1 removed or renamed; stats-v2 added');
+    expect(change({}, { size: '2m' })).toBe("state 'aggregate-1' changed its window");
+    expect(change({}, { fields: 'count-sum' })).toBe("state 'aggregate-1' changed its fields");
+    expect(change({}, { fields: 'count-mean-max' })).toBe("state 'aggregate-1' changed its fields");
+    expect(change({}, { name: 'stats-v2' })).toBe("state 'aggregate-1' removed or renamed; state 'stats-v2' added");
   });
 
   it('covers mapWithState stores and the inputs', () => {
-    const keyed = (topic: string, ttl?: string) =>
+    const keyed = (topic: string, ttl?: Duration) =>
       defineStream<{ readings: Reading }, unknown>({
         name: 'keyed',
         inputs: { readings: topic },
@@ -52,7 +53,7 @@ describe('state layout', () => {
         pipeline: ({ readings }) => readings.pipe(keyBy((r) => r.sensorId), mapWithState({ init: () => ({ n: 0 }), step: (s) => s.n++, ...(ttl ? { ttl } : {}) })),
       });
     expect(stateLayoutOf(keyed('a')).stores).toEqual({ 'state-1': { kind: 'keyed', ttl: null } });
-    expect(layoutChange(stateLayoutOf(keyed('a')), stateLayoutOf(keyed('a', '1h')))).toBe('state-1 changed its ttl');
+    expect(layoutChange(stateLayoutOf(keyed('a')), stateLayoutOf(keyed('a', '1h')))).toBe("state 'state-1' changed its ttl");
     expect(layoutChange(stateLayoutOf(keyed('a')), stateLayoutOf(keyed('b')))).toBe('inputs {readings: a} -> {readings: b}');
   });
 

@@ -1,0 +1,30 @@
+/**
+ * Empties a module's state without forgetting where it is: for each task, every state
+ * entry of the changelog gets a tombstone, closed by a copy of the task's last marker, in
+ * one atomic append per partition. The next runner then restores no state, but resumes
+ * at the same input offsets with the same watermark and checkpoint epoch.
+ *
+ * Deleting the changelog topic instead would also lose the markers, and with them the
+ * epochs and output ends that keep a restart from writing an output twice (output-dedupe.ts):
+ * the new runner would start at epoch 0 and take the old outputs for its own.
+ */
+import type { Log } from '../../log/types.js';
+import { changelogRecords, readChangelog } from '../../stream/changelog.js';
+import type { StreamModule } from '../../stream/define.js';
+
+/** Resolves to the number of state entries removed. The module must not be running. */
+export async function resetModuleState(log: Log, module: StreamModule): Promise<number> {
+  const topic = module.topics.changelog;
+  const described = await log.describeTopic(topic);
+  if (!described) return 0;
+  let removed = 0;
+  for (let partition = 0; partition < described.partitions; partition++) {
+    const { entries, marker } = await readChangelog(log, topic, partition);
+    // Without a marker nothing was ever restored from this partition: nothing to remove.
+    if (!marker || entries.length === 0) continue;
+    const tombstones = entries.map((e) => ({ store: e.store, id: e.id, value: null }));
+    await log.produce(topic, changelogRecords(partition, tombstones, marker));
+    removed += entries.length;
+  }
+  return removed;
+}
