@@ -11,6 +11,7 @@ import { alertsTest } from './commands/alerts-test.js';
 import { dev } from './commands/dev.js';
 import { registerInit } from './commands/init.js';
 import { registerNew } from './commands/new.js';
+import { replayCommand } from './commands/replay.js';
 import { run } from './commands/run.js';
 import { registerSchemaTools } from './commands/schema-tools.js';
 import { serve } from './commands/serve.js';
@@ -92,6 +93,19 @@ function program(): Command {
     .option('-n, --limit <n>', 'stop after printing this many records', wholeNumber(1))
     .option('--headers', 'print record headers too (always on for dead-letter topics)', false)
     .action((topic: string, options: Parameters<typeof tail>[1]) => tail(topic, options));
+
+  root
+    .command('replay')
+    .description('reprocess history with a module as its file is now, into a topic of its own (compare with `fastdata diff`); fresh state, the live module untouched')
+    .argument('<module>', 'the module, by name, e.g. sensor-stats')
+    .requiredOption('--from <time>', 'records from this time (ISO 8601 or epoch ms), by log timestamp', timestamp)
+    .option('--to <time>', 'records before this time (default: up to the end of the log when the replay starts)', timestamp)
+    .requiredOption('--output <topic>', 'topic to write, new or empty; its schema is registered under <topic>-value')
+    .addOption(project())
+    .addOption(dataDir())
+    .option('--brokers <list>', 'Kafka bootstrap brokers, host:port,host:port (sets log.kind kafka)', brokerList)
+    .option('--registry-url <url>', 'Confluent-compatible schema registry (sets registry.url)')
+    .action((name: string, options: Parameters<typeof replayCommand>[1]) => replayCommand(name, options));
 
   // The project generator: fastdata init <dir>, fastdata new stream|alert|dashboard <name>.
   registerInit(root);
