@@ -34,6 +34,9 @@ export async function replayCommand(name: string, options: ReplayCommandOptions)
   if (options.brokers !== undefined) overrides.log = { kind: 'kafka', brokers: options.brokers };
   if (options.registryUrl !== undefined) overrides.registry = { url: options.registryUrl };
   const { config, root, dataDir } = await loadProjectConfig({ dir: options.dir, overrides });
+  if (options.to !== undefined && options.to <= options.from) {
+    throw new FastdataError('FD_ARGUMENT_INVALID', `--to (${iso(options.to)}) must be after --from (${iso(options.from)})`, { context: { field: '--to' } });
+  }
 
   // The module as its file is now: the version to judge.
   const { streams, failures } = await loadStreamModules(join(root, config.streams), root);
