@@ -28,6 +28,7 @@ export function statusPage(): string {
 <h1>fastdata</h1>
 <div id="summary">loading…</div>
 <div id="error"></div>
+<div id="load-failures"></div>
 <h2>Dashboards</h2>
 <ul id="dashboards"></ul>
 <h2>Outputs</h2>
@@ -53,6 +54,9 @@ async function refresh() {
     document.getElementById('error').textContent = '';
     document.getElementById('summary').textContent = s.summary ?? '';
     modules = s.modules ?? [];
+    // A module file that does not load (or a hot reload that failed: the previous version keeps running).
+    document.getElementById('load-failures').innerHTML = (s.loadFailures ?? []).map((f) =>
+      '<p class="failed load-failure"><strong>' + esc(f.file) + '</strong> did not load: <code>' + esc(f.error) + '</code></p>').join('');
     document.getElementById('sources').innerHTML = (s.sources ?? []).map((g) =>
       '<tr><td>' + esc(g.name) + '</td><td>' + esc(g.topic) + '</td><td>' + (g.produced ?? 0) + '</td><td>' + esc(g.details ?? '') + '</td></tr>').join('');
     document.getElementById('topics').innerHTML = (s.topics ?? []).map((t) =>
