@@ -113,7 +113,9 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
     await produceMinutes(0, 3);
     const a = startWorker(guarantee);
     const b = startWorker(guarantee);
-    await eventually(() => /assigned partitions/.test(a.output.stderr) && /assigned partitions/.test(b.output.stderr), { timeoutMs: 60_000, intervalMs: 200 });
+    // Generous: two workers start (tsx-compiled modules, a group join) on 2 cores shared with
+    // three JVMs and the other test files; a full run once took over 60 s here.
+    await eventually(() => /assigned partitions/.test(a.output.stderr) && /assigned partitions/.test(b.output.stderr), { timeoutMs: 150_000, intervalMs: 200 });
     // Some windows are out (and checkpointed) before the kill, so the survivor must restore.
     await eventually(async () => (await log.offsets(OUTPUT)).reduce((n, o) => n + o.end, 0) > 0, { timeoutMs: 60_000, intervalMs: 250 });
     await produceMinutes(3, 5);
