@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { AlertNotification } from '../alerts/engine/index.js';
 import { AlertService } from '../alerts/runtime/alert-service.js';
 import { outputSchemaOf } from '../alerts/runtime/schema-of.js';
 import { alertOutputs } from '../alerts/topic/topics.js';
@@ -49,7 +50,8 @@ export type AppEvent =
   | { type: 'load-failed'; file: string; error: unknown }
   | { type: 'source-started'; source: string; topic: string; details?: string }
   | { type: 'source-failed'; source: string; error: unknown }
-  | { type: 'log-warning'; message: string };
+  | { type: 'log-warning'; message: string }
+  | { type: 'alert'; notification: AlertNotification };
 
 export interface EmbeddedAppOptions {
   root: string;
@@ -173,6 +175,7 @@ export class EmbeddedApp {
       schemaOf: outputSchemaOf(this.runners.map((r) => r.module), root, this.registry),
       ...(this.options.clock ? { clock: this.options.clock } : {}),
       onWarning: (message) => this.emit({ type: 'log-warning', message }),
+      onNotification: (notification) => this.emit({ type: 'alert', notification }),
     });
     if (this.options.hotReload) this.watchModules(join(root, config.streams));
   }

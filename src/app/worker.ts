@@ -85,6 +85,7 @@ export class Worker {
           schemaOf: outputSchemaOf(streams.map((s) => s.module), root, backends.registry),
           onWarning: (message) => emit({ type: 'log-warning', message }),
           onLease: (active) => emit({ type: 'log-warning', message: active ? 'alerts: this worker now evaluates the alert rules' : 'alerts: this worker stopped evaluating the alert rules (another one took over)' }),
+          onNotification: (notification) => emit({ type: 'alert', notification }),
         });
       }
       // Each sink is a consumer group of its own on its module's output: it never holds the module up.

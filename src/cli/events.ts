@@ -75,6 +75,13 @@ export function printEvent(event: AppEvent, root: string, deadLetters: DeadLette
     case 'log-warning':
       info(`${clock()} log: ${event.message}`);
       break;
+    case 'alert': {
+      // One line per change, so a rule author sees the rule work (receivers get it too).
+      const n = event.notification;
+      const summary = n.annotations.summary ? `: ${n.annotations.summary}` : '';
+      info(`${clock()} ALERT ${n.status === 'firing' ? 'FIRING' : 'resolved'} ${n.rule} ${n.key} (${n.severity})${summary}`);
+      break;
+    }
     default:
       break;
   }

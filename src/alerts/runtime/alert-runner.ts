@@ -45,6 +45,8 @@ export interface AlertRunnerOptions {
   onWarning?: (message: string) => void;
   /** Told when this process starts or stops evaluating (the lease moved). */
   onLease?: (active: boolean) => void;
+  /** Told of the notifications just published (the terminal of `dev` and `run` prints them). */
+  onPublished?: (notifications: readonly AlertNotification[]) => void;
 }
 
 interface Checkpoint {
@@ -72,7 +74,7 @@ export interface AlertRunnerStats {
 }
 
 export class AlertRunner {
-  private readonly options: Required<Omit<AlertRunnerOptions, 'onWarning' | 'onLease'>> & Pick<AlertRunnerOptions, 'onWarning' | 'onLease'>;
+  private readonly options: Required<Omit<AlertRunnerOptions, 'onWarning' | 'onLease' | 'onPublished'>> & Pick<AlertRunnerOptions, 'onWarning' | 'onLease' | 'onPublished'>;
   private lease: GroupConsumer | undefined;
   /** Set while this process holds the lease. */
   private session: Session | undefined;
@@ -264,6 +266,7 @@ export class AlertRunner {
     session.pending = [];
     this.counters.republishSkipped += pending.length - fresh.length;
     this.counters.notifications += fresh.length;
+    if (fresh.length > 0) this.options.onPublished?.(fresh);
     return end;
   }
 

@@ -13,6 +13,7 @@ import { errorMessage } from '../../errors.js';
 import type { Log } from '../../log/types.js';
 import type { AvroSerde } from '../../schema/serde.js';
 import type { Clock } from '../../time/clock.js';
+import type { AlertNotification } from '../engine/index.js';
 import { ReceiverDispatcher, type DispatcherStats } from '../delivery/receiver-dispatcher.js';
 import type { ReceiverConfig } from '../receivers/config.js';
 import { createReceiver } from '../receivers/create.js';
@@ -37,6 +38,8 @@ export interface AlertServiceOptions {
   idleTimeoutMs?: number;
   onWarning?: (message: string) => void;
   onLease?: (active: boolean) => void;
+  /** Told of each notification the evaluator publishes (in this process, while it holds the lease). */
+  onNotification?: (notification: AlertNotification) => void;
 }
 
 export interface AlertServiceStatus {
@@ -78,6 +81,7 @@ export class AlertService {
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       ...(options.onLease ? { onLease: options.onLease } : {}),
+      ...(options.onNotification ? { onPublished: (ns: readonly AlertNotification[]) => ns.forEach((n) => options.onNotification!(n)) } : {}),
     });
     for (const config of receivers) {
       const receiver =

@@ -63,6 +63,8 @@ ${group}`;
 interface Harness {
   log: EmbeddedLog;
   hook: WebhookServer;
+  /** What the services told their process (what dev and run print), as "<status> <key>". */
+  told: string[];
   start(): Promise<AlertService>;
   send(machine: string, minute: number, temperature: number): Promise<void>;
 }
@@ -87,9 +89,11 @@ describe('alerting end to end (embedded log, real HTTP receiver)', () => {
     const serde = new AvroSerde(registry);
     const encoder = await serde.encoderFor(valueSubject(TOPIC), SCHEMA);
     await log.createTopic({ name: TOPIC, partitions: 1 });
+    const told: string[] = [];
     return {
       log,
       hook,
+      told,
       async start() {
         const service = await AlertService.start({
           root: dir.path,
@@ -100,6 +104,7 @@ describe('alerting end to end (embedded log, real HTTP receiver)', () => {
           checkpointIntervalMs: 50,
           // Event times here are in the past: the clock must not move the watermark during a test.
           idleTimeoutMs: 3_600_000,
+          onNotification: (n) => told.push(`${n.status} ${n.key}`),
         });
         cleanups.push(() => service.stop());
         expect(service.problems).toEqual([]);
@@ -149,6 +154,7 @@ describe('alerting end to end (embedded log, real HTTP receiver)', () => {
     await service.idle();
 
     expect(statuses(h.hook)).toEqual(['firing m1', 'resolved m1']);
+    expect(h.told).toEqual(['firing m1', 'resolved m1']);
     const resolved = h.hook.accepted()[1]!;
     expect(resolved.body).toMatchObject({ status: 'resolved', id: firing.body.id, endsAt: T0 + 6 * MINUTE });
     expect(resolved.idempotencyKey).toBe(`${String(firing.body.id)}:resolved`);
