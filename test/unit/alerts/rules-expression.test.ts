@@ -119,6 +119,12 @@ describe('annotation templates', () => {
     expect(compileTemplate('{{ temperature | round(2) }}', fields)({ temperature: 30 })).toBe('30.00');
   });
 
+  it('writes epoch milliseconds as an ISO time with | time', () => {
+    const template = compileTemplate('since {{ count | time }}', fields);
+    expect(template({ count: Date.UTC(2026, 10, 24, 8, 15, 0) })).toBe('since 2026-11-24T08:15:00Z');
+    expect(template({ count: null })).toBe('since null');
+  });
+
   it('text without placeholders is itself', () => {
     expect(compileTemplate('plain text', fields)(record)).toBe('plain text');
   });
@@ -126,7 +132,8 @@ describe('annotation templates', () => {
   it.each([
     ['{{ temp }}', /unknown field "temp"/],
     ['{{ sensorId | round(1) }}', /round needs a number, but sensorId is a string/],
-    ['{{ sensorId | upper }}', /is not a placeholder; write \{\{ field \}\} or \{\{ field \| round\(1\) \}\}/],
+    ['{{ sensorId | time }}', /time needs a number, but sensorId is a string/],
+    ['{{ sensorId | upper }}', /is not a placeholder; write \{\{ field \}\}, \{\{ field \| round\(1\) \}\} or \{\{ field \| time \}\}/],
     ['{{ sensorId', /not closed/],
     ['{{ count + 1 }}', /is not a placeholder/],
   ])('refuses %s', (source, message) => {
