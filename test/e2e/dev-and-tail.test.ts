@@ -75,6 +75,15 @@ describe('fastdata dev on the demo project, with fastdata tail beside it', () =>
       ]);
       const latest = (await (await fetch(`${url}/api/outputs/sensor.stats/latest/sensor-07`)).json()) as { key: string; value: { sensorId: string } };
       expect(latest.value.sensorId).toBe('sensor-07');
+      // The alert history reads beside dev; a write (a silence) needs the dev server, which holds the log.
+      expect((await fetch(`${url}/api/alerts`)).status).toBe(200);
+      const silence = await fetch(`${url}/api/alerts/silences`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ matchers: [{ label: 'key', op: '=', value: 'sensor-07' }], endsAt: Date.now() + 3_600_000, comment: 'test', createdBy: 'test' }),
+      });
+      expect(silence.status).toBe(409);
+      expect(((await silence.json()) as { error: { code: string } }).error.code).toBe('FD_LOG_READ_ONLY');
     } finally {
       expect(await served.stop('SIGINT')).toBe(0);
     }
