@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AlertNotification } from '../alerts/engine/index.js';
 import { AlertService } from '../alerts/runtime/alert-service.js';
 import { outputSchemaOf } from '../alerts/runtime/schema-of.js';
-import { alertOutputs } from '../alerts/topic/topics.js';
+import { alertOutputs, alertTopics } from '../alerts/topic/topics.js';
 import type { ProjectConfig } from '../config/project-config.js';
 import { errorMessage } from '../errors.js';
 import { EmbeddedLog } from '../log/embedded/embedded-log.js';
@@ -98,7 +98,7 @@ export class EmbeddedApp {
       registry,
       serde: this.serde,
       modules: () => this.runners.map((r) => r.module),
-      otherOutputs: () => alertOutputs(this.alerting?.rules ?? [], this.alerting?.websocketTopics ?? []),
+      otherOutputs: () => alertOutputs(this.alerting?.rules ?? [], this.alerting?.websocketTopics ?? [], alertTopics(options.config.alerts.topicPrefix)),
       onWarning: (message) => options.onEvent?.({ type: 'log-warning', message }),
     });
   }
@@ -173,6 +173,7 @@ export class EmbeddedApp {
       log: this.log,
       serde: this.serde,
       schemaOf: outputSchemaOf(this.runners.map((r) => r.module), root, this.registry),
+      topics: alertTopics(config.alerts.topicPrefix),
       ...(this.options.clock ? { clock: this.options.clock } : {}),
       onWarning: (message) => this.emit({ type: 'log-warning', message }),
       onNotification: (notification) => this.emit({ type: 'alert', notification }),

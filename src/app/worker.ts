@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { AlertService } from '../alerts/runtime/alert-service.js';
 import { outputSchemaOf } from '../alerts/runtime/schema-of.js';
+import { alertTopics } from '../alerts/topic/topics.js';
 import type { ProjectConfig } from '../config/project-config.js';
 import { FastdataError } from '../errors.js';
 import { MetricsRegistry } from '../metrics/registry.js';
@@ -83,6 +84,7 @@ export class Worker {
           log: backends.log,
           serde,
           schemaOf: outputSchemaOf(streams.map((s) => s.module), root, backends.registry),
+          topics: alertTopics(config.alerts.topicPrefix),
           onWarning: (message) => emit({ type: 'log-warning', message }),
           onLease: (active) => emit({ type: 'log-warning', message: active ? 'alerts: this worker now evaluates the alert rules' : 'alerts: this worker stopped evaluating the alert rules (another one took over)' }),
           onNotification: (notification) => emit({ type: 'alert', notification }),

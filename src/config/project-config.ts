@@ -99,6 +99,16 @@ export const ProjectConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    alerts: Type.Object(
+      {
+        topicPrefix: Type.String({
+          default: 'fastdata.alerts',
+          pattern: '^[A-Za-z0-9._-]{1,200}$',
+          description: "The alert topic's name, and the prefix of the other alert topics and groups (.history, .state, .silences, .acks, .receiver.<name>): two projects on one Kafka cluster give each their own.",
+        }),
+      },
+      { ...strict, default: {} },
+    ),
     metrics: Type.Object(
       {
         port: Type.Optional(

@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertService } from '../../src/alerts/runtime/alert-service.js';
+import { alertTopics } from '../../src/alerts/topic/topics.js';
 import { KafkaLog } from '../../src/log/kafka/kafka-log.js';
 import { RemoteSchemaRegistry } from '../../src/schema/remote-registry.js';
 import { AvroSerde } from '../../src/schema/serde.js';
@@ -34,6 +35,7 @@ const SCHEMA = {
 
 describe.skipIf(!kafkaBrokers || !registryUrl)('alerting on Kafka: one evaluator, a standby that takes over', () => {
   const topic = uniqueName('alerts-it.temps');
+  const topics = alertTopics(uniqueName('alerts-it.alerts'));
   const cleanups: (() => Promise<void>)[] = [];
   let hook: WebhookServer;
   let root: string;
@@ -70,6 +72,8 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('alerting on Kafka: one evaluator
       serde,
       schemaOf: async (t) => (t === topic ? SCHEMA : undefined),
       env: { HOOK_SECRET: SECRET },
+      // Topics and groups of their own: other runs against the same broker do not meet them.
+      topics,
       checkpointIntervalMs: 200,
       idleTimeoutMs: 3_600_000,
     });

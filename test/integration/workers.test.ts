@@ -83,7 +83,7 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
   });
 
   const startWorker = (guarantee: string) => {
-    // --no-alerts: the alert topics have fixed names, and alerts-kafka.test.ts runs alerting on this broker.
+    // --no-alerts: this test is about the modules (alerting on Kafka is alerts-kafka.test.ts), and the demo's audit receiver would write into the repo's .fastdata/.
     const worker = startCli(['run', '--module', 'sensor-stats', '--no-alerts', '--data-dir', data.path], {
       cwd: repo,
       env: {

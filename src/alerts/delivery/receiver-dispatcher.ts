@@ -19,7 +19,7 @@ import { systemTimers, type Timers } from '../receivers/timers.js';
 import type { AlertHistory } from '../state/alert-history.js';
 import type { SilenceStore } from '../state/silence-store.js';
 import { fromAlertRecord, type AlertRecord } from '../topic/alert-record.js';
-import { ALERT_TOPICS } from '../topic/topics.js';
+import { ALERT_TOPICS, type AlertTopics } from '../topic/topics.js';
 import { CommitTracker } from './commit-tracker.js';
 import { AlertGrouper } from './grouper.js';
 
@@ -28,6 +28,8 @@ export interface ReceiverDispatcherOptions {
   serde: AvroSerde;
   config: ReceiverConfig;
   receiver: Receiver;
+  /** The alert topic it consumes; default `fastdata.alerts`. */
+  topics?: AlertTopics;
   silences?: Pick<SilenceStore, 'silencing'>;
   history?: Pick<AlertHistory, 'isAcknowledged' | 'query'>;
   timers?: Timers;
@@ -48,6 +50,8 @@ export interface DispatcherStats extends ReceiverStats {
 export class ReceiverDispatcher {
   readonly name: string;
   readonly groupId: string;
+  /** The alert topic (events) this receiver consumes. */
+  private readonly topic: string;
   private readonly queue: ReceiverQueue;
   private readonly tracker = new CommitTracker();
   private readonly grouper: AlertGrouper | undefined;
@@ -59,7 +63,8 @@ export class ReceiverDispatcher {
   constructor(private readonly options: ReceiverDispatcherOptions) {
     const { config } = options;
     this.name = config.name;
-    this.groupId = `fastdata.alerts.receiver.${config.name}`;
+    this.topic = (options.topics ?? ALERT_TOPICS).events;
+    this.groupId = `${this.topic}.receiver.${config.name}`;
     const timers = options.timers ?? systemTimers;
     this.queue = new ReceiverQueue(options.receiver, {
       policy: config.delivery,
@@ -89,17 +94,17 @@ export class ReceiverDispatcher {
         if (entry.receivers.includes(this.name)) this.grouper.seed(fromAlertRecord({ ...entry, value: null }));
       }
     }
-    const consumer = log.consumer({ groupId: this.groupId, topics: [ALERT_TOPICS.events], start: 'earliest', maxWaitMs: 100, maxBatchRecords: 500 });
+    const consumer = log.consumer({ groupId: this.groupId, topics: [this.topic], start: 'earliest', maxWaitMs: 100, maxBatchRecords: 500 });
     this.consumer = consumer;
     await consumer.run({
       onAssigned: async (tps) => {
         if (tps.length === 0) return;
-        const committed = await log.committed(this.groupId, ALERT_TOPICS.events);
+        const committed = await log.committed(this.groupId, this.topic);
         if (committed.some((c) => c.offset >= 0)) return;
-        const [end] = await log.offsets(ALERT_TOPICS.events);
+        const [end] = await log.offsets(this.topic);
         const at = end?.end ?? 0;
-        consumer.seek({ topic: ALERT_TOPICS.events, partition: 0, offset: at });
-        await consumer.commit([{ topic: ALERT_TOPICS.events, partition: 0, offset: at }]);
+        consumer.seek({ topic: this.topic, partition: 0, offset: at });
+        await consumer.commit([{ topic: this.topic, partition: 0, offset: at }]);
       },
       eachBatch: async (batch) => {
         for (const record of batch.records) {
@@ -123,7 +128,7 @@ export class ReceiverDispatcher {
     try {
       record = (await this.options.serde.decode(value)) as AlertRecord;
     } catch (error) {
-      this.options.onWarning?.(`receiver ${this.name}: ${ALERT_TOPICS.events}@${offset} does not decode, skipped: ${errorMessage(error)}`);
+      this.options.onWarning?.(`receiver ${this.name}: ${this.topic}@${offset} does not decode, skipped: ${errorMessage(error)}`);
       return undefined;
     }
     if (!record.receivers.includes(this.name)) return undefined;
@@ -158,14 +163,14 @@ export class ReceiverDispatcher {
     const consumer = this.consumer;
     if (offset === undefined || !consumer) return;
     this.committing = this.committing
-      .then(() => consumer.commit([{ topic: ALERT_TOPICS.events, partition: 0, offset }]))
+      .then(() => consumer.commit([{ topic: this.topic, partition: 0, offset }]))
       .catch((error) => this.options.onWarning?.(`receiver ${this.name}: commit deferred: ${errorMessage(error)}`));
   }
 
   async stats(): Promise<DispatcherStats> {
     const { log } = this.options;
-    const [end] = await log.offsets(ALERT_TOPICS.events);
-    const [committed] = await log.committed(this.groupId, ALERT_TOPICS.events);
+    const [end] = await log.offsets(this.topic);
+    const [committed] = await log.committed(this.groupId, this.topic);
     const lag = Math.max(0, (end?.end ?? 0) - Math.max(0, committed?.offset ?? 0));
     return { receiver: this.name, kind: this.options.receiver.kind, ...this.queue.stats(), silenced: this.silenced, lag, groups: this.grouper?.size ?? 0 };
   }

@@ -26,13 +26,16 @@ import { deliveryKey } from '../receivers/notification.js';
 import type { CompiledRule } from '../rules/index.js';
 import { WarnThrottle } from '../receivers/warn-throttle.js';
 import type { AlertPublisher } from '../topic/alert-publisher.js';
-import { ALERT_TOPICS } from '../topic/topics.js';
+import { ALERT_TOPICS, type AlertTopics } from '../topic/topics.js';
 
 export interface AlertRunnerOptions {
   log: Log;
   serde: AvroSerde;
   rules: readonly CompiledRule[];
   publisher: Pick<AlertPublisher, 'publish' | 'keysSince'>;
+  /** Where state is checkpointed (`state`); default: under `fastdata.alerts`. */
+  topics?: AlertTopics;
+  /** The lease group; default: the alert topic's name. */
   groupId?: string;
   /** Least time between checkpoints without notifications; one with notifications goes at once. */
   checkpointIntervalMs?: number;
@@ -86,7 +89,8 @@ export class AlertRunner {
   constructor(options: AlertRunnerOptions) {
     this.options = {
       ...options,
-      groupId: options.groupId ?? 'fastdata.alerts',
+      topics: options.topics ?? ALERT_TOPICS,
+      groupId: options.groupId ?? (options.topics ?? ALERT_TOPICS).events,
       checkpointIntervalMs: options.checkpointIntervalMs ?? 1_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
       clock: options.clock ?? systemClock,
@@ -112,9 +116,9 @@ export class AlertRunner {
 
   /** Joins the lease group; evaluation starts once (and whenever) this process owns the lease. */
   async start(): Promise<void> {
-    const { log, groupId } = this.options;
-    await log.createTopic({ name: ALERT_TOPICS.state, partitions: 1, config: { cleanupPolicy: 'compact', segmentMs: 600_000 } });
-    const lease = log.consumer({ groupId, topics: [ALERT_TOPICS.state], start: 'latest', maxWaitMs: 500 });
+    const { log, groupId, topics } = this.options;
+    await log.createTopic({ name: topics.state, partitions: 1, config: { cleanupPolicy: 'compact', segmentMs: 600_000 } });
+    const lease = log.consumer({ groupId, topics: [topics.state], start: 'latest', maxWaitMs: 500 });
     this.lease = lease;
     await lease.run({
       onAssigned: (tps) => (tps.length > 0 ? this.exclusive(() => this.activate()) : Promise.resolve()),
@@ -281,7 +285,7 @@ export class AlertRunner {
       watermarks: Object.fromEntries(session.watermarks),
       published,
     };
-    await this.options.log.produce(ALERT_TOPICS.state, [{ key: CHECKPOINT_KEY, value: Buffer.from(JSON.stringify(checkpoint)) }]);
+    await this.options.log.produce(this.options.topics.state, [{ key: CHECKPOINT_KEY, value: Buffer.from(JSON.stringify(checkpoint)) }]);
     session.dirty = false;
     session.lastCheckpointAt = this.options.clock.now();
     this.counters.checkpoints++;
@@ -289,7 +293,7 @@ export class AlertRunner {
 
   private async readCheckpoint(): Promise<Checkpoint | undefined> {
     let last: Buffer | null = null;
-    const reader = this.options.log.reader({ topic: ALERT_TOPICS.state, from: 'earliest', stopAtEnd: true });
+    const reader = this.options.log.reader({ topic: this.options.topics.state, from: 'earliest', stopAtEnd: true });
     try {
       for await (const batch of reader) for (const record of batch.records) if (record.key?.toString('utf8') === CHECKPOINT_KEY) last = record.value;
     } finally {
@@ -298,7 +302,7 @@ export class AlertRunner {
     if (!last) return undefined;
     const parsed = JSON.parse(last.toString('utf8')) as Checkpoint;
     if (parsed.version !== 2) {
-      throw new FastdataError('FD_INTERNAL', `${ALERT_TOPICS.state}: a checkpoint of version ${String(parsed.version)}, which this fastdata does not read; delete the topic to start the alert state afresh`);
+      throw new FastdataError('FD_INTERNAL', `${this.options.topics.state}: a checkpoint of version ${String(parsed.version)}, which this fastdata does not read; delete the topic to start the alert state afresh`);
     }
     return parsed;
   }

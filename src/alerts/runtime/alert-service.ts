@@ -23,6 +23,7 @@ import { loadAlertRules, type CompiledRule, type SchemaOf } from '../rules/index
 import { AlertHistory } from '../state/alert-history.js';
 import { SilenceStore } from '../state/silence-store.js';
 import { AlertPublisher } from '../topic/alert-publisher.js';
+import { ALERT_TOPICS, type AlertTopics } from '../topic/topics.js';
 import { AlertRunner, type AlertRunnerStats } from './alert-runner.js';
 
 export interface AlertServiceOptions {
@@ -32,6 +33,8 @@ export interface AlertServiceOptions {
   log: Log;
   serde: AvroSerde;
   schemaOf: SchemaOf;
+  /** The alert topics (`alerts.topicPrefix`); default under `fastdata.alerts`. */
+  topics?: AlertTopics;
   env?: Record<string, string | undefined>;
   clock?: Clock;
   checkpointIntervalMs?: number;
@@ -54,6 +57,7 @@ export class AlertService {
   readonly problems: Problem[];
   readonly silences: SilenceStore;
   readonly history: AlertHistory;
+  readonly topics: AlertTopics;
   /** The topics of the websocket receivers, served on /ws. */
   readonly websocketTopics: string[];
   private readonly runner: AlertRunner;
@@ -66,16 +70,18 @@ export class AlertService {
     const now = () => (options.clock ?? { now: Date.now }).now();
     this.rules = rules;
     this.problems = problems;
-    this.silences = new SilenceStore(log, now, options.onWarning);
-    this.history = new AlertHistory(log, serde, now, options.onWarning);
+    this.topics = options.topics ?? ALERT_TOPICS;
+    this.silences = new SilenceStore(log, now, options.onWarning, this.topics);
+    this.history = new AlertHistory(log, serde, now, options.onWarning, this.topics);
     this.websocketTopics = receivers.flatMap((r) => (r.kind === 'websocket' ? [r.topic] : []));
     const receiversOf = new Map(rules.map((r) => [r.name, r.receivers]));
-    this.publisher = new AlertPublisher(log, serde, (rule) => receiversOf.get(rule) ?? []);
+    this.publisher = new AlertPublisher(log, serde, (rule) => receiversOf.get(rule) ?? [], this.topics);
     this.runner = new AlertRunner({
       log,
       serde,
       rules,
       publisher: this.publisher,
+      topics: this.topics,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
@@ -89,7 +95,7 @@ export class AlertService {
           ? new TopicReceiver(config, log, serde)
           : createReceiver(config);
       this.dispatchers.push(
-        new ReceiverDispatcher({ log, serde, config, receiver, silences: this.silences, history: this.history, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }),
+        new ReceiverDispatcher({ log, serde, config, receiver, topics: this.topics, silences: this.silences, history: this.history, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }),
       );
     }
   }

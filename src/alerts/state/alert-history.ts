@@ -11,7 +11,7 @@ import { FastdataError } from '../../errors.js';
 import type { Log } from '../../log/types.js';
 import type { AvroSerde } from '../../schema/serde.js';
 import type { AlertRecord } from '../topic/alert-record.js';
-import { ALERT_TOPICS } from '../topic/topics.js';
+import { ALERT_TOPICS, type AlertTopics } from '../topic/topics.js';
 import { CompactedView } from './compacted-view.js';
 
 export interface Acknowledgement {
@@ -48,10 +48,11 @@ export class AlertHistory {
     serde: AvroSerde,
     private readonly now: () => number = Date.now,
     onWarning?: (message: string) => void,
+    topics: AlertTopics = ALERT_TOPICS,
   ) {
     const warn = onWarning ? { onWarning } : {};
-    this.alerts = new CompactedView<AlertRecord>({ log, topic: ALERT_TOPICS.history, decode: async (b) => (await serde.decode(b)) as AlertRecord, ...warn });
-    this.acks = new CompactedView<Acknowledgement>({ log, topic: ALERT_TOPICS.acks, decode: (b) => JSON.parse(b.toString('utf8')) as Acknowledgement, ...warn });
+    this.alerts = new CompactedView<AlertRecord>({ log, topic: topics.history, decode: async (b) => (await serde.decode(b)) as AlertRecord, ...warn });
+    this.acks = new CompactedView<Acknowledgement>({ log, topic: topics.acks, decode: (b) => JSON.parse(b.toString('utf8')) as Acknowledgement, ...warn });
   }
 
   async start(): Promise<void> {

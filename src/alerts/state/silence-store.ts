@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { FastdataError } from '../../errors.js';
 import type { Log } from '../../log/types.js';
-import { ALERT_TOPICS } from '../topic/topics.js';
+import { ALERT_TOPICS, type AlertTopics } from '../topic/topics.js';
 import { CompactedView } from './compacted-view.js';
 import { parseSilenceInput, silenceState, silences, type Silence, type SilenceState } from './silence.js';
 
@@ -15,8 +15,9 @@ export class SilenceStore {
     log: Log,
     private readonly now: () => number = Date.now,
     onWarning?: (message: string) => void,
+    topics: AlertTopics = ALERT_TOPICS,
   ) {
-    this.view = new CompactedView<Silence>({ log, topic: ALERT_TOPICS.silences, decode: (b) => JSON.parse(b.toString('utf8')) as Silence, ...(onWarning ? { onWarning } : {}) });
+    this.view = new CompactedView<Silence>({ log, topic: topics.silences, decode: (b) => JSON.parse(b.toString('utf8')) as Silence, ...(onWarning ? { onWarning } : {}) });
   }
 
   start(): Promise<void> {

@@ -9,7 +9,7 @@ import type { AvroEncoder, AvroSerde } from '../../schema/serde.js';
 import { valueSubject } from '../../schema/types.js';
 import { deliveryKey, type AlertNotification } from '../receivers/notification.js';
 import { ALERT_SCHEMA, fromAlertRecord, toAlertRecord, type AlertRecord } from './alert-record.js';
-import { ALERT_TOPICS, HISTORY_RETENTION_MS } from './topics.js';
+import { ALERT_TOPICS, HISTORY_RETENTION_MS, type AlertTopics } from './topics.js';
 
 export class AlertPublisher {
   private events!: AvroEncoder<AlertRecord>;
@@ -20,34 +20,35 @@ export class AlertPublisher {
     private readonly serde: AvroSerde,
     /** The receivers of each rule, carried on the record so receivers need not load the rules. */
     private readonly receiversOf: (rule: string) => readonly string[],
+    private readonly topics: AlertTopics = ALERT_TOPICS,
   ) {}
 
   /** Creates the topics (one partition: receivers see notifications in the order they happened) and registers the schema. */
   async start(): Promise<void> {
-    await ensureAlertTopics(this.log);
-    this.events = await this.serde.encoderFor<AlertRecord>(valueSubject(ALERT_TOPICS.events), ALERT_SCHEMA);
-    this.history = await this.serde.encoderFor<AlertRecord>(valueSubject(ALERT_TOPICS.history), ALERT_SCHEMA);
+    await ensureAlertTopics(this.log, this.topics);
+    this.events = await this.serde.encoderFor<AlertRecord>(valueSubject(this.topics.events), ALERT_SCHEMA);
+    this.history = await this.serde.encoderFor<AlertRecord>(valueSubject(this.topics.history), ALERT_SCHEMA);
   }
 
   /** Writes them, in order; resolves with the alert topic's end offset after them. */
   async publish(notifications: readonly AlertNotification[]): Promise<number> {
     if (notifications.length > 0) {
       const records = notifications.map((n) => toAlertRecord(n, this.receiversOf(n.rule)));
-      await this.log.produce(ALERT_TOPICS.events, records.map((r) => ({ key: r.fingerprint, value: this.events.encode(r) })));
-      await this.log.produce(ALERT_TOPICS.history, records.map((r) => ({ key: r.id, value: this.history.encode(r) })));
+      await this.log.produce(this.topics.events, records.map((r) => ({ key: r.fingerprint, value: this.events.encode(r) })));
+      await this.log.produce(this.topics.history, records.map((r) => ({ key: r.id, value: this.history.encode(r) })));
     }
     return this.end();
   }
 
   async end(): Promise<number> {
-    const [offsets] = await this.log.offsets(ALERT_TOPICS.events);
+    const [offsets] = await this.log.offsets(this.topics.events);
     return offsets?.end ?? 0;
   }
 
   /** The delivery keys of the notifications written at or after `offset`: what a restart must not write again. */
   async keysSince(offset: number): Promise<Set<string>> {
     const keys = new Set<string>();
-    const reader = this.log.reader({ topic: ALERT_TOPICS.events, from: { 0: offset }, stopAtEnd: true });
+    const reader = this.log.reader({ topic: this.topics.events, from: { 0: offset }, stopAtEnd: true });
     try {
       for await (const batch of reader) {
         for (const record of batch.records) {
@@ -63,10 +64,10 @@ export class AlertPublisher {
 }
 
 /** The alert topics with their settings; idempotent (every process that touches alerts calls it). */
-export async function ensureAlertTopics(log: Log): Promise<void> {
-  await log.createTopic({ name: ALERT_TOPICS.events, partitions: 1 });
-  await log.createTopic({ name: ALERT_TOPICS.history, partitions: 1, config: { cleanupPolicy: 'compact,delete', retentionMs: HISTORY_RETENTION_MS, segmentMs: 3_600_000 } });
-  await log.createTopic({ name: ALERT_TOPICS.state, partitions: 1, config: { cleanupPolicy: 'compact', segmentMs: 600_000 } });
-  await log.createTopic({ name: ALERT_TOPICS.silences, partitions: 1, config: { cleanupPolicy: 'compact', segmentMs: 3_600_000 } });
-  await log.createTopic({ name: ALERT_TOPICS.acks, partitions: 1, config: { cleanupPolicy: 'compact', segmentMs: 3_600_000 } });
+export async function ensureAlertTopics(log: Log, topics: AlertTopics = ALERT_TOPICS): Promise<void> {
+  await log.createTopic({ name: topics.events, partitions: 1 });
+  await log.createTopic({ name: topics.history, partitions: 1, config: { cleanupPolicy: 'compact,delete', retentionMs: HISTORY_RETENTION_MS, segmentMs: 3_600_000 } });
+  await log.createTopic({ name: topics.state, partitions: 1, config: { cleanupPolicy: 'compact', segmentMs: 600_000 } });
+  await log.createTopic({ name: topics.silences, partitions: 1, config: { cleanupPolicy: 'compact', segmentMs: 3_600_000 } });
+  await log.createTopic({ name: topics.acks, partitions: 1, config: { cleanupPolicy: 'compact', segmentMs: 3_600_000 } });
 }

@@ -13,7 +13,7 @@ import { AccessLayer } from '../../serve/access/access-layer.js';
 import { CassandraResultStore } from '../../sinks/cassandra/result-store.js';
 import { startServer } from '../../serve/server.js';
 import { openAlertingApi } from '../../alerts/runtime/alerting-api.js';
-import { alertOutputs } from '../../alerts/topic/topics.js';
+import { alertOutputs, alertTopics } from '../../alerts/topic/topics.js';
 import { loadAlertRules } from '../../alerts/rules/index.js';
 import { outputSchemaOf } from '../../alerts/runtime/schema-of.js';
 import { loadStreamModules } from '../../stream/module-loader.js';
@@ -40,9 +40,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   const results = config.cassandra ? new CassandraResultStore({ settings: config.cassandra, modules: () => modules, root, onWarning: (message) => info(`${clock()} ${message}`) }) : undefined;
   // The alert rules only for the alert topic's lineage (what it is made from): the workers evaluate them.
   const { rules: alertRules } = await loadAlertRules(join(root, 'alerts'), outputSchemaOf(modules, root, backends.registry), undefined);
-  const access = new AccessLayer({ log: backends.log, registry: backends.registry, serde, modules: () => modules, otherOutputs: () => alertOutputs(alertRules), ...(results ? { results } : {}), onWarning: (message) => info(`${clock()} ${message}`) });
+  const access = new AccessLayer({ log: backends.log, registry: backends.registry, serde, modules: () => modules, otherOutputs: () => alertOutputs(alertRules, [], alertTopics(config.alerts.topicPrefix)), ...(results ? { results } : {}), onWarning: (message) => info(`${clock()} ${message}`) });
   // Alert history and silences, read from the alert topics the workers (or dev) write.
-  const alerting = await openAlertingApi(backends.log, serde, (message) => info(`${clock()} ${message}`));
+  const alerting = await openAlertingApi(backends.log, serde, (message) => info(`${clock()} ${message}`), alertTopics(config.alerts.topicPrefix));
   const { app, url } = await startServer({
     ...(backends.registry instanceof EmbeddedSchemaRegistry ? { registry: backends.registry } : {}),
     status: async () => ({ summary: `access layer over ${backends.description}`, modules: [], views: access.stats() }),

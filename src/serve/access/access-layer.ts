@@ -66,6 +66,11 @@ export class AccessLayer {
     return this.options.serde;
   }
 
+  /** The topics written by fastdata other than modules (the alert topic), whether they exist yet or not. */
+  otherOutputTopics(): readonly { topic: string; module: string }[] {
+    return this.options.otherOutputs?.() ?? [];
+  }
+
   /** The outputs of the project's modules (an output topic that does not exist yet is left out). */
   async outputs(): Promise<OutputInfo[]> {
     const out: OutputInfo[] = [];

@@ -33,6 +33,8 @@ const YAML_FILE = /\.ya?ml$/;
 export interface RunningOutputs {
   readonly log: Log;
   outputs(): Promise<{ topic: string; module: string; doc: string; inputs: string[] }[]>;
+  /** Topics fastdata writes besides module outputs (the alert topic); absent: the defaults. */
+  otherOutputTopics?(): readonly { topic: string; module: string }[];
 }
 
 export interface ProjectSourceOptions {
@@ -136,7 +138,9 @@ export async function readProject(options: ProjectSourceOptions): Promise<Catalo
       },
     ),
   ]);
-  return { root, modules, rules, dashboards, topics, alertTopic: ALERT_TOPICS.events, problems };
+  // The alert topic as this process names it (alerts.topicPrefix), else the default.
+  const alertTopic = access.otherOutputTopics?.().find((o) => o.module === 'alerts')?.topic ?? ALERT_TOPICS.events;
+  return { root, modules, rules, dashboards, topics, alertTopic, problems };
 }
 
 /** readProject, at most every REFRESH_MS (concurrent callers share one read). */

@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertService } from '../../../src/alerts/runtime/alert-service.js';
+import { alertTopics, type AlertTopics } from '../../../src/alerts/topic/topics.js';
 import { EmbeddedLog } from '../../../src/log/embedded/embedded-log.js';
 import { EmbeddedSchemaRegistry } from '../../../src/schema/embedded-registry.js';
 import { AvroSerde } from '../../../src/schema/serde.js';
@@ -76,7 +77,7 @@ describe('alerting end to end (embedded log, real HTTP receiver)', () => {
     cleanups.length = 0;
   });
 
-  async function harness(group = ''): Promise<Harness> {
+  async function harness(group = '', topics?: AlertTopics): Promise<Harness> {
     const dir = await tempDir();
     const hook = await startWebhookServer(SECRET);
     const log = await EmbeddedLog.open(join(dir.path, 'log'), { fsync: 'never' });
@@ -101,6 +102,7 @@ describe('alerting end to end (embedded log, real HTTP receiver)', () => {
           serde,
           schemaOf: async (topic) => (topic === TOPIC ? SCHEMA : undefined),
           env: { HOOK_SECRET: SECRET },
+          ...(topics ? { topics } : {}),
           checkpointIntervalMs: 50,
           // Event times here are in the past: the clock must not move the watermark during a test.
           idleTimeoutMs: 3_600_000,
@@ -225,6 +227,18 @@ describe('alerting end to end (embedded log, real HTTP receiver)', () => {
     await eventually(() => h.hook.accepted().length === 1);
     await service.idle();
     expect(statuses(h.hook)).toEqual(['resolved m4']);
+  });
+
+  it('keeps every alert topic and group under the configured prefix (alerts.topicPrefix)', async () => {
+    const h = await harness('', alertTopics('plant-a.alerts'));
+    const service = await h.start();
+    for (const minute of [0, 1, 2]) await h.send('p1', minute, 90);
+    await eventually(() => h.hook.accepted().length === 1);
+    await service.idle();
+    const names = (await h.log.listTopics()).map((t) => t.name).filter((n) => n.includes('alerts')).sort();
+    expect(names).toEqual(['plant-a.alerts', 'plant-a.alerts.acks', 'plant-a.alerts.history', 'plant-a.alerts.silences', 'plant-a.alerts.state']);
+    expect((await h.log.offsets('plant-a.alerts'))[0]!.end).toBe(1);
+    expect((await h.log.committed('plant-a.alerts.receiver.ops', 'plant-a.alerts'))[0]!.offset).toBe(1);
   });
 
   it('groups alerts by label: a burst goes out as one delivery', async () => {

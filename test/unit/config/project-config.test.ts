@@ -22,6 +22,7 @@ describe('project configuration', () => {
       log: { partitions: 4, fsync: 'interval', kind: 'embedded', brokers: ['127.0.0.1:9092'], clientId: 'fastdata', replicationFactor: -1, ssl: false },
       registry: {},
       processing: { guarantee: 'at-least-once' },
+      alerts: { topicPrefix: 'fastdata.alerts' },
       metrics: { host: '127.0.0.1' },
       generator: { enabled: true, options: {} },
     });
