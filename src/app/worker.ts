@@ -36,7 +36,7 @@ export class Worker {
   /** The Cassandra sinks of the modules that declare one, when the config has a `cassandra` section. */
   sinks: CassandraSinkGroup | undefined;
   /** The worker's metrics (served by `fastdata run --metrics-port`); read from the runners and alerting at scrape time. */
-  readonly metrics = new MetricsRegistry({ runners: () => this.runners, alerting: () => this.alerting });
+  readonly metrics = new MetricsRegistry({ runners: () => this.runners, alerting: () => this.alerting, sinks: () => this.sinks?.status() ?? [] });
   private stopped = false;
 
   private constructor(readonly backends: Backends) {}

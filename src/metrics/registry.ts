@@ -1,7 +1,7 @@
 /**
  * The metrics of one fastdata process, in a prom-client Registry of its own (not the
  * global default one, so tests and several apps in one process each have theirs): the
- * stream modules, the alert engine and receivers, and Node's process metrics. Served as
+ * stream modules, the alert engine and receivers, the sinks, and Node's process metrics. Served as
  * `GET /metrics` by the HTTP server (routes.ts) or, for `fastdata run`, by a small server of
  * its own (metrics-server.ts).
  */
@@ -13,6 +13,8 @@ import { AlertMetrics } from './alert-metrics.js';
 import { ModuleMetrics } from './module-metrics.js';
 import { type MeteredRunner, ModuleSnapshots } from './module-snapshot.js';
 import { ModuleRates, type ModuleSummary } from './module-rates.js';
+import { registerSinkMetrics } from './sink-metrics.js';
+import type { SinkStatus } from '../sinks/cassandra/sink.js';
 
 export interface MetricsSources {
   /** The runners of the process now; read at every scrape (modules may be reloaded). */
@@ -21,6 +23,8 @@ export interface MetricsSources {
   alerting?: () => { status(): Promise<AlertServiceStatus> } | undefined;
   /** For the watermark delay (now minus the watermark). Default: the system clock. */
   clock?: Clock;
+  /** The sinks of the process (a worker's Cassandra sinks), read at every scrape. */
+  sinks?: () => readonly SinkStatus[];
   /** Node's process metrics (CPU, memory, event loop lag, GC). Default true. */
   processMetrics?: boolean;
 }
@@ -38,6 +42,7 @@ export class MetricsRegistry {
     this.modules = new ModuleMetrics(this.registry, this.snapshots);
     this.rates = new ModuleRates();
     this.alerts = sources.alerting && new AlertMetrics(this.registry, sources.alerting);
+    if (sources.sinks) registerSinkMetrics(this.registry, sources.sinks);
     if (sources.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
