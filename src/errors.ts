@@ -111,3 +111,8 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** Bad input in one field (a query parameter, a body field): the message starts with the field's name. */
+export function invalidArgument(field: string, message: string): FastdataError {
+  return new FastdataError('FD_ARGUMENT_INVALID', `${field}: ${message}`, { context: { field } });
+}

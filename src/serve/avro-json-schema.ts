@@ -417,15 +417,5 @@ export function avroFieldPaths(schema: SchemaInput): AvroFieldPath[] {
   return paths;
 }
 
-/**
- * The JSON form of a decoded value that `avroToJsonSchema` describes: Buffers (bytes,
- * fixed, decimal) as base64, everything else as JSON.stringify writes it.
- */
-export function toJsonValue(value: unknown): unknown {
-  if (Buffer.isBuffer(value)) return value.toString('base64');
-  if (Array.isArray(value)) return value.map(toJsonValue);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, toJsonValue(inner)]));
-  }
-  return value;
-}
+/** The JSON form of a decoded value, which `avroToJsonSchema` describes (lives with the schema code: the CLI uses it too). */
+export { toJsonValue } from '../schema/json-value.js';

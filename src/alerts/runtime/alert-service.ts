@@ -64,9 +64,11 @@ export class AlertService {
   private readonly publisher: AlertPublisher;
   private readonly dispatchers: ReceiverDispatcher[] = [];
   private stopped = false;
+  private readonly onWarning: (message: string) => void;
 
   private constructor(options: AlertServiceOptions, rules: CompiledRule[], problems: Problem[], receivers: ReceiverConfig[]) {
     const { log, serde } = options;
+    this.onWarning = options.onWarning ?? ((message) => console.error(message));
     const now = () => (options.clock ?? { now: Date.now }).now();
     this.rules = rules;
     this.problems = problems;
@@ -147,7 +149,7 @@ export class AlertService {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    const warn = (what: string) => (error: unknown) => console.error(`alerts: stopping ${what} failed: ${errorMessage(error)}`);
+    const warn = (what: string) => (error: unknown) => this.onWarning(`alerts: stopping ${what} failed: ${errorMessage(error)}`);
     await this.runner.stop().catch(warn('the rule evaluator'));
     for (const dispatcher of this.dispatchers) await dispatcher.stop().catch(warn(`receiver ${dispatcher.name}`));
     await this.silences.close().catch(warn('silences'));

@@ -7,7 +7,7 @@
  * history and the API, and stops the repeat notifications of a grouped receiver. It does
  * not silence the resolve.
  */
-import { FastdataError } from '../../errors.js';
+import { FastdataError, invalidArgument as invalid } from '../../errors.js';
 import type { Log } from '../../log/types.js';
 import type { AvroSerde } from '../../schema/serde.js';
 import type { AlertRecord } from '../topic/alert-record.js';
@@ -124,8 +124,4 @@ export class AlertHistory {
     await this.alerts.close();
     await this.acks.close();
   }
-}
-
-function invalid(field: string, message: string): FastdataError {
-  return new FastdataError('FD_ARGUMENT_INVALID', `${field}: ${message}`, { context: { field } });
 }

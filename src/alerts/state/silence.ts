@@ -7,7 +7,7 @@
  * labels plus `alertname` and `key`); a regular expression matches the whole value. An
  * absent label matches as the empty string.
  */
-import { FastdataError } from '../../errors.js';
+import { invalidArgument as invalid } from '../../errors.js';
 
 export const MATCHER_OPS = ['=', '!=', '=~', '!~'] as const;
 export type MatcherOp = (typeof MATCHER_OPS)[number];
@@ -78,10 +78,6 @@ export interface SilenceInput {
 const LABEL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A silence longer than this is a mistake more often than not (Alertmanager has no cap; a year is generous). */
 const MAX_DURATION_MS = 366 * 24 * 3_600_000;
-
-function invalid(field: string, message: string): FastdataError {
-  return new FastdataError('FD_ARGUMENT_INVALID', `${field}: ${message}`, { context: { field } });
-}
 
 /** A time given as epoch ms or an ISO 8601 string. */
 function timeOf(field: string, raw: unknown): number {

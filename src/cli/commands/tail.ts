@@ -11,6 +11,7 @@ import type { LogRecord, StartPosition } from '../../log/types.js';
 import { AvroSerde } from '../../schema/serde.js';
 import { MAGIC_BYTE } from '../../schema/wire.js';
 import { writeLine } from '../output.js';
+import { toJsonValue } from '../../schema/json-value.js';
 
 export interface TailOptions {
   dir: string;
@@ -21,14 +22,6 @@ export interface TailOptions {
   partition?: number;
   limit?: number;
   headers: boolean;
-}
-
-/** Buffers (Avro bytes, decimals) as base64, non-finite numbers as null: JSON any tool can read. */
-function jsonSafe(value: unknown): unknown {
-  if (Buffer.isBuffer(value)) return value.toString('base64');
-  if (Array.isArray(value)) return value.map(jsonSafe);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
-  return value;
 }
 
 async function decodeValue(serde: AvroSerde, value: Buffer | null): Promise<{ value: unknown; encoding: string }> {
@@ -98,7 +91,7 @@ async function render(serde: AvroSerde, record: LogRecord, withHeaders: boolean)
     offset: record.offset,
     timestamp: new Date(record.timestamp).toISOString(),
     key: record.key?.toString('utf8') ?? null,
-    value: jsonSafe(value),
+    value: toJsonValue(value),
   };
   if (withHeaders || record.topic.endsWith('.dlq')) {
     line.headers = Object.fromEntries(Object.entries(record.headers).map(([k, v]) => [k, v.toString('utf8')]));

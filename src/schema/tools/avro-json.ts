@@ -68,3 +68,12 @@ export function forEachDefinition(schema: unknown, enclosing: string | undefined
   // `{"type": {"type": "record", ...}}`: a schema wrapped in an object.
   if (isJsonObject(schema.type) || Array.isArray(schema.type)) forEachDefinition(schema.type, namespace, visit);
 }
+
+/** `plant-a.alerts` → `PlantAAlerts`: a type name made of any text (field paths, namespaces). */
+export function pascalCase(text: string): string {
+  return text
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}

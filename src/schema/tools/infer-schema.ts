@@ -15,6 +15,7 @@
  * Notes are also returned, for the command to print: they are what to look at.
  */
 import { FastdataError } from '../../errors.js';
+import { pascalCase } from './avro-json.js';
 
 interface Shape {
   /** Values observed here, null included. */
@@ -83,13 +84,6 @@ export interface InferredSchema {
   notes: string[];
   samples: number;
 }
-
-const pascal = (text: string): string =>
-  text
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('');
 
 /** A JSON key as an Avro field name: invalid characters become '_'. */
 function avroFieldName(key: string): string {
@@ -167,7 +161,7 @@ class Builder {
       for (let n = 2; used.has(fieldName); n++) fieldName = `${avroFieldName(key)}_${n}`;
       used.add(fieldName);
       if (fieldName !== key) notes.push(`JSON key ${JSON.stringify(key)} is not an Avro name; renamed`);
-      const branches = this.branches(shape, fieldPath, `${typeName}${pascal(key)}`, notes);
+      const branches = this.branches(shape, fieldPath, `${typeName}${pascalCase(key)}`, notes);
       const absent = record.count - shape.values;
       const optional = absent > 0 || shape.nulls > 0;
       let type: unknown;
@@ -204,7 +198,7 @@ function checkName(value: string, flag: string): string {
 /** An Avro name for a source: `sensor.readings` → SensorReadings, `samples/a-b.jsonl` → AB. */
 export function nameFromSource(source: string): string {
   const base = source.replace(/^.*[\\/]/, '').replace(/\.(jsonl|ndjson)$/i, '');
-  const name = pascal(base);
+  const name = pascalCase(base);
   return AVRO_NAME.test(name) ? name : `Record${name}`;
 }
 

@@ -10,6 +10,7 @@ import { FastdataError } from '../../errors.js';
 import { AvroSerde } from '../serde.js';
 import { MAGIC_BYTE } from '../wire.js';
 import type { SourceRecord } from './json-lines.js';
+import { toJsonValue } from '../json-value.js';
 
 export interface TopicSnapshot {
   records: SourceRecord[];
@@ -17,18 +18,10 @@ export interface TopicSnapshot {
   skipped: number;
 }
 
-/** Buffers (bytes, fixed, decimals) as base64, as `fastdata tail` prints them: values compare and infer as JSON. */
-function jsonSafe(value: unknown): unknown {
-  if (Buffer.isBuffer(value)) return value.toString('base64');
-  if (Array.isArray(value)) return value.map(jsonSafe);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
-  return value;
-}
-
 async function decode(serde: AvroSerde, value: Buffer): Promise<{ ok: true; value: unknown } | { ok: false }> {
   if (value.length >= 5 && value[0] === MAGIC_BYTE) {
     try {
-      return { ok: true, value: jsonSafe(await serde.decode(value)) };
+      return { ok: true, value: toJsonValue(await serde.decode(value)) };
     } catch {
       // Not Avro after all, or a schema the registry lacks: try JSON below.
     }

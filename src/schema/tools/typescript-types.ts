@@ -16,7 +16,7 @@
  * - Fields with a default are still required: decoded records always carry them.
  */
 import { FastdataError } from '../../errors.js';
-import { type JsonObject, PRIMITIVES, definitionName, forEachDefinition, isJsonObject, isNamedDefinition, namespaceOf, simpleName } from './avro-json.js';
+import { type JsonObject, PRIMITIVES, definitionName, forEachDefinition, isJsonObject, isNamedDefinition, namespaceOf, pascalCase, simpleName } from './avro-json.js';
 import type { NameTable, NamedType } from './named-types.js';
 import type { SchemaFile } from './schema-files.js';
 
@@ -53,13 +53,6 @@ const RESERVED = new Set(['Buffer', 'any', 'unknown', 'never', 'object', 'symbol
 /** avsc's "buckets": two branches of one bucket make a union wrapped. */
 type Bucket = 'null' | 'boolean' | 'number' | 'buffer' | 'string' | 'array' | 'object';
 
-const pascal = (text: string): string =>
-  text
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('');
-
 /** A JSDoc block, or nothing; `*\/` in docs cannot end the comment early. */
 function comment(lines: string[], indent: string): string {
   const text = lines.flatMap((line) => line.split('\n')).map((line) => line.replace(/\*\//g, '*\\/').trimEnd());
@@ -79,7 +72,7 @@ function identifiers(types: readonly NamedType[]): Map<string, string> {
   const ids = new Map<string, string>();
   for (const [simple, group] of bySimple) {
     for (const type of group) {
-      let id = group.length > 1 ? pascal(namespaceOf(type.fullName) ?? '') + simple : simple;
+      let id = group.length > 1 ? pascalCase(namespaceOf(type.fullName) ?? '') + simple : simple;
       if (RESERVED.has(id)) id = `${id}_`;
       ids.set(type.fullName, id);
     }

@@ -2,10 +2,8 @@
  * Parsing the query parameters of the access layer's routes into checked values, each
  * error naming the parameter and what it takes.
  */
-import { FastdataError } from '../../errors.js';
+import { invalidArgument as bad } from '../../errors.js';
 import { toMillis } from '../../time/duration.js';
-
-const bad = (field: string, message: string) => new FastdataError('FD_ARGUMENT_INVALID', `${field}: ${message}`, { context: { field } });
 
 /** A time: epoch milliseconds, an ISO-8601 time, or a duration back from now (`-15m`, `-2h`). */
 export function parseTime(field: string, raw: string | undefined, now: number): number | undefined {
