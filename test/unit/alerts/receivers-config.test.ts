@@ -112,6 +112,27 @@ describe('receivers.yaml', () => {
     expect(all).toContain('receivers.both.secret_env: give secret or secret_env, not both');
   });
 
+  it('reads group settings, and refuses bad ones naming the field', () => {
+    const good = parseReceivers(FILE, 'receivers:\n  ops:\n    kind: log\n    group: { by: [team, severity], wait: 10s, interval: 2m, repeat: 1h }\n');
+    expect(good.problems).toEqual([]);
+    expect(good.receivers.get('ops')?.group).toEqual({ by: ['team', 'severity'], waitMs: 10_000, intervalMs: 120_000, repeatMs: 3_600_000 });
+    const defaults = parseReceivers(FILE, 'receivers:\n  ops:\n    kind: log\n    group: { by: [] }\n');
+    expect(defaults.receivers.get('ops')?.group).toEqual({ by: [], waitMs: 30_000, intervalMs: 300_000, repeatMs: 14_400_000 });
+    const bad = parseReceivers(
+      FILE,
+      'receivers:\n  a:\n    kind: log\n    group: { by: [team], wait: soon }\n  b:\n    kind: log\n    group: { by: [team], repeat: 10s }\n  c:\n    kind: log\n    group: { by: [1team] }\n  d:\n    kind: log\n    group: { wait: 1s }\n  e:\n    kind: log\n',
+    );
+    const byLine = [...bad.problems].sort((x, y) => (x.line ?? 0) - (y.line ?? 0));
+    expect(byLine.map((p) => [p.field, p.line])).toEqual([
+      ['receivers.a.group.wait', 4],
+      ['receivers.b.group.repeat', 7],
+      ['receivers.c.group.by.0', 10],
+      ['receivers.d.group.by', 13],
+    ]);
+    expect(byLine[1]!.message).toMatch(/at least 1m/);
+    expect([...bad.receivers.keys()]).toEqual(['e']);
+  });
+
   it('reports a YAML syntax error and a file without receivers', () => {
     expect(parseReceivers(FILE, 'receivers: [\n').problems[0]).toMatchObject({ file: FILE, line: expect.any(Number), field: '(file)' });
     expect(parseReceivers(FILE, 'receiver:\n  a: { kind: log }\n').problems.map((p) => p.field)).toEqual(expect.arrayContaining(['receiver', 'receivers']));
