@@ -15,7 +15,7 @@ import type { AvroSerde } from '../../schema/serde.js';
 import type { Clock } from '../../time/clock.js';
 import type { AlertNotification } from '../engine/index.js';
 import { ReceiverDispatcher, type DispatcherStats } from '../delivery/receiver-dispatcher.js';
-import type { ReceiverConfig } from '../receivers/config.js';
+import type { KafkaReceiverConfig, ReceiverConfig, WebsocketReceiverConfig } from '../receivers/config.js';
 import { createReceiver } from '../receivers/create.js';
 import { loadReceivers } from '../receivers/load.js';
 import { TopicReceiver } from '../receivers/topic-receiver.js';
@@ -91,11 +91,10 @@ export class AlertService {
       ...(options.onLease ? { onLease: options.onLease } : {}),
       ...(options.onNotification ? { onPublished: (ns: readonly AlertNotification[]) => ns.forEach((n) => options.onNotification!(n)) } : {}),
     });
+    // The kinds that write to the log get it here: create.ts does not depend on the log.
+    const toTopic = (config: KafkaReceiverConfig | WebsocketReceiverConfig) => new TopicReceiver(config, log, serde);
     for (const config of receivers) {
-      const receiver =
-        config.kind === 'kafka' || config.kind === 'websocket'
-          ? new TopicReceiver(config, log, serde)
-          : createReceiver(config);
+      const receiver = createReceiver(config, { factories: { kafka: toTopic, websocket: toTopic } });
       this.dispatchers.push(
         new ReceiverDispatcher({ log, serde, config, receiver, topics: this.topics, silences: this.silences, history: this.history, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }),
       );
