@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   FD_TOPIC_INVALID: { domain: 'user', retriable: false },
   FD_PARTITION_INVALID: { domain: 'user', retriable: false },
   FD_RECORD_INVALID: { domain: 'user', retriable: false },
+  FD_MESSAGE_TOO_LARGE: { domain: 'user', retriable: false },
   FD_LOG_CLOSED: { domain: 'internal', retriable: false },
   FD_LOG_LOCKED: { domain: 'user', retriable: false },
   FD_LOG_CORRUPT: { domain: 'external', retriable: false },

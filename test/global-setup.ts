@@ -45,15 +45,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
 
-  log('starting Kafka, the schema registry and Cassandra, one after the other (scripts/infra, fresh data)');
+  // FASTDATA_TEST_REUSE_SERVERS=1 (for a developer's repeated runs): use servers already up
+  // (`npm run infra:up`) as they are, and leave them running.
+  const reuse = process.env.FASTDATA_TEST_REUSE_SERVERS === '1' && !inCi;
+  log(`starting Kafka, the schema registry and Cassandra, one after the other (scripts/infra, ${reuse ? 'reusing running servers' : 'fresh data'})`);
   // In CI a failure here throws and fails the whole run, loudly: never a silent skip.
-  const servers = await ensureServers({ fresh: true, log: (m) => log(m) });
+  const servers = await ensureServers({ fresh: !reuse, log: (m) => log(m) });
   project.provide('kafkaBrokers', servers.kafkaBrokers);
   project.provide('registryUrl', servers.registryUrl);
   project.provide('cassandraContactPoints', servers.cassandraContactPoints);
   project.provide('cassandraDataCenter', servers.cassandraDataCenter);
   return async () => {
-    if (process.env.FASTDATA_TEST_KEEP_SERVERS === '1') return;
+    if (process.env.FASTDATA_TEST_KEEP_SERVERS === '1' || reuse) return;
     await stopServers({ log: (m) => log(m) });
   };
 }

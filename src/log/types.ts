@@ -11,6 +11,7 @@
  * Offsets and timestamps are JavaScript numbers: offsets stay below 2^53 in any real log.
  * A committed offset is, as in Kafka, the offset of the next record to read.
  */
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from './batch-size.js';
 
 export type Headers = Record<string, Buffer>;
 
@@ -64,6 +65,11 @@ export interface TopicConfig {
    * compaction (Kafka's min.cleanable.dirty.ratio): lower compacts sooner, at more I/O.
    */
   minCleanableDirtyRatio: number;
+  /**
+   * Largest record batch the log accepts for one partition in one produce call (Kafka's
+   * max.message.bytes, checked against the whole batch): see batch-size.ts.
+   */
+  maxMessageBytes: number;
 }
 
 export interface TopicSpec {
@@ -210,8 +216,8 @@ export interface Log {
   /**
    * Appends records; resolves once they are durable in the log, with their offsets, in
    * input order. The records of one call that land in one partition are appended
-   * atomically, all or none (Kafka: one batch, within max.message.bytes; the embedded log:
-   * always). Checkpoints rely on it.
+   * atomically, all or none: one record batch, which must stay within the topic's
+   * `maxMessageBytes` (FD_MESSAGE_TOO_LARGE otherwise, in both Logs; see batch-size.ts).
    */
   produce(topic: string, records: ProduceRecord[]): Promise<RecordMetadata[]>;
   offsets(topic: string): Promise<PartitionOffsets[]>;
@@ -232,4 +238,5 @@ export const DEFAULT_TOPIC_CONFIG: TopicConfig = Object.freeze({
   segmentMs: 7 * 24 * 3_600_000,
   deleteRetentionMs: 24 * 3_600_000,
   minCleanableDirtyRatio: 0.5,
+  maxMessageBytes: KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
 });

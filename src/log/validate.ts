@@ -27,6 +27,7 @@ export function validateTopicConfig(topic: string, config: TopicConfig): TopicCo
   wholeAtLeast('segmentBytes', 1024);
   wholeAtLeast('segmentMs', 1);
   wholeAtLeast('deleteRetentionMs', 0);
+  wholeAtLeast('maxMessageBytes', 1024);
   const ratio = config.minCleanableDirtyRatio;
   if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 1)) problems.push(`minCleanableDirtyRatio must be a number from 0 to 1, got ${JSON.stringify(ratio)}`);
   if (problems.length > 0) {

@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFastdataError } from '../../src/errors.js';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, splitIntoRequests } from '../../src/log/batch-size.js';
 import { partitionForKey } from '../../src/log/partitioner.js';
 import type { Batch, ConsumerHandlers, GroupConsumer, Log, LogRecord, TopicPartition } from '../../src/log/types.js';
 import { eventually } from '../helpers/eventually.js';
@@ -120,6 +121,39 @@ export function describeLogConformance(name: string, open: () => Promise<LogUnde
         const topic = uniqueName('missing');
         expect(await log.describeTopic(topic)).toBeUndefined();
         await expect(log.produce(topic, [{ value: 'x' }])).rejects.toSatisfy((e) => isFastdataError(e, 'FD_TOPIC_NOT_FOUND'));
+      });
+    });
+
+    describe('record batch size (max.message.bytes)', () => {
+      const LIMIT = 16_384;
+      const records = (n: number, tag: string) =>
+        Array.from({ length: n }, (_, i) => ({ key: `${tag}-${i % 7}`, value: Buffer.alloc(200, i % 251), headers: { 'fastdata.epoch': String(i) } }));
+
+      it('creates a topic with its max.message.bytes and describes it', async () => {
+        const topic = await newTopic(1, { maxMessageBytes: LIMIT });
+        expect((await log.describeTopic(topic))?.config.maxMessageBytes).toBe(LIMIT);
+        const defaults = await newTopic(1);
+        expect((await log.describeTopic(defaults))?.config.maxMessageBytes).toBe(KAFKA_DEFAULT_MAX_MESSAGE_BYTES);
+      });
+
+      it('refuses a whole batch over the limit with FD_MESSAGE_TOO_LARGE and writes none of it, though each record is small', async () => {
+        const topic = await newTopic(2, { maxMessageBytes: LIMIT });
+        // 200 records of ~270 bytes over 2 partitions: at least 100 on one of them, ~27 KiB, over 16 KiB.
+        const error = await log.produce(topic, records(200, 'a')).catch((e: unknown) => e);
+        expect(isFastdataError(error, 'FD_MESSAGE_TOO_LARGE'), String(error)).toBe(true);
+        expect((error as Error).message).toMatch(/max\.message\.bytes of 16384/);
+        expect((await log.offsets(topic)).reduce((n, o) => n + o.end, 0)).toBe(0);
+      });
+
+      it('accepts every request splitIntoRequests cuts at the limit, in order, and refuses one record over it', async () => {
+        const topic = await newTopic(1, { maxMessageBytes: LIMIT });
+        const all = records(500, 'b');
+        const requests = splitIntoRequests(topic, all, LIMIT);
+        expect(requests.length).toBeGreaterThan(5);
+        for (const request of requests) await log.produce(topic, request);
+        const read = await readAll(log, topic);
+        expect(read.map((r) => r.headers['fastdata.epoch']?.toString())).toEqual(all.map((r) => r.headers['fastdata.epoch']));
+        expect(() => splitIntoRequests(topic, [{ key: 'k', value: Buffer.alloc(LIMIT) }], LIMIT)).toThrow(/record 0 .* over the topic's max\.message\.bytes of 16384/);
       });
     });
 

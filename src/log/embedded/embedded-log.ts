@@ -32,6 +32,7 @@ import {
   type TopicPartitionOffset,
   type TopicSpec,
 } from '../types.js';
+import { BATCH_OVERHEAD_BYTES, HEADER_OVERHEAD_BYTES, RECORD_OVERHEAD_BYTES, batchTooLarge } from '../batch-size.js';
 import { checkProduceRecord, invalidRecord, validateTopicConfig, validateTopicName } from '../validate.js';
 import type { AppendRecordInput } from './batch-codec.js';
 import { EmbeddedGroupConsumer } from './consumer.js';
@@ -50,8 +51,6 @@ export interface EmbeddedLogOptions {
   maintenanceIntervalMs?: number;
   /** Overrides every topic's minCleanableDirtyRatio (tests compact on every maintenance run with 0). */
   minCleanableDirtyRatio?: number;
-  /** Largest record (key + value + headers) accepted, like Kafka's max.message.bytes. */
-  maxRecordBytes?: number;
   clock?: Clock;
   onWarning?: (message: string) => void;
   /** A group member whose handler threw; it has left its group. */
@@ -87,7 +86,6 @@ export class EmbeddedLog implements Log {
       fsync: options.fsync ?? 'interval',
       flushIntervalMs: options.flushIntervalMs ?? 1_000,
       maintenanceIntervalMs: options.maintenanceIntervalMs ?? 30_000,
-      maxRecordBytes: options.maxRecordBytes ?? 1024 * 1024,
       minCleanableDirtyRatio: options.minCleanableDirtyRatio,
       clock: options.clock ?? systemClock,
       onWarning: options.onWarning ?? ((message) => process.emitWarning(message, 'FastdataLogWarning')),
@@ -287,12 +285,14 @@ export class EmbeddedLog implements Log {
     t.nextUnkeyed = (t.nextUnkeyed + 1) % partitionCount;
 
     const byPartition: AppendRecordInput[][] = Array.from({ length: partitionCount }, () => []);
+    // Each partition's records as one Kafka record batch, checked against max.message.bytes as the broker checks it.
+    const batchBytes = new Array<number>(partitionCount).fill(BATCH_OVERHEAD_BYTES);
     // Where each record went, as two number arrays rather than an object per record.
     const partitionOf = new Array<number>(records.length);
     const indexIn = new Array<number>(records.length);
     const headerCache: HeaderCache = { source: undefined, encoded: NO_HEADERS };
     for (let i = 0; i < records.length; i++) {
-      const input = normalizeRecord(records[i]!, i, topic, now, this.options.maxRecordBytes, headerCache);
+      const input = normalizeRecord(records[i]!, i, topic, now, headerCache);
       if (compacted && input.key === null) {
         throw new FastdataError('FD_RECORD_INVALID', `record ${i} for ${topic} has no key; ${topic} is compacted, so every record needs a key`, {
           context: { topic, field: 'key' },
@@ -312,10 +312,13 @@ export class EmbeddedLog implements Log {
         partition = key === null ? unkeyedPartition : partitionForKey(typeof key === 'string' ? asciiScratch(key) : key, partitionCount);
       }
       const group = byPartition[partition]!;
+      batchBytes[partition]! += input.batchBytes;
       partitionOf[i] = partition;
       indexIn[i] = group.length;
       group.push(input);
     }
+    const maxBytes = t.description.config.maxMessageBytes;
+    for (let p = 0; p < partitionCount; p++) if (batchBytes[p]! > maxBytes) throw batchTooLarge(topic, p, batchBytes[p]!, byPartition[p]!.length, maxBytes);
     // All records validated before any is written: a bad record fails the call and writes nothing.
     const baseOffsets = byPartition.map((group, p) => (group.length > 0 ? t.partitions[p]!.append(group, now) : -1));
     const metadata = new Array<RecordMetadata>(records.length);
@@ -434,10 +437,12 @@ function asciiScratch(key: string): Buffer {
 
 interface EncodedHeaders {
   pairs: (readonly [Buffer, Buffer])[] | null;
-  size: number;
+  /** What the headers add to a record in a Kafka record batch (names, values and their lengths). */
+  batchBytes: number;
 }
 
-const NO_HEADERS: EncodedHeaders = { pairs: null, size: 0 };
+const NO_HEADERS: EncodedHeaders = { pairs: null, batchBytes: 0 };
+
 
 /**
  * The last headers object encoded in a produce call. Producers commonly give many records
@@ -452,18 +457,21 @@ interface HeaderCache {
 function encodeHeaders(headers: NonNullable<ProduceRecord['headers']>, index: number, topic: string): EncodedHeaders {
   if (headers === null || typeof headers !== 'object') throw invalidRecord(index, topic, 'headers', 'headers must be an object of names to Buffers or strings');
   const pairs: (readonly [Buffer, Buffer])[] = [];
-  let size = 0;
+  let batchBytes = 0;
   for (const [name, headerValue] of Object.entries(headers)) {
     if (typeof headerValue !== 'string' && !Buffer.isBuffer(headerValue)) throw invalidRecord(index, topic, `headers.${name}`, `header ${name} must be a Buffer or a string`);
     const pair = [Buffer.from(name), toBuffer(headerValue)] as const;
-    size += pair[0].length + pair[1].length;
+    batchBytes += HEADER_OVERHEAD_BYTES + pair[0].length + pair[1].length;
     pairs.push(pair);
   }
-  return pairs.length === 0 ? NO_HEADERS : { pairs, size };
+  return pairs.length === 0 ? NO_HEADERS : { pairs, batchBytes };
 }
 
-/** Checks a record and puts it in the form the batch codec takes. Runs for every record produced. */
-function normalizeRecord(record: ProduceRecord, index: number, topic: string, now: number, maxBytes: number, headerCache: HeaderCache): AppendRecordInput {
+/**
+ * Checks a record and puts it in the form the batch codec takes, with its size in a Kafka
+ * record batch (as recordBatchBytes counts it, from the bytes at hand). Runs for every record produced.
+ */
+function normalizeRecord(record: ProduceRecord, index: number, topic: string, now: number, headerCache: HeaderCache): AppendRecordInput & { batchBytes: number } {
   checkProduceRecord(record, index, topic);
   const { key, value, headers, timestamp } = record;
   let encoded = NO_HEADERS;
@@ -476,7 +484,6 @@ function normalizeRecord(record: ProduceRecord, index: number, topic: string, no
   }
   const keyBytes = key === undefined || key === null ? null : keyForBatch(key);
   const valueBuf = value === null ? null : toBuffer(value);
-  const size = encoded.size + (keyBytes?.length ?? 0) + (valueBuf?.length ?? 0);
-  if (size > maxBytes) throw invalidRecord(index, topic, 'value', `record is ${size} bytes, more than the ${maxBytes} allowed (maxRecordBytes); split it or raise the limit`);
-  return { key: keyBytes, value: valueBuf, headers: encoded.pairs, timestamp: timestamp ?? now };
+  const batchBytes = RECORD_OVERHEAD_BYTES + encoded.batchBytes + (keyBytes?.length ?? 0) + (valueBuf?.length ?? 0);
+  return { key: keyBytes, value: valueBuf, headers: encoded.pairs, timestamp: timestamp ?? now, batchBytes };
 }

@@ -26,6 +26,7 @@ import type {
   TopicSpec,
   TransactionalProducer,
 } from '../types.js';
+import { BATCH_OVERHEAD_BYTES, batchTooLarge, recordBatchBytes } from '../batch-size.js';
 import { checkProduceRecord, invalidRecord, validateTopicConfig, validateTopicName } from '../validate.js';
 import { DEFAULT_TOPIC_CONFIG } from '../types.js';
 import { KafkaGroupConsumer } from './consumer.js';
@@ -137,7 +138,9 @@ export class KafkaLog implements Log {
     if (!existing) {
       try {
         await this.admin.createTopics({
-          waitForLeaders: true,
+          // kafkajs's own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a broker answers
+          // for a moment after the create; waitForLeaders retries it.
+          waitForLeaders: false,
           topics: [
             {
               topic: spec.name,
@@ -148,6 +151,7 @@ export class KafkaLog implements Log {
           ],
         });
         this.topics.delete(spec.name);
+        await this.waitForLeaders(spec.name, spec.partitions);
         return true;
       } catch (error) {
         if (kafkaErrorType(error) !== 'TOPIC_ALREADY_EXISTS') throw fromKafkaError(error, `cannot create topic ${spec.name}`, { topic: spec.name });
@@ -162,6 +166,27 @@ export class KafkaLog implements Log {
       );
     }
     return false;
+  }
+
+  /** Until every partition of a new topic has a leader (metadata reaches the brokers a moment after the create). */
+  private async waitForLeaders(name: string, partitions: number): Promise<void> {
+    const deadline = Date.now() + (this.options.requestTimeoutMs ?? 30_000);
+    for (let wait = 20; ; wait = Math.min(500, wait * 2)) {
+      try {
+        const metadata = await this.admin.fetchTopicMetadata({ topics: [name] });
+        const led = metadata.topics[0]?.partitions.filter((p) => p.leader >= 0).length ?? 0;
+        // A leader in the metadata may not serve the partition yet: ask it for the offsets too.
+        if (led >= partitions && (await this.admin.fetchTopicOffsets(name)).length >= partitions) return;
+      } catch (error) {
+        if (!(error as { retriable?: boolean })?.retriable && kafkaErrorType(error) !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+      }
+      if (Date.now() > deadline) {
+        throw new FastdataError('FD_LOG_IO', `topic ${name} was created but its partitions have no leader after ${this.options.requestTimeoutMs ?? 30_000} ms; check the brokers' health`, {
+          context: { topic: name },
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 
   async deleteTopic(name: string): Promise<void> {
@@ -214,6 +239,7 @@ export class KafkaLog implements Log {
     const compacted = description.config.cleanupPolicy.includes('compact');
     const unkeyed = this.nextUnkeyed++;
     const placed: number[] = [];
+    const batchBytes = new Map<number, { bytes: number; records: number }>();
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       checkProduceRecord(record, i, topic);
@@ -235,7 +261,14 @@ export class KafkaLog implements Log {
       } else {
         placed.push(partitionForKey(typeof key === 'string' ? Buffer.from(key) : key, description.partitions));
       }
+      const batch = batchBytes.get(placed[i]!) ?? { bytes: BATCH_OVERHEAD_BYTES, records: 0 };
+      batch.bytes += recordBatchBytes(record);
+      batch.records++;
+      batchBytes.set(placed[i]!, batch);
     }
+    // The broker refuses the whole request for one batch over the limit; say so before sending, in the words of the embedded log.
+    const maxBytes = description.config.maxMessageBytes;
+    for (const [partition, { bytes, records: count }] of batchBytes) if (bytes > maxBytes) throw batchTooLarge(topic, partition, bytes, count, maxBytes);
     return { partitions: placed, count: description.partitions };
   }
 

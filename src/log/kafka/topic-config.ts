@@ -12,6 +12,7 @@ const KEYS: Record<keyof TopicConfig, string> = {
   segmentMs: 'segment.ms',
   deleteRetentionMs: 'delete.retention.ms',
   minCleanableDirtyRatio: 'min.cleanable.dirty.ratio',
+  maxMessageBytes: 'max.message.bytes',
 };
 
 export function toConfigEntries(config: Partial<TopicConfig>): { name: string; value: string }[] {
@@ -36,5 +37,6 @@ export function fromConfigEntries(entries: readonly { configName: string; config
     segmentMs: number('segmentMs'),
     deleteRetentionMs: number('deleteRetentionMs'),
     minCleanableDirtyRatio: number('minCleanableDirtyRatio'),
+    maxMessageBytes: number('maxMessageBytes'),
   };
 }
