@@ -62,6 +62,8 @@ const { AvroSerde } = (await fromDist('schema/serde.js')) as typeof import('../s
 const { defineStream } = (await fromDist('stream/define.js')) as typeof import('../src/stream/define.js');
 const { StreamRunner } = (await fromDist('stream/runner.js')) as typeof import('../src/stream/runner.js');
 const { StreamTask } = (await fromDist('stream/task.js')) as typeof import('../src/stream/task.js');
+const { TaskEventTime } = (await fromDist('stream/host/event-time.js')) as typeof import('../src/stream/host/event-time.js');
+const { moduleTimeSpec } = (await fromDist('stream/module-time.js')) as typeof import('../src/stream/module-time.js');
 const { TestDriver } = (await fromDist('testing/driver.js')) as typeof import('../src/testing/driver.js');
 const { systemClock } = (await fromDist('time/clock.js')) as typeof import('../src/time/clock.js');
 const sensorStats = (await import('../streams/sensor-stats.js')).default as unknown as StreamModule<{ readings: Reading }, SensorStats>;
@@ -130,10 +132,18 @@ function runPipeline(module: StreamModule, records: readonly Reading[]): { outpu
     warn: () => {},
   });
   task.start();
+  // Event time and the watermark as the processor host keeps them: a lane per input partition.
+  const topic = module.inputs[0]!.topic;
+  const lane = new TaskEventTime(moduleTimeSpec(module), [{ topic, partition: 0 }], systemClock).lane(topic, 0)!;
+  const source = { topic, partition: 0, offset: 0, timestamp: 0, key: null, value: null, headers: {} };
   let receivedAt = 0;
   for (let i = 0; i < records.length; i++) {
     if (i % BATCH === 0) receivedAt = systemClock.now();
-    task.process('readings', records[i], undefined, undefined, receivedAt);
+    const value = records[i];
+    const time = lane.eventTime(value, source) as number;
+    task.process('readings', value, source, time);
+    const watermark = lane.observe(time, receivedAt);
+    if (watermark !== undefined) task.advanceWatermark(watermark);
   }
   task.stop();
   return { outputs, deadLetters };

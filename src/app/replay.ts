@@ -20,7 +20,10 @@ import { readSchemaSource } from '../schema/schema-file.js';
 import type { AvroEncoder, AvroSerde } from '../schema/serde.js';
 import { valueSubject } from '../schema/types.js';
 import type { StreamModule } from '../stream/define.js';
-import type { DeadLetterReason } from '../stream/task-context.js';
+import type { DeadLetter, DeadLetterReason } from '../stream/host/dead-letters.js';
+import { TaskEventTime } from '../stream/host/event-time.js';
+import { moduleTimeSpec } from '../stream/module-time.js';
+import { OutputStage, isDeadLetter } from '../stream/output-stage.js';
 import { StreamTask } from '../stream/task.js';
 import { systemClock } from '../time/clock.js';
 import { mergeByTimestamp, readRange } from './replay-reader.js';
@@ -126,35 +129,41 @@ async function replayPartition(
     buffer = [];
     await log.produce(output, records);
   };
+  const count = (letter: DeadLetter) => {
+    result.deadLetters[letter.reason] = (result.deadLetters[letter.reason] ?? 0) + 1;
+  };
+  // The live runner's output stage and event time: the same record gives the same output.
+  const stage = new OutputStage(m, (value) => encoder.encode(value));
   const task = new StreamTask(m, partition, systemClock, {
     output(value, timestamp) {
-      let key: unknown;
-      let encoded: Buffer;
-      try {
-        key = m.output.key(value);
-        encoded = encoder.encode(value);
-      } catch {
-        // As in the live runner, an output that does not fit is a dead letter, not the end.
-        result.deadLetters['output-invalid'] = (result.deadLetters['output-invalid'] ?? 0) + 1;
-        return;
-      }
-      buffer.push({ key: String(key), value: encoded, timestamp: Number.isFinite(timestamp) ? timestamp : Date.now() });
+      const staged = stage.accept(value);
+      if (isDeadLetter(staged)) return count(staged);
+      buffer.push({ key: staged.key, value: staged.value, timestamp: Number.isFinite(timestamp) ? timestamp : Date.now() });
       result.outputs++;
     },
-    deadLetter(letter) {
-      result.deadLetters[letter.reason] = (result.deadLetters[letter.reason] ?? 0) + 1;
-    },
+    deadLetter: count,
     warn: () => undefined,
   });
   task.start();
+  const time = new TaskEventTime(moduleTimeSpec(m), m.inputs.map((i) => ({ topic: i.topic, partition })), systemClock);
   const aliasOf = new Map(m.inputs.map((i) => [i.topic, i.alias]));
   const readers = ranges.map(({ input, start, end }) => readRange(log, input.topic, partition, start.get(partition) ?? 0, end.get(partition) ?? 0));
   try {
     for await (const record of mergeByTimestamp(readers)) {
       result.read[record.topic] = (result.read[record.topic] ?? 0) + 1;
       if (record.value === null) continue;
-      const value = await decode(serde, record, task);
-      if (value !== undefined) task.process(aliasOf.get(record.topic)!, value.decoded, record);
+      const value = await decode(serde, record, count);
+      if (value === undefined) continue;
+      const lane = time.lane(record.topic, partition)!;
+      const eventTime = lane.eventTime(value.decoded, record);
+      if (typeof eventTime === 'string') {
+        count({ reason: 'event-time', message: eventTime, source: record });
+        continue;
+      }
+      task.process(aliasOf.get(record.topic)!, value.decoded, record, eventTime);
+      // Nothing is idle in a replay: only records move the watermark (receivedAt: now, so no input counts as idle).
+      const watermark = lane.observe(eventTime, systemClock.now());
+      if (watermark !== undefined) task.advanceWatermark(watermark);
       if (buffer.length >= PRODUCE_BATCH) await flush();
     }
     await flush();
@@ -164,13 +173,11 @@ async function replayPartition(
   }
 }
 
-async function decode(serde: AvroSerde, record: LogRecord, task: StreamTask): Promise<{ decoded: unknown } | undefined> {
+async function decode(serde: AvroSerde, record: LogRecord, deadLetter: (letter: DeadLetter) => void): Promise<{ decoded: unknown } | undefined> {
   try {
     return { decoded: await serde.decode(record.value!) };
   } catch (error) {
-    task.ctx.source = record;
-    task.ctx.deadLetter({ reason: 'decode', message: errorMessage(error) });
-    task.ctx.source = undefined;
+    deadLetter({ reason: 'decode', message: errorMessage(error), source: record });
     return undefined;
   }
 }

@@ -13,7 +13,7 @@
  * records with `splitIntoRequests`.
  */
 import { FastdataError } from '../errors.js';
-import type { ProduceRecord } from './types.js';
+import type { Log, ProduceRecord } from './types.js';
 
 /** Kafka's record batch v2 header (base offset, length, epoch, magic, crc, attributes, …: 61 bytes). */
 export const BATCH_OVERHEAD_BYTES = 61;
@@ -91,4 +91,16 @@ export function batchTooLarge(topic: string, partition: number, bytes: number, r
       `or raise max.message.bytes on ${topic}`,
     { context: { topic, partition, field: 'max.message.bytes' } },
   );
+}
+
+/**
+ * Produces `records` to `topic` in order, in as many produce calls as its max.message.bytes
+ * needs. Each call is atomic; the whole is not (a crash can leave the first calls written):
+ * callers that need all-or-nothing close the whole with a marker record, or use a transaction.
+ */
+export async function produceInRequests(log: Log, topic: string, records: readonly ProduceRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const described = await log.describeTopic(topic);
+  if (!described) throw new FastdataError('FD_TOPIC_NOT_FOUND', `topic ${topic} does not exist; create it first`, { context: { topic } });
+  for (const request of splitIntoRequests(topic, records, described.config.maxMessageBytes)) await log.produce(topic, request);
 }

@@ -17,7 +17,7 @@ import { FastdataError, errorMessage, isFastdataError } from '../errors.js';
 import { describeType, describeValue, parseAvroSchema, resolverOptions, type ParsedSchema } from './avro.js';
 import { describeIncompatibility, explainIncompatibility } from './compatibility.js';
 import type { SchemaInput, SchemaRegistry } from './types.js';
-import { HEADER_SIZE, readSchemaId, writeHeader } from './wire.js';
+import { HEADER_SIZE, frame, readSchemaId, writeHeader } from './wire.js';
 
 /** A schema registered under a subject, ready to encode values synchronously. */
 export interface AvroEncoder<T = unknown> {
@@ -132,7 +132,7 @@ export class AvroSerde {
         try {
           return serde.encodeFramed(type, id, value);
         } catch (error) {
-          throw serde.encodeError(subject, id, type, value, error);
+          throw encodeFailure(subject, id, type, value, error);
         }
       },
     };
@@ -167,18 +167,7 @@ export class AvroSerde {
     }
   }
 
-  private encodeError(subject: string, id: number, type: Type, value: unknown, error: unknown): FastdataError {
-    if (isFastdataError(error)) return error;
-    const fields = invalidFields(type, value);
-    const detail =
-      fields.length > 0
-        ? fields.map((field) => `${field.path}: expected ${field.expected}, found ${field.found}`).join('; ')
-        : errorMessage(error);
-    return new FastdataError('FD_AVRO_ENCODE_FAILED', `cannot encode a record for subject "${subject}" (schema id ${id}, ${describeType(type)}): ${detail}`, {
-      context: { subject, id, fields },
-      cause: error,
-    });
-  }
+
 
   /** Whether records written with schema `id` decode synchronously. */
   isCached(id: number): boolean {
@@ -292,4 +281,34 @@ function decodeError(id: number, what: string, length: number, cause?: unknown):
     context: { id, length },
     cause,
   });
+}
+
+/** FD_AVRO_ENCODE_FAILED naming every bad field of `value`. */
+function encodeFailure(subject: string, id: number, type: Type, value: unknown, error: unknown): FastdataError {
+  if (isFastdataError(error)) return error;
+  const fields = invalidFields(type, value);
+  const detail =
+    fields.length > 0
+      ? fields.map((field) => `${field.path}: expected ${field.expected}, found ${field.found}`).join('; ')
+      : errorMessage(error);
+  return new FastdataError('FD_AVRO_ENCODE_FAILED', `cannot encode a record for subject "${subject}" (schema id ${id}, ${describeType(type)}): ${detail}`, {
+    context: { subject, id, fields },
+    cause: error,
+  });
+}
+
+/**
+ * An encoder of `schema` that no registry knows (schema id 0): it encodes, and fails, exactly
+ * as a registered one does. For the test driver, which checks outputs against the output
+ * schema with no registry at all.
+ */
+export function unregisteredEncoder(subject: string, schema: ParsedSchema): (value: unknown) => Buffer {
+  const type = schema.type;
+  return (value) => {
+    try {
+      return frame(0, type.toBuffer(value));
+    } catch (error) {
+      throw encodeFailure(subject, 0, type, value, error);
+    }
+  };
 }

@@ -1,4 +1,4 @@
-import type { DeadLetterReason } from './task-context.js';
+import type { DeadLetterReason } from './host/dead-letters.js';
 
 /**
  * What a runner reports, as typed events: the CLI prints them, metrics count them, tests

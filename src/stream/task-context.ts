@@ -12,33 +12,13 @@
 import { FastdataError } from '../errors.js';
 import type { LogRecord } from '../log/types.js';
 import type { Clock } from '../time/clock.js';
+import type { DeadLetter } from './host/dead-letters.js';
 import type { StateStore } from './state-store.js';
-
-/** Why a record went to the dead-letter topic; the `fastdata.dlq.reason` header. */
-export type DeadLetterReason = 'decode' | 'event-time' | 'late' | 'invalid-key' | 'pipeline-error' | 'output-invalid';
-
-export interface DeadLetter {
-  reason: DeadLetterReason;
-  message: string;
-  /** The input record concerned, if any: its bytes go to the dead-letter topic unchanged. */
-  source?: LogRecord;
-  /** For failures past the input (an output that does not fit its schema): the value, as JSON. */
-  value?: unknown;
-  /** Extra headers, e.g. the watermark a late record missed. */
-  details?: Record<string, string>;
-}
 
 /** What the task tells its host (the runtime, or the test driver). */
 export interface TaskHost {
   deadLetter(letter: DeadLetter): void;
   warn(message: string): void;
-}
-
-export interface TaskCounters {
-  records: number;
-  late: number;
-  deadLettered: number;
-  outputs: number;
 }
 
 export class TaskContext {
@@ -61,7 +41,6 @@ export class TaskContext {
   private readonly layouts = new Map<string, unknown>();
   private readonly timers = new Set<() => void>();
   private nameCounters = new Map<string, number>();
-  readonly counters: TaskCounters = { records: 0, late: 0, deadLettered: 0, outputs: 0 };
 
   constructor(module: string, partition: number, clock: Clock, host: TaskHost) {
     this.module = module;
@@ -144,9 +123,7 @@ export class TaskContext {
     return this.stores.get(name);
   }
 
-  deadLetter(letter: Omit<DeadLetter, 'source'> & { source?: LogRecord }): void {
-    this.counters.deadLettered++;
-    if (letter.reason === 'late') this.counters.late++;
+  deadLetter(letter: DeadLetter): void {
     this.host.deadLetter({ ...letter, source: letter.source ?? this.source });
   }
 

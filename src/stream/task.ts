@@ -1,8 +1,8 @@
 /**
  * A stream task: one running instance of a module's pipeline for one partition, with its
- * watermark and its state. It knows nothing of the log or of Avro: the runtime feeds it
- * decoded records from the log, the test driver feeds it values by hand, and both take
- * what it emits through its host.
+ * state. It knows nothing of the log, of Avro or of how event time is told: the processor
+ * host (or the test driver) feeds it decoded records with their event times and moves its
+ * watermark, and takes what it emits through its host.
  */
 import type { Subscription } from 'rxjs';
 import { FastdataError, errorMessage } from '../errors.js';
@@ -10,24 +10,12 @@ import type { LogRecord } from '../log/types.js';
 import type { Clock } from '../time/clock.js';
 import type { StreamModule } from './define.js';
 import { type TaskHost, TaskContext, withTaskContext } from './task-context.js';
+import type { StateEntry } from './host/changelog.js';
 import { TaskInput } from './task-input.js';
-import { WatermarkTracker, type WatermarkSnapshot } from './watermark.js';
 
 export interface StreamTaskHost extends TaskHost {
   /** A value the pipeline emitted, with the timestamp its output record gets. */
   output(value: unknown, timestamp: number): void;
-}
-
-export interface StateEntry {
-  store: string;
-  id: string;
-  value: unknown;
-}
-
-export interface TaskCheckpoint {
-  /** State entries changed since the last checkpoint (`value` null: deleted). */
-  entries: StateEntry[];
-  watermark: WatermarkSnapshot;
 }
 
 /** After how many consecutive pipeline failures without a record getting through the task gives up. */
@@ -38,8 +26,6 @@ export class StreamTask {
   readonly partition: number;
   private readonly module: StreamModule;
   private readonly host: StreamTaskHost;
-  private readonly watermarks: WatermarkTracker;
-  private readonly eventTimeOf: Map<string, ((record: unknown) => number) | undefined>;
   private subjects = new Map<string, TaskInput<unknown>>();
   private subscription: Subscription | undefined;
   private pipelineError: unknown = undefined;
@@ -51,13 +37,6 @@ export class StreamTask {
     this.partition = partition;
     this.host = host;
     this.ctx = new TaskContext(module.name, partition, clock, host);
-    this.watermarks = new WatermarkTracker(
-      module.inputs.map((i) => i.alias),
-      module.lateness,
-      module.idleTimeout,
-      clock,
-    );
-    this.eventTimeOf = new Map(module.inputs.map((i) => [i.alias, i.eventTime]));
   }
 
   /** Subscribes the pipeline. Throws FD_PIPELINE_INVALID if the module's pipeline function fails. */
@@ -88,10 +67,7 @@ export class StreamTask {
         });
       }
       this.subscription = output.subscribe({
-        next: (value) => {
-          this.ctx.counters.outputs++;
-          this.host.output(value, this.ctx.emitTime);
-        },
+        next: (value) => this.host.output(value, this.ctx.emitTime),
         error: (error) => {
           this.pipelineError = error ?? new Error('the pipeline signalled an error without a value');
         },
@@ -102,56 +78,23 @@ export class StreamTask {
     });
   }
 
-  /**
-   * Pushes one input record through the pipeline. `eventTime` overrides the module's event
-   * time function (the test driver uses it); otherwise it is computed here, and a record
-   * without a usable event time goes to the dead-letter topic.
-   *
-   * `receivedAt` is the processing time the record arrived at, which idleness is measured
-   * from; default: the clock's now. The runner passes the time its batch was fetched, as a
-   * clock read per record costs about an eighth of a windowed aggregate's work.
-   */
-  process(alias: string, value: unknown, source: LogRecord | undefined, eventTime?: number, receivedAt?: number): void {
+  /** Pushes one input record, with its event time, through the pipeline. */
+  process(alias: string, value: unknown, source: LogRecord | undefined, eventTime: number): void {
     const subject = this.subjects.get(alias);
     if (!subject) throw new FastdataError('FD_ARGUMENT_INVALID', `stream ${this.module.name} has no input ${alias}; its inputs are ${[...this.subjects.keys()].join(', ')}`);
+    if (this.completed) return;
     const ctx = this.ctx;
     ctx.source = source;
+    ctx.eventTime = eventTime;
+    ctx.emitTime = eventTime;
     try {
-      const time = eventTime ?? this.eventTime(alias, value, source);
-      if (time === undefined) return;
-      ctx.counters.records++;
-      ctx.eventTime = time;
-      ctx.emitTime = time;
-      if (this.completed) return;
       subject.next(value);
       if (this.pipelineError !== undefined) this.recover(true);
       else this.consecutiveFailures = 0;
-      ctx.advanceWatermark(this.watermarks.observe(alias, time, receivedAt));
-      if (this.pipelineError !== undefined) this.recover(false);
     } finally {
       ctx.source = undefined;
       ctx.eventTime = Number.NaN;
     }
-  }
-
-  private eventTime(alias: string, value: unknown, source: LogRecord | undefined): number | undefined {
-    const fn = this.eventTimeOf.get(alias);
-    let time: unknown;
-    try {
-      time = fn ? fn(value) : source?.timestamp;
-    } catch (error) {
-      this.ctx.deadLetter({ reason: 'event-time', message: `the eventTime function threw: ${errorMessage(error)}` });
-      return undefined;
-    }
-    if (time instanceof Date) time = time.getTime();
-    if (typeof time !== 'number' || !Number.isFinite(time)) {
-      this.ctx.deadLetter({
-        reason: 'event-time',
-        message: `the eventTime function returned ${JSON.stringify(time) ?? String(time)}; return milliseconds since the epoch (a number) or a Date`,
-      });
-      return undefined;
-    }
-    return time;
   }
 
   /**
@@ -174,15 +117,14 @@ export class StreamTask {
     this.build();
   }
 
-  /** Re-evaluates idle inputs (called on a processing-time timer). */
-  tick(): void {
-    this.ctx.advanceWatermark(this.watermarks.tick());
+  /** Event time moved forward: windows the watermark passes close. */
+  advanceWatermark(watermark: number): void {
+    this.ctx.advanceWatermark(watermark);
     if (this.pipelineError !== undefined) this.recover(false);
   }
 
-  /** Moves the watermark to at least `watermark` (the test driver's advanceWatermark). */
-  forceWatermark(watermark: number): void {
-    this.ctx.advanceWatermark(this.watermarks.force(watermark));
+  /** Processing time passed: a pipeline that failed in a timer of its own is subscribed again. */
+  tick(): void {
     if (this.pipelineError !== undefined) this.recover(false);
   }
 
@@ -190,17 +132,17 @@ export class StreamTask {
     return this.ctx.watermark;
   }
 
-  /** What changed since the last checkpoint: state entries and the watermark. */
-  checkpoint(): TaskCheckpoint {
+  /** The state entries changed since the last checkpoint (`value` null: deleted). */
+  drainState(): StateEntry[] {
     const entries: StateEntry[] = [];
     for (const [store, s] of this.ctx.storeEntries()) {
       for (const [id, value] of s.drainChanges()) entries.push({ store, id, value });
     }
-    return { entries, watermark: this.watermarks.snapshot() };
+    return entries;
   }
 
   /** Puts state back from the changelog (before any record), then resubscribes so operators index it. */
-  restore(entries: Iterable<StateEntry>, watermark: WatermarkSnapshot | undefined): void {
+  restore(entries: Iterable<StateEntry>): void {
     const unknown = new Set<string>();
     for (const entry of entries) {
       const store = this.ctx.getStore(entry.store);
@@ -211,10 +153,6 @@ export class StreamTask {
       this.ctx.warn(`the changelog holds state of '${name}', which this pipeline does not have (renamed or removed?); that state is dropped`);
     }
     this.build();
-    if (watermark) {
-      this.watermarks.restore(watermark);
-      this.ctx.advanceWatermark(this.watermarks.watermark);
-    }
   }
 
   stop(): void {

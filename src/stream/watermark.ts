@@ -32,7 +32,7 @@ export class WatermarkTracker {
   private readonly clock: Clock;
   private current = Number.NEGATIVE_INFINITY;
   /** The input of a task that has only one (most tasks): `observe` needs no scan of the others. */
-  private readonly only: InputProgress | undefined;
+  private only: InputProgress | undefined;
 
   constructor(aliases: readonly string[], lateness: number, idleTimeout: number, clock: Clock) {
     this.lateness = lateness;
@@ -41,6 +41,13 @@ export class WatermarkTracker {
     const now = clock.now();
     for (const alias of aliases) this.inputs.set(alias, { maxEventTime: Number.NEGATIVE_INFINITY, lastActivity: now });
     this.only = this.inputs.size === 1 && idleTimeout > 0 ? this.inputs.values().next().value : undefined;
+  }
+
+  /** An input that joins later (a topic that appeared after the others): it holds the watermark from now until it is idle. */
+  addInput(alias: string): void {
+    if (this.inputs.has(alias)) return;
+    this.inputs.set(alias, { maxEventTime: Number.NEGATIVE_INFINITY, lastActivity: this.clock.now() });
+    this.only = this.inputs.size === 1 && this.idleTimeout > 0 ? this.inputs.values().next().value : undefined;
   }
 
   /**

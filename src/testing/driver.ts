@@ -10,13 +10,19 @@
  * driver.advanceWatermark(120_000);
  * expect(driver.readOutputs()).toEqual([...]);
  */
-import { FastdataError, errorMessage } from '../errors.js';
-import { type ParsedSchema, parseAvroSchema } from '../schema/avro.js';
+import { FastdataError } from '../errors.js';
+import type { LogRecord } from '../log/types.js';
+import { parseAvroSchema } from '../schema/avro.js';
 import { readSchemaSource } from '../schema/schema-file.js';
-import { invalidFields } from '../schema/serde.js';
+import { unregisteredEncoder } from '../schema/serde.js';
+import { valueSubject } from '../schema/types.js';
 import type { StreamModule } from '../stream/define.js';
-import type { DeadLetter } from '../stream/task-context.js';
-import { type StateEntry, StreamTask } from '../stream/task.js';
+import { type StateEntry, TASK_CLOCK } from '../stream/host/changelog.js';
+import type { DeadLetter } from '../stream/host/dead-letters.js';
+import { TaskEventTime } from '../stream/host/event-time.js';
+import { moduleTimeSpec } from '../stream/module-time.js';
+import { OutputStage, isDeadLetter } from '../stream/output-stage.js';
+import { StreamTask } from '../stream/task.js';
 import { ManualClock } from '../time/clock.js';
 
 export interface DriverOptions {
@@ -50,80 +56,98 @@ export interface DriverDeadLetter {
   details: Record<string, string>;
 }
 
+export interface DriverCounters {
+  /** Records that reached the pipeline (with a usable event time). */
+  records: number;
+  /** Late records, dead-lettered (also in deadLettered). */
+  late: number;
+  deadLettered: number;
+  outputs: number;
+}
+
 export class TestDriver<In extends Record<string, unknown> = Record<string, unknown>, Out = unknown> {
   readonly module: StreamModule<In, Out>;
   /** The processing-time clock: `advanceTime` moves it. */
   readonly clock: ManualClock;
   private task: StreamTask;
-  private readonly schema: ParsedSchema;
+  private time: TaskEventTime;
+  private readonly stage: OutputStage;
   private readonly partition: number;
   private outputs: DriverOutput<Out>[] = [];
   private letters: DriverDeadLetter[] = [];
+  private readonly tally: DriverCounters = { records: 0, late: 0, deadLettered: 0, outputs: 0 };
   /** Every checkpointed state entry, latest per id: what a changelog topic would hold. */
   private readonly changelog = new Map<string, StateEntry>();
   private currentInput: unknown = undefined;
 
-  private constructor(module: StreamModule<In, Out>, schema: ParsedSchema, options: DriverOptions) {
+  private constructor(module: StreamModule<In, Out>, stage: OutputStage, options: DriverOptions) {
     this.module = module;
-    this.schema = schema;
+    this.stage = stage;
     this.partition = options.partition ?? 0;
     this.clock = new ManualClock(options.startTime ?? 0);
     this.task = this.newTask();
+    this.time = this.newTime();
   }
 
   static async create<In extends Record<string, unknown>, Out>(module: StreamModule<In, Out>, options: DriverOptions = {}): Promise<TestDriver<In, Out>> {
     if (module?.kind !== 'fastdata.stream') {
       throw new FastdataError('FD_ARGUMENT_INVALID', 'TestDriver.create(module): pass what defineStream(...) returned (the module file’s default export)');
     }
-    const schema = await loadSchema(module.output.schema, options.root ?? process.cwd(), module.name);
-    return new TestDriver(module, schema, options);
+    const root = options.root ?? process.cwd();
+    const schema = parseAvroSchema(await readSchemaSource(module.output.schema, root, { stream: module.name }), { stream: module.name });
+    const stage = new OutputStage(module as StreamModule, unregisteredEncoder(valueSubject(module.output.topic), schema));
+    return new TestDriver(module, stage, options);
   }
 
   private newTask(): StreamTask {
     const task = new StreamTask(this.module, this.partition, this.clock, {
-      output: (value, timestamp) => this.collect(value as Out, timestamp),
-      deadLetter: (letter) =>
-        this.letters.push({
-          reason: letter.reason,
-          message: letter.message,
-          value: letter.value ?? this.currentInput,
-          details: letter.details ?? {},
-        }),
+      output: (value, timestamp) => {
+        const staged = this.stage.accept(value);
+        if (isDeadLetter(staged)) this.deadLetter(staged);
+        else {
+          this.tally.outputs++;
+          this.outputs.push({ key: staged.key, value: value as Out, timestamp });
+        }
+      },
+      deadLetter: (letter) => this.deadLetter(letter),
       warn: () => {},
     });
     task.start();
     return task;
   }
 
-  private collect(value: Out, timestamp: number): void {
-    let key: unknown;
-    try {
-      key = this.module.output.key(value);
-    } catch (error) {
-      this.letters.push({ reason: 'output-invalid', message: `output.key threw: ${errorMessage(error)}`, value, details: {} });
-      return;
-    }
-    if (typeof key === 'number' && Number.isFinite(key)) key = String(key);
-    if (typeof key !== 'string') {
-      this.letters.push({ reason: 'output-invalid', message: `output.key returned ${JSON.stringify(key) ?? String(key)}; return a string or a number`, value, details: {} });
-      return;
-    }
-    const bad = invalidFields(this.schema.type, value);
-    if (bad.length > 0) {
-      const fields = bad.map((f) => `${f.path}: expected ${f.expected}, found ${f.found}`).join('; ');
-      this.letters.push({ reason: 'output-invalid', message: `output does not match ${this.module.output.topic}'s schema: ${fields}`, value, details: {} });
-      return;
-    }
-    this.outputs.push({ key, value, timestamp });
+  private newTime(): TaskEventTime {
+    return new TaskEventTime(
+      moduleTimeSpec(this.module as StreamModule),
+      this.module.inputs.map((i) => ({ topic: i.topic, partition: this.partition })),
+      this.clock,
+    );
+  }
+
+  private deadLetter(letter: DeadLetter): void {
+    this.tally.deadLettered++;
+    if (letter.reason === 'late') this.tally.late++;
+    this.letters.push({ reason: letter.reason, message: letter.message, value: letter.value ?? this.currentInput, details: letter.details ?? {} });
   }
 
   /** Pushes one record into an input of the module. */
   pipe<K extends keyof In & string>(input: K, value: In[K], options: PipeOptions = {}): this {
+    const spec = this.module.inputs.find((i) => i.alias === input);
+    if (!spec) throw new FastdataError('FD_ARGUMENT_INVALID', `stream ${this.module.name} has no input ${input}; its inputs are ${this.module.inputs.map((i) => i.alias).join(', ')}`);
     this.currentInput = value;
     try {
       const timestamp = options.timestamp ?? this.clock.now();
-      const source = { topic: input, partition: this.partition, offset: -1, timestamp, key: null, value: null, headers: {} };
-      this.task.process(input, value, source, options.eventTime);
+      const source: LogRecord = { topic: spec.topic, partition: this.partition, offset: -1, timestamp, key: null, value: null, headers: {} };
+      const lane = this.time.lane(spec.topic, this.partition)!;
+      const time = options.eventTime ?? lane.eventTime(value, source);
+      if (typeof time === 'string') {
+        this.deadLetter({ reason: 'event-time', message: time, source });
+        return this;
+      }
+      this.tally.records++;
+      this.task.process(input, value, source, time);
+      const watermark = lane.observe(time, this.clock.now());
+      if (watermark !== undefined) this.task.advanceWatermark(watermark);
     } finally {
       this.currentInput = undefined;
     }
@@ -138,13 +162,14 @@ export class TestDriver<In extends Record<string, unknown> = Record<string, unkn
 
   /** Moves the watermark (event time) to at least `eventTime`, closing the windows it passes. */
   advanceWatermark(eventTime: number): this {
-    this.task.forceWatermark(eventTime);
+    this.task.advanceWatermark(this.time.force(TASK_CLOCK, eventTime));
     return this;
   }
 
   /** Moves processing time (idle timeouts, `updateEvery`) forward by `ms`. */
   advanceTime(ms: number): this {
     this.clock.advance(ms);
+    for (const [, watermark] of this.time.tick()) this.task.advanceWatermark(watermark);
     this.task.tick();
     return this;
   }
@@ -172,8 +197,8 @@ export class TestDriver<In extends Record<string, unknown> = Record<string, unkn
     return out;
   }
 
-  get counters() {
-    return { ...this.task.ctx.counters };
+  get counters(): DriverCounters {
+    return { ...this.tally };
   }
 
   /**
@@ -181,19 +206,17 @@ export class TestDriver<In extends Record<string, unknown> = Record<string, unkn
    * checkpoint, as after a process restart. Records piped since are processed by the new task.
    */
   restart(): this {
-    const { entries, watermark } = this.task.checkpoint();
-    for (const entry of entries) {
+    for (const entry of this.task.drainState()) {
       const id = JSON.stringify([entry.store, entry.id]);
       if (entry.value === null) this.changelog.delete(id);
       else this.changelog.set(id, entry);
     }
+    const watermarks = this.time.snapshot();
     this.task.stop();
     this.task = this.newTask();
-    this.task.restore(this.changelog.values(), watermark);
+    this.task.restore(this.changelog.values());
+    this.time = this.newTime();
+    for (const [, watermark] of this.time.restore(watermarks)) this.task.advanceWatermark(watermark);
     return this;
   }
-}
-
-async function loadSchema(schema: string | object, root: string, stream: string): Promise<ParsedSchema> {
-  return parseAvroSchema(await readSchemaSource(schema, root, { stream }), { stream });
 }

@@ -10,7 +10,7 @@
  * What is left is exactly-once output in the embedded log, as long as the pipeline is
  * deterministic (the same inputs give the same outputs), which windowed aggregates are.
  */
-import type { Log, LogRecord } from '../log/types.js';
+import type { Log, LogRecord } from '../../log/types.js';
 
 export const TASK_HEADER = 'fastdata.task';
 export const EPOCH_HEADER = 'fastdata.epoch';

@@ -1,0 +1,721 @@
+/**
+ * The processor host: the one loop every consumer of fastdata runs on (stream modules, the
+ * alert evaluator, sinks, the serving layer's topic views), as Kafka Streams' StreamThread
+ * drives every StreamTask.
+ *
+ *   feed (group membership, or every partition under a lease, or a plain reader)
+ *     -> decode (Confluent framing; what cannot be decoded goes to the dead-letter topic)
+ *     -> event time and watermarks (event-time.ts: one rule)
+ *     -> the processor's task for that partition (or the one task of everything)
+ *     -> checkpoint: outputs and state durable, then the input positions committed
+ *
+ * A checkpoint, every `commitInterval` (sooner when outputs pile up), and before partitions
+ * move to another member:
+ *   1. each task's writes outside the log (a sink's rows) are made durable (`flush`);
+ *   2. at-least-once (guarantee.ts): the outputs and dead letters are produced, then each
+ *      task's state changes and a marker (positions, watermarks) go to its changelog
+ *      partition, in produce requests under each topic's max.message.bytes; then the
+ *      positions are committed. A restart resumes from state and positions that match; a
+ *      checkpoint cut short by a crash is recognised (changelog.ts) and its outputs are not
+ *      written twice (output-dedupe.ts).
+ *   3. exactly-once: per task, all of it in one transaction of the task's own producer.
+ *
+ * What processors do not share stays theirs: a stream task runs an RxJS pipeline, the alert
+ * evaluator an alert book, a sink writes rows; see processor.ts for what they implement.
+ */
+import { FastdataError, errorMessage, isFastdataError } from '../../errors.js';
+import { splitIntoRequests } from '../../log/batch-size.js';
+import type { Batch, GroupConsumer, Log, LogRecord, ProduceRecord, RevokeInfo, TopicPartition, TopicPartitionOffset, TransactionalProducer } from '../../log/types.js';
+import type { ParsedSchema } from '../../schema/avro.js';
+import type { AvroSerde } from '../../schema/serde.js';
+import { type Clock, systemClock } from '../../time/clock.js';
+import type { RunnerEvent } from '../runner-events.js';
+import { type CheckpointMarker, type StateEntry, changelogRecords, readChangelog } from './changelog.js';
+import { type DeadLetter, deadLetterRecord } from './dead-letters.js';
+import { type EventTimeSpec, TaskEventTime } from './event-time.js';
+import { crashPoint } from './failpoints.js';
+import { EPOCH_HEADER, OutputDedupe, TASK_HEADER } from './output-dedupe.js';
+import { type HostedTask, type TaskFactory, type TaskIo, laneKey } from './processor.js';
+
+export type ProcessingGuarantee = 'at-least-once' | 'exactly-once';
+
+export interface ProcessorHostOptions<T extends HostedTask> {
+  /** Names the processor in events, metrics, dead letters and messages. */
+  name: string;
+  log: Log;
+  serde: AvroSerde;
+  /** Decode every record as this schema (old records in today's shape); default: as written. */
+  readerSchema?: ParsedSchema;
+  feed: GroupConsumer;
+  /** The task a topic-partition belongs to. Default: its partition (partition p of every input, co-partitioned). */
+  taskOf?: (topic: string, partition: number) => number;
+  createTask: TaskFactory<T>;
+  /** Event time and watermarks; without it tasks get NaN and no clock moves. */
+  time?: EventTimeSpec;
+  /** Where dead letters go; without one they are counted and warned about, never written. */
+  deadLetterTopic?: string;
+  /** The tasks' state and checkpoint markers; without one, checkpoints only commit positions. */
+  changelogTopic?: string;
+  /** Topics the tasks write outputs to; with a changelog, outputs re-derived after a crash are not written twice. */
+  outputTopics?: readonly string[];
+  guarantee?: ProcessingGuarantee;
+  /** Exactly-once: task t's producer has the transactional id `<prefix>-<t>`. */
+  transactionalIdPrefix?: string;
+  /** Least time between checkpoints. */
+  commitInterval: number;
+  /** Checkpoint early once this many outputs and dead letters are buffered. Default 5,000. */
+  maxBufferedOutputs?: number;
+  /** How often idle clocks, task timers and due checkpoints are looked at. Default: from commitInterval. */
+  tickEvery?: number;
+  clock?: Clock;
+  onEvent?: (event: RunnerEvent) => void;
+  onTiming?: (timing: HostTiming) => void;
+}
+
+/**
+ * Wall-clock durations the host measures (never the injected Clock, which tests stop):
+ * `batch`: decoding and processing one batch into buffers; `commit`: from the moment the
+ * oldest record of a checkpoint was read to the moment that checkpoint was durable.
+ */
+export interface HostTiming {
+  module: string;
+  kind: 'batch' | 'commit';
+  seconds: number;
+}
+
+export interface HostCounters {
+  records: number;
+  outputs: number;
+  late: number;
+  deadLettered: number;
+}
+
+export interface HostStatus extends HostCounters {
+  state: 'idle' | 'running' | 'stopped' | 'failed';
+  error?: string;
+  /** Task ids (partitions) this member runs. */
+  partitions: number[];
+  checkpoints: number;
+  lastCheckpointAt: number | undefined;
+  /** Per task: records of its lanes not yet processed. */
+  lag: Record<number, number>;
+  /** Per task: the lowest watermark of its clocks. */
+  watermarks: Record<number, number>;
+}
+
+interface TaskSlot<T extends HostedTask> {
+  id: number;
+  task: T;
+  lanes: TopicPartition[];
+  /** Next offset to read per lane (what markers and commits record). */
+  positions: Map<string, TopicPartitionOffset>;
+  time: TaskEventTime | undefined;
+  /** Epoch of the last complete checkpoint, and of the next one (above every epoch seen, torn ones included). */
+  epoch: number;
+  nextEpoch: number;
+  /** Keys a torn checkpoint touched, rewritten first by the next one (changelog.ts). */
+  repair: StateEntry[];
+  /** The restored marker, for lanes assigned after the task was created. */
+  restored: CheckpointMarker | undefined;
+  /** Something happened since the last checkpoint. */
+  dirty: boolean;
+  /** Encoded outputs and dead letters since the last checkpoint, per topic, so a task that moves takes only its own. */
+  buffers: Map<string, ProduceRecord[]>;
+  dedupe: OutputDedupe | undefined;
+  producer: TransactionalProducer | undefined;
+  origin: { epoch: number; headers: Record<string, string> } | undefined;
+  counters: HostCounters;
+}
+
+/** A transactional producer replaced by a newer one with the same id (a zombie worker). */
+function isFencing(error: unknown): boolean {
+  const text = `${errorMessage(error)} ${errorMessage((error as { cause?: unknown })?.cause)}`;
+  return /fenced|INVALID_PRODUCER_EPOCH|PRODUCER_FENCED|INVALID_PRODUCER_ID_MAPPING/i.test(text);
+}
+
+const partitionTask = (_topic: string, partition: number) => partition;
+
+export class ProcessorHost<T extends HostedTask> {
+  readonly name: string;
+  private readonly options: ProcessorHostOptions<T> & { clock: Clock; guarantee: ProcessingGuarantee; maxBufferedOutputs: number };
+  private readonly taskOf: (topic: string, partition: number) => number;
+  private readonly slots = new Map<number, TaskSlot<T>>();
+  /** Largest record batch per topic the host writes to (read from the topics at start). */
+  private readonly maxBytes = new Map<string, number>();
+  private deadLetterPartitions = 0;
+  private readonly highWatermarks = new Map<string, number>();
+  private buffered = 0;
+  private lock: Promise<void> = Promise.resolve();
+  private stopTimer: (() => void) | undefined;
+  private lastCheckpointAt: number | undefined;
+  private checkpoints = 0;
+  /** Counters of tasks that left this member, so totals never go back. */
+  private readonly departed: HostCounters = { records: 0, outputs: 0, late: 0, deadLettered: 0 };
+  private state: HostStatus['state'] = 'idle';
+  private failure: string | undefined;
+  private stopping = false;
+  private pendingSince: number | undefined;
+  private lastDecodeWarning = 0;
+
+  constructor(options: ProcessorHostOptions<T>) {
+    this.name = options.name;
+    this.options = { ...options, clock: options.clock ?? systemClock, guarantee: options.guarantee ?? 'at-least-once', maxBufferedOutputs: options.maxBufferedOutputs ?? 5_000 };
+    this.taskOf = options.taskOf ?? partitionTask;
+    if (this.options.guarantee === 'exactly-once' && (!options.log.transactionalProducer || !options.transactionalIdPrefix)) {
+      throw new FastdataError('FD_CONFIG_INVALID', `${options.name}: processing.guarantee exactly-once needs a log with transactions; set log.kind: kafka, or use at-least-once`, {
+        context: { field: 'processing.guarantee' },
+      });
+    }
+  }
+
+  private emit(event: RunnerEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  /** Reads the limits of the topics it writes, joins the feed; resolves once consuming. */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new FastdataError('FD_ARGUMENT_INVALID', `${this.name} was started already`);
+    const { log, deadLetterTopic, changelogTopic, outputTopics = [] } = this.options;
+    for (const topic of new Set([...outputTopics, ...(deadLetterTopic ? [deadLetterTopic] : []), ...(changelogTopic ? [changelogTopic] : [])])) {
+      const described = await log.describeTopic(topic);
+      if (!described) throw new FastdataError('FD_TOPIC_NOT_FOUND', `${this.name}: topic ${topic} does not exist; it is created before the processor starts`, { context: { topic } });
+      this.maxBytes.set(topic, described.config.maxMessageBytes);
+      if (topic === deadLetterTopic) this.deadLetterPartitions = described.partitions;
+    }
+    if (this.stopping) return;
+    const tickEvery = this.options.tickEvery ?? Math.max(10, Math.min(this.options.commitInterval, Math.floor((this.options.time?.idleTimeout ?? 4000) / 4) || 1000));
+    this.stopTimer = this.options.clock.every(tickEvery, () => {
+      void this.exclusive(async () => {
+        if (this.state !== 'running') return;
+        for (const slot of this.slots.values()) {
+          for (const [clock, watermark] of slot.time?.tick() ?? []) slot.task.advanceWatermark?.(clock, watermark);
+          slot.task.tick?.();
+        }
+        if (this.checkpointDue()) await this.checkpoint();
+      }).catch((error) => this.fail(error));
+    });
+    this.state = 'running';
+    // A handler that throws ends this member of the group (its partitions go to the others,
+    // which resume from the last checkpoint); the host reports itself failed.
+    const failing = <A extends unknown[]>(fn: (...args: A) => Promise<void>) => async (...args: A) => {
+      try {
+        await fn(...args);
+      } catch (error) {
+        this.fail(error);
+        throw error;
+      }
+    };
+    await this.options.feed.run({
+      onAssigned: failing((tps) => this.exclusive(() => this.assign(tps))),
+      onRevoked: failing((tps, info) => this.exclusive(() => this.revoke(tps, info))),
+      eachBatch: failing((batch) =>
+        this.exclusive(async () => {
+          if (this.state !== 'running') return;
+          await this.processBatch(batch);
+          if (this.checkpointDue()) await this.checkpoint();
+        }),
+      ),
+    });
+  }
+
+  /** Runs `fn` after everything queued before it: batches, timers and rebalances never interleave. */
+  private exclusive<R>(fn: () => Promise<R>): Promise<R> {
+    const run = this.lock.then(fn);
+    this.lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async assign(tps: TopicPartition[]): Promise<void> {
+    const byTask = new Map<number, TopicPartition[]>();
+    for (const tp of tps) {
+      const id = this.taskOf(tp.topic, tp.partition);
+      byTask.set(id, [...(byTask.get(id) ?? []), tp]);
+    }
+    const created: number[] = [];
+    for (const [id, lanes] of [...byTask].sort((a, b) => a[0] - b[0])) {
+      const slot = this.slots.get(id);
+      if (slot) await this.addLanes(slot, lanes);
+      else {
+        await this.restoreTask(id, lanes);
+        created.push(id);
+      }
+    }
+    if (created.length > 0) this.emit({ type: 'assigned', module: this.name, partitions: created });
+  }
+
+  private async restoreTask(id: number, lanes: TopicPartition[]): Promise<void> {
+    const { log, changelogTopic, guarantee, outputTopics = [], deadLetterTopic } = this.options;
+    // Exactly-once: opening the task's producer fences its previous owner and settles that
+    // owner's open transaction, so the (read_committed) changelog read next is complete.
+    const producer = guarantee === 'exactly-once' ? await log.transactionalProducer!(`${this.options.transactionalIdPrefix}-${id}`) : undefined;
+    const restored = changelogTopic ? await readChangelog(log, changelogTopic, id) : undefined;
+    if (restored && restored.repair.length > 0) {
+      this.emit({ type: 'warning', module: this.name, message: `partition ${id}: a checkpoint that did not complete changed ${restored.repair.length} state entries; they are restored as the last complete checkpoint left them` });
+    }
+    const marker = restored?.marker;
+    const epoch = marker?.epoch ?? 0;
+    // Exactly-once: an unfinished checkpoint's outputs were aborted, never seen; nothing to skip.
+    const dedupeTopics = [...outputTopics, ...(deadLetterTopic ? [deadLetterTopic] : [])];
+    const dedupe =
+      changelogTopic && !producer && dedupeTopics.length > 0 ? await OutputDedupe.load(log, dedupeTopics, marker?.outputEnds, this.taskName(id), epoch) : undefined;
+    const slot: TaskSlot<T> = {
+      id,
+      task: undefined as unknown as T,
+      lanes: [],
+      positions: new Map(),
+      time: undefined,
+      epoch,
+      nextEpoch: restored?.nextEpoch ?? 1,
+      repair: restored?.repair ?? [],
+      restored: marker,
+      dirty: false,
+      buffers: new Map(),
+      dedupe: dedupe && dedupe.size > 0 ? dedupe : undefined,
+      producer,
+      origin: undefined,
+      counters: { records: 0, outputs: 0, late: 0, deadLettered: 0 },
+    };
+    // In the map before the task exists: restoring may close windows that came due while
+    // the processor was down, and their outputs go out with the next checkpoint.
+    this.slots.set(id, slot);
+    await this.placeLanes(slot, lanes);
+    slot.time = this.options.time ? new TaskEventTime(this.options.time, lanes, this.options.clock) : undefined;
+    slot.task = this.options.createTask(id, lanes, this.taskIo(slot), restored && { entries: restored.entries, meta: marker?.meta });
+    for (const [clock, watermark] of slot.time?.restore(marker?.watermarks) ?? []) slot.task.advanceWatermark?.(clock, watermark);
+    this.emit({
+      type: 'restored',
+      module: this.name,
+      partition: id,
+      entries: restored?.entries.length ?? 0,
+      offsets: Object.fromEntries([...slot.positions.values()].map((p) => [p.topic, p.offset])),
+      duplicatesToSkip: dedupe?.size ?? 0,
+    });
+  }
+
+  /** Lanes of a task that exists: a topic of a reader feed that appeared after the others. */
+  private async addLanes(slot: TaskSlot<T>, lanes: TopicPartition[]): Promise<void> {
+    const fresh = lanes.filter((l) => !slot.positions.has(laneKey(l.topic, l.partition)) && !slot.lanes.some((o) => o.topic === l.topic && o.partition === l.partition));
+    if (fresh.length === 0) return;
+    await this.placeLanes(slot, fresh);
+    if (this.options.time) {
+      if (slot.time) slot.time.addLanes(fresh);
+      else slot.time = new TaskEventTime(this.options.time, fresh, this.options.clock);
+    }
+  }
+
+  /**
+   * Where each lane resumes: past both the group's committed offset and the checkpoint's
+   * position (the changelog can be ahead of the commit, after a crash between the two).
+   */
+  private async placeLanes(slot: TaskSlot<T>, lanes: TopicPartition[]): Promise<void> {
+    const { log, feed } = this.options;
+    const committedOf = new Map<string, number>();
+    if (feed.groupId) {
+      for (const topic of new Set(lanes.map((l) => l.topic))) {
+        for (const c of await log.committed(feed.groupId, topic)) committedOf.set(laneKey(topic, c.partition), c.offset);
+      }
+    }
+    for (const lane of lanes) {
+      const key = laneKey(lane.topic, lane.partition);
+      const committed = committedOf.get(key);
+      const checkpointed = slot.restored?.positions.find((p) => p.topic === lane.topic && p.partition === lane.partition)?.offset;
+      slot.lanes.push(lane);
+      if (committed === undefined && checkpointed === undefined) {
+        // A group member with no commit starts where the feed starts; a reader feed, too.
+        if (feed.groupId) slot.positions.set(key, { ...lane, offset: 0 });
+        continue;
+      }
+      const offset = Math.max(committed ?? 0, checkpointed ?? 0);
+      slot.positions.set(key, { ...lane, offset });
+      if (checkpointed !== undefined && checkpointed > (committed ?? -1)) feed.seek({ ...lane, offset: checkpointed });
+    }
+  }
+
+  private taskName(id: number): string {
+    return `${this.name}/${id}`;
+  }
+
+  private taskIo(slot: TaskSlot<T>): TaskIo {
+    return {
+      output: (topic, record) => this.collect(slot, topic, record),
+      deadLetter: (letter) => this.deadLetter(slot, letter),
+      warn: (message) => this.emit({ type: 'warning', module: this.name, message }),
+      originHeaders: () => this.originHeaders(slot),
+    };
+  }
+
+  /**
+   * The task and epoch headers of a task's outputs. One object per task and epoch, shared by
+   * its outputs, which the log then encodes once per produce call rather than once per record.
+   */
+  private originHeaders(slot: TaskSlot<T>): Record<string, string> {
+    if (slot.origin?.epoch !== slot.nextEpoch) slot.origin = { epoch: slot.nextEpoch, headers: { [TASK_HEADER]: this.taskName(slot.id), [EPOCH_HEADER]: String(slot.nextEpoch) } };
+    return slot.origin.headers;
+  }
+
+  private collect(slot: TaskSlot<T>, topic: string, record: ProduceRecord): void {
+    if (slot.dedupe !== undefined && slot.dedupe.size > 0 && slot.dedupe.suppress(topic, keyBytes(record.key), valueBytes(record.value))) return;
+    let buffer = slot.buffers.get(topic);
+    if (!buffer) slot.buffers.set(topic, (buffer = []));
+    buffer.push(record);
+    slot.counters.outputs++;
+    this.buffered++;
+  }
+
+  private deadLetter(slot: TaskSlot<T>, letter: DeadLetter): void {
+    slot.counters.deadLettered++;
+    if (letter.reason === 'late') slot.counters.late++;
+    const topic = this.options.deadLetterTopic;
+    this.emit({ type: 'dead-letter', module: this.name, reason: letter.reason, message: letter.message, partition: letter.source?.partition ?? slot.id, offset: letter.source?.offset });
+    if (!topic) return;
+    const record = deadLetterRecord(letter, this.name, this.originHeaders(slot), slot.id < this.deadLetterPartitions ? slot.id : undefined);
+    if (slot.dedupe !== undefined && slot.dedupe.size > 0 && slot.dedupe.suppress(topic, keyBytes(record.key), valueBytes(record.value))) return;
+    let buffer = slot.buffers.get(topic);
+    if (!buffer) slot.buffers.set(topic, (buffer = []));
+    buffer.push(record);
+    this.buffered++;
+  }
+
+  private async processBatch(batch: Batch): Promise<void> {
+    const { topic, partition, records } = batch;
+    const slot = this.slots.get(this.taskOf(topic, partition));
+    if (!slot) return;
+    const key = laneKey(topic, partition);
+    const position = slot.positions.get(key) ?? { topic, partition, offset: 0 };
+    slot.positions.set(key, position);
+    this.highWatermarks.set(key, batch.highWatermark);
+    const { serde, onTiming, readerSchema } = this.options;
+    const task = slot.task;
+    const lane = slot.time?.lane(topic, partition);
+    // When these records arrived, for idleness: one clock read per batch, not per record.
+    const receivedAt = this.options.clock.now();
+    const startedAt = onTiming ? performance.now() : 0;
+    if (onTiming) this.pendingSince ??= startedAt;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      if (record.value === null) task.tombstone?.(record);
+      else {
+        let value: unknown;
+        let decoded = true;
+        try {
+          value = serde.decodeSync(record.value, readerSchema);
+        } catch (error) {
+          const outcome = await this.decodeSlowly(slot, record, error);
+          if (outcome === 'wait') {
+            // The registry does not answer: this record and the rest are read again later.
+            this.options.feed.seek({ topic, partition, offset: record.offset });
+            break;
+          }
+          decoded = outcome.decoded;
+          value = outcome.value;
+        }
+        if (decoded) {
+          if (lane === undefined) {
+            slot.counters.records++;
+            task.process(value, record, Number.NaN);
+          } else {
+            const time = lane.eventTime(value, record);
+            if (typeof time === 'string') this.deadLetter(slot, { reason: 'event-time', message: time, source: record });
+            else {
+              slot.counters.records++;
+              task.process(value, record, time);
+              const watermark = lane.observe(time, receivedAt);
+              if (watermark !== undefined) task.advanceWatermark?.(lane.clock, watermark);
+            }
+          }
+        }
+      }
+      position.offset = record.offset + 1;
+      slot.dirty = true;
+      if (this.buffered >= this.options.maxBufferedOutputs) {
+        await this.checkpoint();
+        // The rest of the batch goes into the next checkpoint.
+        if (onTiming) this.pendingSince ??= performance.now();
+        if (!this.slots.has(slot.id)) return;
+      }
+    }
+    await task.afterBatch?.();
+    onTiming?.({ module: this.name, kind: 'batch', seconds: (performance.now() - startedAt) / 1000 });
+  }
+
+  /**
+   * A record the fast path did not decode: a writer schema seen for the first time is
+   * fetched once (then back to the fast path); a registry that does not answer makes the
+   * record wait ('wait'); anything else is a dead letter.
+   */
+  private async decodeSlowly(slot: TaskSlot<T>, record: LogRecord, error: unknown): Promise<{ decoded: boolean; value: unknown } | 'wait'> {
+    let failure = error;
+    if (isFastdataError(error, 'FD_SCHEMA_NOT_FOUND') && error.context.id !== undefined) {
+      try {
+        return { decoded: true, value: await this.options.serde.decode(record.value!, this.options.readerSchema) };
+      } catch (again) {
+        failure = again;
+      }
+    }
+    if (isFastdataError(failure) && failure.retriable) {
+      const now = Date.now();
+      if (now - this.lastDecodeWarning > 60_000) {
+        this.lastDecodeWarning = now;
+        this.emit({ type: 'warning', module: this.name, message: `cannot decode ${record.topic}[${record.partition}]@${record.offset} yet (${errorMessage(failure)}); reading it again shortly` });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return 'wait';
+    }
+    this.deadLetter(slot, { reason: 'decode', message: errorMessage(failure), source: record });
+    return { decoded: false, value: undefined };
+  }
+
+  private checkpointDue(): boolean {
+    const last = this.lastCheckpointAt ?? 0;
+    return this.options.clock.now() - last >= this.options.commitInterval && this.hasPendingWork();
+  }
+
+  private hasPendingWork(): boolean {
+    if (this.buffered > 0) return true;
+    for (const slot of this.slots.values()) if (slot.dirty || slot.repair.length > 0) return true;
+    return false;
+  }
+
+  /** Makes everything processed so far durable, then commits it (see the file comment). */
+  private async checkpoint(): Promise<void> {
+    // A failed host writes nothing more: its memory may be ahead of what is durable.
+    if (this.state === 'failed') return;
+    const now = this.options.clock.now();
+    this.lastCheckpointAt = now;
+    if (!this.hasPendingWork()) return;
+    for (const slot of [...this.slots.values()]) await this.flushTask(slot);
+    const counts = this.options.guarantee === 'exactly-once' ? await this.checkpointTransactions(now) : await this.checkpointInOrder(now);
+    this.checkpoints++;
+    if (this.options.onTiming && this.pendingSince !== undefined) {
+      this.options.onTiming({ module: this.name, kind: 'commit', seconds: (performance.now() - this.pendingSince) / 1000 });
+    }
+    this.pendingSince = undefined;
+    this.emit({ type: 'checkpoint', module: this.name, ...counts, at: now });
+  }
+
+  /** A task's writes outside the log; where it could not finish, its lanes are read again from what is durable. */
+  private async flushTask(slot: TaskSlot<T>): Promise<void> {
+    if (!slot.task.flush) return;
+    const durable = await slot.task.flush();
+    if (!durable) return;
+    for (const [key, offset] of durable) {
+      const position = slot.positions.get(key);
+      if (!position || offset >= position.offset) continue;
+      position.offset = offset;
+      if (!this.stopping) this.options.feed.seek({ topic: position.topic, partition: position.partition, offset });
+    }
+  }
+
+  private takeBuffers(slots: Iterable<TaskSlot<T>>): Map<string, ProduceRecord[]> {
+    const byTopic = new Map<string, ProduceRecord[]>();
+    for (const slot of slots) {
+      for (const [topic, records] of slot.buffers) {
+        if (records.length === 0) continue;
+        const into = byTopic.get(topic);
+        // Appended one by one: a spread of 5,000 arguments would be slower and has a size limit.
+        if (into) for (let i = 0; i < records.length; i++) into.push(records[i]!);
+        else byTopic.set(topic, records);
+        this.buffered -= records.length;
+      }
+      slot.buffers = new Map();
+    }
+    return byTopic;
+  }
+
+  /** Produces records in requests under the topic's size limit, in order. */
+  private async produceInRequests(topic: string, records: ProduceRecord[], send: (topic: string, records: ProduceRecord[]) => Promise<unknown>, point?: string): Promise<void> {
+    const maxBytes = this.maxBytes.get(topic) ?? (await this.options.log.describeTopic(topic))?.config.maxMessageBytes;
+    if (maxBytes === undefined) throw new FastdataError('FD_TOPIC_NOT_FOUND', `${this.name}: topic ${topic} does not exist`, { context: { topic } });
+    this.maxBytes.set(topic, maxBytes);
+    for (const request of splitIntoRequests(topic, records, maxBytes)) {
+      await send(topic, request);
+      if (point) crashPoint(point);
+    }
+  }
+
+  private marker(slot: TaskSlot<T>, now: number, outputEnds: Record<string, number[]>): CheckpointMarker {
+    const meta = slot.task.checkpointMeta?.();
+    return {
+      epoch: slot.nextEpoch,
+      positions: [...slot.positions.values()].map((p) => ({ ...p })),
+      watermarks: slot.time?.snapshot() ?? {},
+      outputEnds,
+      at: now,
+      ...(meta === undefined ? {} : { meta }),
+    };
+  }
+
+  /** At-least-once: outputs of all tasks, then each task's state and marker, then one commit. */
+  private async checkpointInOrder(now: number): Promise<{ outputs: number; deadLetters: number; partitions: number }> {
+    const { log, changelogTopic, deadLetterTopic, feed } = this.options;
+    const produce = (topic: string, records: ProduceRecord[]) => log.produce(topic, records);
+    const buffers = this.takeBuffers(this.slots.values());
+    for (const [topic, records] of buffers) await this.produceInRequests(topic, records, produce);
+    crashPoint('checkpoint.outputs');
+
+    const outputEnds: Record<string, number[]> = {};
+    if (changelogTopic) {
+      for (const topic of [...(this.options.outputTopics ?? []), ...(deadLetterTopic ? [deadLetterTopic] : [])]) outputEnds[topic] = (await log.offsets(topic)).map((o) => o.end);
+    }
+    const commits: TopicPartitionOffset[] = [];
+    for (const slot of this.slots.values()) {
+      if (changelogTopic) {
+        const changes = slot.task.drainState?.() ?? [];
+        if (!slot.dirty && changes.length === 0 && slot.repair.length === 0) continue;
+        const entries = slot.repair.length > 0 ? [...slot.repair, ...changes] : changes;
+        const marker = this.marker(slot, now, outputEnds);
+        await this.produceInRequests(changelogTopic, changelogRecords(slot.id, entries, marker), produce, 'checkpoint.request');
+        slot.epoch = marker.epoch;
+        slot.nextEpoch = marker.epoch + 1;
+        slot.repair = [];
+      } else if (!slot.dirty) continue;
+      slot.dirty = false;
+      for (const position of slot.positions.values()) commits.push({ ...position });
+    }
+    // Only what this member still owns; a partition on its way out is resumed by its new
+    // owner from the changelog marker just written, which may be ahead of the commit.
+    const owned = new Set(feed.assignment().map((tp) => laneKey(tp.topic, tp.partition)));
+    const mine = commits.filter((c) => owned.has(laneKey(c.topic, c.partition)));
+    if (mine.length > 0) {
+      try {
+        await feed.commit(mine);
+      } catch (error) {
+        if (!isFastdataError(error, 'FD_GROUP_REBALANCING')) throw error;
+        this.emit({ type: 'warning', module: this.name, message: `commit deferred by a rebalance; the changelog holds the positions (${errorMessage(error)})` });
+      }
+    }
+    const count = (topic: string | undefined) => (topic ? (buffers.get(topic)?.length ?? 0) : 0);
+    const deadLetters = count(deadLetterTopic);
+    const outputs = [...buffers.values()].reduce((n, r) => n + r.length, 0) - deadLetters;
+    return { outputs, deadLetters, partitions: mine.length };
+  }
+
+  /** Exactly-once: per task, one transaction with its outputs, dead letters, state and input positions. */
+  private async checkpointTransactions(now: number): Promise<{ outputs: number; deadLetters: number; partitions: number }> {
+    const { changelogTopic, deadLetterTopic, feed } = this.options;
+    const totals = { outputs: 0, deadLetters: 0, partitions: 0 };
+    for (const [id, slot] of [...this.slots]) {
+      const changes = changelogTopic ? (slot.task.drainState?.() ?? []) : [];
+      const hasBuffers = [...slot.buffers.values()].some((r) => r.length > 0);
+      if (!slot.dirty && changes.length === 0 && !hasBuffers) continue;
+      const buffers = this.takeBuffers([slot]);
+      const marker = this.marker(slot, now, {});
+      const tx = await slot.producer!.begin();
+      const send = (topic: string, records: ProduceRecord[]) => tx.produce(topic, records);
+      try {
+        for (const [topic, records] of buffers) await this.produceInRequests(topic, records, send);
+        if (changelogTopic) await this.produceInRequests(changelogTopic, changelogRecords(id, changes, marker), send, 'checkpoint.request');
+        await tx.commitOffsets(feed.groupId, [...slot.positions.values()].map((p) => ({ ...p })));
+        await tx.commit();
+      } catch (error) {
+        await tx.abort().catch(() => undefined);
+        // Fenced (another worker owns the task now) or moved by a rebalance: the new owner
+        // redoes this work from the last committed transaction. Anything else is a failure.
+        const moved = !feed.assignment().some((tp) => this.taskOf(tp.topic, tp.partition) === id);
+        if (!moved && !isFencing(error)) throw error;
+        this.emit({ type: 'warning', module: this.name, message: `partition ${id} moved to another worker; its uncommitted work is dropped (${errorMessage(error)})` });
+        await this.dropTask(id);
+        continue;
+      }
+      slot.epoch = marker.epoch;
+      slot.nextEpoch = marker.epoch + 1;
+      slot.dirty = false;
+      const deadLetters = deadLetterTopic ? (buffers.get(deadLetterTopic)?.length ?? 0) : 0;
+      totals.deadLetters += deadLetters;
+      totals.outputs += [...buffers.values()].reduce((n, r) => n + r.length, 0) - deadLetters;
+      totals.partitions++;
+    }
+    return totals;
+  }
+
+  /**
+   * Partitions leave: while still owned, their work is checkpointed; once moved (Kafka), it
+   * is dropped unwritten, since the new owner redoes it from the last checkpoint (writing it
+   * now would race the new owner's restore).
+   */
+  private async revoke(tps: TopicPartition[], info: RevokeInfo): Promise<void> {
+    const ids = [...new Set(tps.map((tp) => this.taskOf(tp.topic, tp.partition)))].filter((id) => this.slots.has(id));
+    if (ids.length === 0) return;
+    if (info.owned) await this.checkpoint();
+    for (const id of ids) await this.dropTask(id);
+    this.emit({ type: 'revoked', module: this.name, partitions: ids, checkpointed: info.owned });
+  }
+
+  private async dropTask(id: number): Promise<void> {
+    const slot = this.slots.get(id);
+    if (!slot) return;
+    this.slots.delete(id);
+    for (const records of slot.buffers.values()) this.buffered -= records.length;
+    for (const key of Object.keys(this.departed) as (keyof HostCounters)[]) this.departed[key] += slot.counters[key];
+    for (const lane of slot.lanes) this.highWatermarks.delete(laneKey(lane.topic, lane.partition));
+    slot.task.stop();
+    await slot.producer?.close().catch(() => undefined);
+  }
+
+  private fail(error: unknown): void {
+    if (this.state === 'failed') return;
+    this.state = 'failed';
+    this.failure = errorMessage(error);
+    this.stopTimer?.();
+    this.emit({ type: 'failed', module: this.name, error });
+  }
+
+  get failed(): boolean {
+    return this.state === 'failed';
+  }
+
+  /** Checkpoints what is buffered and leaves the feed; idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.stopTimer?.();
+    // Leaving the group revokes the partitions, which checkpoints them.
+    await this.options.feed.stop();
+    await this.lock;
+    for (const id of [...this.slots.keys()]) await this.dropTask(id);
+    if (this.state !== 'failed') this.state = 'stopped';
+  }
+
+  /** The task with this id, while this member runs it. */
+  task(id: number): T | undefined {
+    return this.slots.get(id)?.task;
+  }
+
+  tasks(): T[] {
+    return [...this.slots.values()].map((s) => s.task);
+  }
+
+  /** The watermark of a task's clock (NaN-free: -Infinity before any). */
+  watermark(id: number, clock: string): number {
+    return this.slots.get(id)?.time?.watermark(clock) ?? Number.NEGATIVE_INFINITY;
+  }
+
+  status(): HostStatus {
+    const lag: Record<number, number> = {};
+    const watermarks: Record<number, number> = {};
+    const totals: HostCounters = { ...this.departed };
+    for (const [id, slot] of this.slots) {
+      for (const key of Object.keys(totals) as (keyof HostCounters)[]) totals[key] += slot.counters[key];
+      if (slot.time) watermarks[id] = Math.min(...slot.time.clocks.map((c) => slot.time!.watermark(c)));
+      let behind = 0;
+      for (const [key, position] of slot.positions) behind += Math.max(0, (this.highWatermarks.get(key) ?? position.offset) - position.offset);
+      lag[id] = behind;
+    }
+    return {
+      state: this.state,
+      ...(this.failure === undefined ? {} : { error: this.failure }),
+      partitions: [...this.slots.keys()].sort((a, b) => a - b),
+      ...totals,
+      checkpoints: this.checkpoints,
+      lastCheckpointAt: this.lastCheckpointAt,
+      lag,
+      watermarks,
+    };
+  }
+}
+
+const keyBytes = (key: ProduceRecord['key']): Buffer | null => (key === undefined || key === null ? null : typeof key === 'string' ? Buffer.from(key) : key);
+const valueBytes = (value: ProduceRecord['value']): Buffer | null => (value === null ? null : typeof value === 'string' ? Buffer.from(value) : value);
