@@ -211,8 +211,8 @@ export class ProcessorHost<T extends HostedTask> {
       eachBatch: failing((batch) =>
         this.exclusive(async () => {
           if (this.state !== 'running') return;
-          await this.processBatch(batch);
-          if (this.checkpointDue()) await this.checkpoint();
+          const slot = await this.processBatch(batch);
+          if (this.checkpointDue() || (slot?.task.backlog?.() ?? 0) >= this.options.maxBufferedOutputs) await this.checkpoint();
         }),
       ),
     });
@@ -379,10 +379,11 @@ export class ProcessorHost<T extends HostedTask> {
     this.buffered++;
   }
 
-  private async processBatch(batch: Batch): Promise<void> {
+  /** Runs a batch through its task; the task's slot, unless it has none (or lost it midway). */
+  private async processBatch(batch: Batch): Promise<TaskSlot<T> | undefined> {
     const { topic, partition, records } = batch;
     const slot = this.slots.get(this.taskOf(topic, partition));
-    if (!slot) return;
+    if (!slot) return undefined;
     const key = laneKey(topic, partition);
     const position = slot.positions.get(key) ?? { topic, partition, offset: 0 };
     slot.positions.set(key, position);
@@ -434,11 +435,12 @@ export class ProcessorHost<T extends HostedTask> {
         await this.checkpoint();
         // The rest of the batch goes into the next checkpoint.
         if (onTiming) this.pendingSince ??= performance.now();
-        if (!this.slots.has(slot.id)) return;
+        if (!this.slots.has(slot.id)) return undefined;
       }
     }
     await task.afterBatch?.();
     onTiming?.({ module: this.name, kind: 'batch', seconds: (performance.now() - startedAt) / 1000 });
+    return slot;
   }
 
   /**

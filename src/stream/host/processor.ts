@@ -36,6 +36,8 @@ export interface HostedTask {
    * from there. Undefined: all of it is durable.
    */
   flush?(): Promise<Map<string, number> | undefined>;
+  /** What `flush` would write (a sink's pending rows): the host checkpoints early when it piles up. */
+  backlog?(): number;
   /** The task is given up (its partitions moved, or the processor stops). */
   stop(): void;
 }
