@@ -9,6 +9,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, isMap, isPair, isScalar, parseDocument, type Document, type Node } from 'yaml';
 import { FastdataError } from '../errors.js';
+import { unknownKeyMessage } from './nearest-name.js';
 
 export interface Problem {
   file: string;
@@ -76,7 +77,7 @@ export function describeAjvError(error: ErrorObject, data: unknown): { path: (st
       const extra = String((error.params as { additionalProperty: string }).additionalProperty);
       const parent = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
       const known = Object.keys(parent?.properties ?? {});
-      return { path: [...path, extra], message: `unknown setting${known.length ? `; the settings here are ${known.join(', ')}` : ''}` };
+      return { path: [...path, extra], message: unknownKeyMessage(extra, known, 'setting') };
     }
     case 'required': {
       const missing = String((error.params as { missingProperty: string }).missingProperty);

@@ -5,8 +5,9 @@
  */
 import type { Observable } from 'rxjs';
 import { FastdataError } from '../errors.js';
+import { unknownKeyMessage } from '../config/nearest-name.js';
 import { validateTopicName } from '../log/validate.js';
-import { resolveSinks, sinksProblems, type SinksSpec } from '../sinks/cassandra/sink-spec.js';
+import { resolveSinks, sinksProblems, type SinksSpec } from './sink-spec.js';
 import { type Duration, toMillis } from '../time/duration.js';
 
 export interface InputSpec<T> {
@@ -90,6 +91,22 @@ export interface StreamModule<In extends Record<string, unknown> = Record<string
   readonly groupId: string;
 }
 
+/** The keys each part of a definition may have: a misspelt one is refused at load, with the nearest (`commitIntervall` → commitInterval). */
+const KEYS = {
+  definition: ['name', 'doc', 'inputs', 'output', 'eventTime', 'watermark', 'pipeline', 'commitInterval'],
+  input: ['topic', 'eventTime'],
+  output: ['topic', 'schema', 'key', 'partitions', 'retention', 'sinks'],
+  watermark: ['lateness', 'idleTimeout'],
+} as const;
+
+/** A problem per key of `value` that is not in `known`, named by its path. */
+function unknownKeys(value: unknown, known: readonly string[], path: string): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  return Object.keys(value)
+    .filter((key) => !known.includes(key))
+    .map((key) => `${path ? `${path}.` : ''}${key}: ${unknownKeyMessage(key, known)}`);
+}
+
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const ALIAS = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -112,6 +129,10 @@ export function defineStream<In extends Record<string, unknown>, Out>(definition
     }
   };
 
+  problems.push(...unknownKeys(d, KEYS.definition, ''));
+  problems.push(...unknownKeys(d.output, KEYS.output, 'output'));
+  problems.push(...unknownKeys(d.watermark, KEYS.watermark, 'watermark'));
+  check(d.watermark === undefined || (typeof d.watermark === 'object' && d.watermark !== null), 'watermark: an object such as { lateness: \'5s\', idleTimeout: \'30s\' }');
   check(typeof d.name === 'string' && NAME.test(d.name), `name: ${JSON.stringify(d.name)} must be lower-case letters, digits and '-', starting with a letter (e.g. 'sensor-stats')`);
   check(d.doc === undefined || typeof d.doc === 'string', 'doc: must be a markdown string');
   check(typeof d.pipeline === 'function', 'pipeline: must be a function from the input streams to the output stream');
@@ -125,6 +146,7 @@ export function defineStream<In extends Record<string, unknown>, Out>(definition
       check(ALIAS.test(alias), `inputs.${alias}: the alias must be a JavaScript identifier`);
       const topic = typeof spec === 'string' ? spec : spec?.topic;
       const eventTime = typeof spec === 'object' && spec !== null ? spec.eventTime : undefined;
+      problems.push(...unknownKeys(spec, KEYS.input, `inputs.${alias}`));
       attempt(() => validateTopicName(topic));
       check(eventTime === undefined || typeof eventTime === 'function', `inputs.${alias}.eventTime: must be a function`);
       inputs.push({ alias, topic: String(topic), eventTime: eventTime as ResolvedInput['eventTime'] });

@@ -3,4 +3,4 @@ export { CassandraSink, SINK_DLQ_REASON, sinkGroupId, type CassandraSinkOptions,
 export { CassandraSinkGroup, type SinkGroupOptions } from './sink-group.js';
 export { CassandraResultStore, type CassandraResultStoreOptions } from './result-store.js';
 export { createCassandraClient, type CassandraClient, type CassandraSettings } from './client.js';
-export type { CassandraSinkSpec, SinksSpec } from './sink-spec.js';
+export type { CassandraSinkSpec, SinksSpec } from '../../stream/sink-spec.js';

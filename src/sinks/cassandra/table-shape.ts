@@ -6,7 +6,7 @@
  * names the field and the fix.
  */
 import { FastdataError } from '../../errors.js';
-import type { CassandraSinkSpec } from './sink-spec.js';
+import type { CassandraSinkSpec } from '../../stream/sink-spec.js';
 import { type CqlNative, type FieldCodec, type UdtDef, mapRecordSchema } from './type-mapping.js';
 
 /** Columns fastdata adds: the log position and timestamp of the record the row holds. */

@@ -84,7 +84,7 @@ describe('project configuration', () => {
     const message = (error as Error).message;
     const file = join(dir.path, 'fastdata.config.yaml');
     expect(message).toContain(`${file}:3:9 server.port: must be <= 65535 (got 70000)`);
-    expect(message).toContain(`${file}:4:3 server.hots: unknown setting; the settings here are host, port`);
+    expect(message).toContain(`${file}:4:3 server.hots: unknown setting (did you mean host?); the settings here are host, port`);
     expect(message).toContain(`${file}:6:10 log.fsync: must be one of "always", "interval", "never" (got "sometimes")`);
     expect(message).toContain('FASTDATA_LOG__PARTITIONS (log.partitions): must be integer (got "many")');
   });

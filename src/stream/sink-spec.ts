@@ -4,10 +4,10 @@
  *   output: { topic: 'sensor.stats', schema: '...', key: (s) => s.sensorId,
  *             sinks: { cassandra: { table: 'sensor_stats', partitionKey: ['sensorId'], clusteringKey: ['windowStart'] } } }
  *
- * Checked here without any I/O (in `defineStream`, with the module's other problems); the
- * fields are checked against the output's Avro schema when the sink starts
- * (`table-shape.ts`). No cassandra-driver here: a module that declares a sink loads
- * without Cassandra.
+ * Part of the module's definition, so it lives with `defineStream` and is checked there
+ * without any I/O, with the module's other problems; the fields are checked against the
+ * output's Avro schema when the sink starts (sinks/cassandra/table-shape.ts). A module
+ * that declares a sink loads without Cassandra or its driver.
  */
 
 export interface CassandraSinkSpec {

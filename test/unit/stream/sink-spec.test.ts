@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NEVER } from 'rxjs';
 import { defineStream } from '../../../src/stream/define.js';
-import { sinksProblems } from '../../../src/sinks/cassandra/sink-spec.js';
+import { sinksProblems } from '../../../src/stream/sink-spec.js';
 
 const base = {
   name: 'stats',
