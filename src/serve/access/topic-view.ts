@@ -3,14 +3,23 @@
  * pushes come from: it reads the topic from its start (an output topic is keyed, so this
  * is the table of its latest values, as a Kafka Streams KTable), then follows it.
  *
+ * It is a processor on the processor host (src/stream/host/), with one task of the whole
+ * topic read through a ReaderFeed: the host fetches and decodes, the view keeps the table.
+ * A view is read-only: a record that does not decode is counted and warned about, never
+ * written to a dead-letter topic; there is no state to checkpoint and no position to commit.
+ *
  * Memory is bounded: at most `maxKeys` keys (the least recently updated are evicted and
  * counted) and the last `historySize` records for "last N" snapshots. Everything older
  * is read from the log on demand (range.ts).
  */
-import type { Log, Reader } from '../../log/types.js';
+import { FastdataError, errorMessage } from '../../errors.js';
+import type { Log, LogRecord, TopicPartition } from '../../log/types.js';
 import type { AvroSerde } from '../../schema/serde.js';
-import { errorMessage } from '../../errors.js';
-import { toViewRecord, type ViewRecord } from './view-record.js';
+import { ProcessorHost } from '../../stream/host/processor-host.js';
+import type { HostedTask } from '../../stream/host/processor.js';
+import { ReaderFeed } from '../../stream/host/reader-feed.js';
+import type { RunnerEvent } from '../../stream/runner-events.js';
+import { viewRecordOf, type ViewRecord } from './view-record.js';
 
 export interface TopicViewOptions {
   maxKeys?: number;
@@ -23,59 +32,98 @@ export type ViewListener = (record: ViewRecord) => void;
 export class TopicView {
   readonly topic: string;
   private readonly log: Log;
-  private readonly serde: AvroSerde;
   private readonly maxKeys: number;
   private readonly historySize: number;
   private readonly warn: (message: string) => void;
+  private readonly feed: ReaderFeed;
+  private readonly host: ProcessorHost<HostedTask>;
   /** Latest record per key; Map order is update order (a key is re-inserted on update), so the first entry is the least recent. */
   private readonly latestByKey = new Map<string, ViewRecord>();
   private readonly history: ViewRecord[] = [];
   private historyStart = 0;
   private readonly listeners = new Set<ViewListener>();
-  /** Next offset per partition: how far the view has read. */
+  /**
+   * Next offset per partition: how far the view has read. Kept here, from the records the
+   * task sees (and the undecodable ones the host reports), not from the host or the feed:
+   * a reader feed's lanes have no position until their first batch, and the feed's own
+   * positions run ahead of the records handed to the listeners.
+   */
   private readonly positions = new Map<number, number>();
-  private reader: Reader | undefined;
-  private caughtUp!: () => void;
-  private readonly caughtUpPromise = new Promise<void>((resolve) => (this.caughtUp = resolve));
   private endsAtStart: Map<number, number> | undefined;
-  private running: Promise<void> | undefined;
+  private settleStart!: { resolve: () => void; reject: (error: unknown) => void };
+  private readonly caughtUpPromise = new Promise<void>((resolve, reject) => (this.settleStart = { resolve, reject }));
   readonly counters = { records: 0, evictedKeys: 0, undecodable: 0 };
 
   constructor(log: Log, serde: AvroSerde, topic: string, options: TopicViewOptions = {}) {
     this.log = log;
-    this.serde = serde;
     this.topic = topic;
     this.maxKeys = options.maxKeys ?? 100_000;
     this.historySize = options.historySize ?? 10_000;
     this.warn = options.onWarning ?? (() => {});
+    // Settled by close() or a failure even if nobody awaits start().
+    this.caughtUpPromise.catch(() => undefined);
+    this.feed = new ReaderFeed(log, { topics: [topic], start: 'earliest', onWarning: (message) => this.warn(message) });
+    this.host = new ProcessorHost<HostedTask>({
+      name: `view:${topic}`,
+      log,
+      serde,
+      feed: this.feed,
+      taskOf: () => 0,
+      createTask: (_id, lanes) => this.createTask(lanes),
+      // Nothing to checkpoint: no outputs, no state, and a reader feed keeps no commits.
+      commitInterval: Number.POSITIVE_INFINITY,
+      tickEvery: 60_000,
+      onEvent: (event) => this.onEvent(event),
+    });
   }
 
   /** Starts reading; resolves once the view holds everything the topic had when it started. */
   async start(): Promise<void> {
     const ends = await this.log.offsets(this.topic);
     this.endsAtStart = new Map(ends.map((o) => [o.partition, o.end]));
-    for (const o of ends) this.positions.set(o.partition, o.start);
+    // Before the first record of a partition, the view is at its start (an empty one is caught up).
+    for (const o of ends) if (!this.positions.has(o.partition)) this.positions.set(o.partition, o.start);
     this.checkCaughtUp();
-    this.reader = this.log.reader({ topic: this.topic, from: 'earliest' });
-    this.running = this.follow(this.reader).catch((error) => this.warn(`view of ${this.topic} stopped: ${errorMessage(error)}`));
+    await this.host.start();
     await this.caughtUpPromise;
   }
 
-  private async follow(reader: Reader): Promise<void> {
-    for await (const batch of reader) {
-      for (const record of batch.records) {
-        let view: ViewRecord | undefined;
-        try {
-          view = await toViewRecord(this.serde, record);
-        } catch (error) {
-          this.counters.undecodable++;
-          if (this.counters.undecodable <= 3) this.warn(`${this.topic}[${record.partition}]@${record.offset} does not decode: ${errorMessage(error)}`);
-        }
-        this.positions.set(record.partition, record.offset + 1);
-        if (view) this.add(view);
-        else if (record.key !== null && record.value === null) this.latestByKey.delete(record.key.toString('utf8'));
-      }
-      this.checkCaughtUp();
+  /** The one task of the whole topic, created when the feed assigns its partitions. */
+  private createTask(lanes: readonly TopicPartition[]): HostedTask {
+    // A partition added after start() read the offsets starts at 0.
+    for (const { partition } of lanes) if (!this.positions.has(partition)) this.positions.set(partition, 0);
+    return {
+      process: (value, record) => {
+        if (this.advance(record.partition, record.offset)) this.add(viewRecordOf(record, value));
+      },
+      tombstone: (record: LogRecord) => {
+        if (this.advance(record.partition, record.offset) && record.key !== null) this.latestByKey.delete(record.key.toString('utf8'));
+      },
+      afterBatch: async () => this.checkCaughtUp(),
+      stop: () => {},
+    };
+  }
+
+  /** Moves the position past a record; false for a record read already (the listeners saw it). */
+  private advance(partition: number, offset: number): boolean {
+    if (offset < (this.positions.get(partition) ?? 0)) return false;
+    this.positions.set(partition, offset + 1);
+    return true;
+  }
+
+  private onEvent(event: RunnerEvent): void {
+    if (event.type === 'dead-letter') {
+      // Undecodable (the host read past it; without a dead-letter topic nothing is written).
+      this.counters.undecodable++;
+      if (event.offset !== undefined) this.advance(event.partition, event.offset);
+      if (this.counters.undecodable <= 3) this.warn(`${this.topic}[${event.partition}]@${event.offset} does not decode: ${event.message}`);
+    } else if (event.type === 'warning') {
+      this.warn(event.message);
+    } else if (event.type === 'failed') {
+      this.warn(`view of ${this.topic} stopped: ${errorMessage(event.error)}`);
+      this.settleStart.reject(event.error);
+      // The host processes nothing more: stop reading too.
+      void this.feed.halt();
     }
   }
 
@@ -103,7 +151,7 @@ export class TopicView {
     if (!this.endsAtStart) return;
     for (const [partition, end] of this.endsAtStart) if ((this.positions.get(partition) ?? 0) < end) return;
     this.endsAtStart = undefined;
-    this.caughtUp();
+    this.settleStart.resolve();
   }
 
   /** Latest record of every key (sorted by key), optionally only keys starting with `prefix`. */
@@ -142,7 +190,7 @@ export class TopicView {
 
   async close(): Promise<void> {
     this.listeners.clear();
-    await this.reader?.close();
-    await this.running;
+    this.settleStart.reject(new FastdataError('FD_ARGUMENT_INVALID', `the view of ${this.topic} was closed before it caught up`));
+    await this.host.stop();
   }
 }

@@ -12,6 +12,18 @@ export interface ViewRecord {
   value: unknown;
 }
 
+/** The view record of a log record whose value is decoded already (the processor host decodes a topic view's records). */
+export function viewRecordOf(record: LogRecord, value: unknown): ViewRecord {
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    key: record.key === null ? null : record.key.toString('utf8'),
+    value,
+  };
+}
+
 /**
  * Decodes a log record (Confluent framing); undefined for a tombstone. The first record of
  * a writer schema fetches it once from the registry, later ones decode synchronously.
@@ -25,12 +37,5 @@ export async function toViewRecord(serde: AvroSerde, record: LogRecord): Promise
     if (!isFastdataError(error, 'FD_SCHEMA_NOT_FOUND')) throw error;
     value = await serde.decode(record.value);
   }
-  return {
-    topic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    timestamp: record.timestamp,
-    key: record.key === null ? null : record.key.toString('utf8'),
-    value,
-  };
+  return viewRecordOf(record, value);
 }
