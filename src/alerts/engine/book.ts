@@ -1,11 +1,12 @@
 /**
- * All evaluators of a set of rules: records and watermarks are routed by source topic,
- * and the state of every rule is checkpointed as one snapshot, keyed by rule name so a
- * restore survives rules being added, removed or reordered (a new rule starts empty,
- * the state of a removed one is dropped).
+ * All evaluators of a set of rules: records and watermarks are routed by source topic.
+ * State is keyed by rule name so a restore survives rules being added, removed or
+ * reordered (a new rule starts empty, the state of a removed one is dropped); it is taken
+ * whole (`snapshot`) or, with `trackChanges`, as what changed since the last time
+ * (`drainChanges`, what the evaluator's incremental checkpoints write).
  */
 import { FastdataError } from '../../errors.js';
-import { RuleEvaluator, type EvaluatorOptions, type EvaluatorSnapshot } from './evaluator.js';
+import { RuleEvaluator, type EvaluatorChanges, type EvaluatorOptions, type EvaluatorSnapshot } from './evaluator.js';
 import type { AlertNotification } from './notification.js';
 import type { EngineRule } from './rule.js';
 
@@ -46,6 +47,13 @@ export class AlertBook {
     return this.byName.get(rule);
   }
 
+  /** How far event time went on a topic: the furthest watermark of its rules (a rule added since the checkpoint has none). */
+  watermark(topic: string): number {
+    let mark = Number.NEGATIVE_INFINITY;
+    for (const ev of this.byTopic.get(topic) ?? []) if (ev.watermark > mark) mark = ev.watermark;
+    return mark;
+  }
+
   observe(topic: string, value: unknown, eventTime: number): AlertNotification[] {
     const list = this.byTopic.get(topic);
     if (!list) return [];
@@ -56,6 +64,16 @@ export class AlertBook {
     const list = this.byTopic.get(topic);
     if (!list) return [];
     return list.flatMap((ev) => ev.advance(watermark));
+  }
+
+  /** Per rule, what changed since the last call (see RuleEvaluator.drainChanges). */
+  drainChanges(): { rule: string; changes: EvaluatorChanges }[] {
+    return [...this.byName].map(([rule, ev]) => ({ rule, changes: ev.drainChanges() }));
+  }
+
+  /** The next `drainChanges` reports every key of every rule. */
+  markAllChanged(): void {
+    for (const ev of this.byName.values()) ev.markAllChanged();
   }
 
   snapshot(): AlertBookSnapshot {

@@ -30,6 +30,8 @@ import type { EngineRule } from './rule.js';
 export interface EvaluatorOptions {
   /** Keys kept per rule (default 100,000); see KeyTable for what is evicted. */
   maxKeys?: number;
+  /** Remember what changed, for `drainChanges` (incremental checkpoints). Default false. */
+  trackChanges?: boolean;
 }
 
 export interface EvaluatorStats {
@@ -47,13 +49,23 @@ export interface EvaluatorStats {
   rejected: number;
 }
 
-export interface EvaluatorSnapshot {
+export interface EvaluatorSnapshot extends RuleProgress {
   version: 1;
   rule: string;
+  keys: KeySnapshot[];
+}
+
+/** What a rule keeps beside its keys: its watermark and counters. */
+export interface RuleProgress {
   /** null before the first watermark (JSON has no -Infinity). */
   watermark: number | null;
-  keys: KeySnapshot[];
   counters: { ignoredNoKey: number; late: number; errors: number; evicted: number; evictedPending: number; rejected: number };
+}
+
+/** What changed since the last `drainChanges`: each changed key's snapshot (null: evicted), the progress if it moved. */
+export interface EvaluatorChanges {
+  keys: { key: string; snapshot: KeySnapshot | null }[];
+  progress: RuleProgress | undefined;
 }
 
 export class RuleEvaluator {
@@ -64,6 +76,8 @@ export class RuleEvaluator {
   /** No deadline is earlier than this, so `advance` below it has nothing to do (it may be early, never late). */
   private nextDue = Number.POSITIVE_INFINITY;
   private counters = { ignoredNoKey: 0, late: 0, errors: 0 };
+  /** The progress the last `drainChanges` reported (JSON), so an unchanged one is not written again. */
+  private drainedProgress: string | undefined;
 
   constructor(rule: EngineRule, options: EvaluatorOptions = {}) {
     const valid = (n: number | undefined) => n === undefined || (Number.isFinite(n) && n >= 0);
@@ -75,7 +89,7 @@ export class RuleEvaluator {
     }
     this.rule = rule;
     this.absence = rule.when === undefined;
-    this.table = new KeyTable(options.maxKeys);
+    this.table = new KeyTable(options.maxKeys, options.trackChanges);
   }
 
   get watermark(): number {
@@ -167,7 +181,10 @@ export class RuleEvaluator {
     const out: AlertNotification[] = [];
     let next = Number.POSITIVE_INFINITY;
     for (const [key, state] of this.table.entries()) {
+      const before = out.length;
       this.runDue(key, state, watermark, true, out);
+      // Every transition notifies: a key that notified is a key that changed.
+      if (out.length > before) this.table.markChanged(key);
       const d = this.dueOf(state);
       if (d < next) next = d;
     }
@@ -177,17 +194,40 @@ export class RuleEvaluator {
 
   snapshot(): EvaluatorSnapshot {
     const keys: KeySnapshot[] = [];
-    for (const [key, s] of this.table.entries()) {
-      // An inactive condition key needs no annotations; an absence key may fire from them.
-      const needs = s.phase !== 'inactive' || this.absence;
-      keys.push(keySnapshot(key, s, needs ? this.annotationsOf(s) : undefined));
+    for (const [key, s] of this.table.entries()) keys.push(this.keySnapshotOf(key, s));
+    return { version: 1, rule: this.rule.name, ...this.progress(), keys };
+  }
+
+  /** The keys changed since the last call (with `trackChanges`), and the progress if it moved: an incremental checkpoint. */
+  drainChanges(): EvaluatorChanges {
+    const keys: EvaluatorChanges['keys'] = [];
+    for (const key of this.table.takeChanged()) {
+      const s = this.table.get(key);
+      keys.push({ key, snapshot: s ? this.keySnapshotOf(key, s) : null });
     }
+    const progress = this.progress();
+    const text = JSON.stringify(progress);
+    const moved = text !== this.drainedProgress;
+    this.drainedProgress = text;
+    return { keys, progress: moved ? progress : undefined };
+  }
+
+  /** Every key counts as changed: the next `drainChanges` reports the whole rule (state read from an old full checkpoint). */
+  markAllChanged(): void {
+    this.table.markAllChanged();
+    this.drainedProgress = undefined;
+  }
+
+  private keySnapshotOf(key: string, s: KeyState): KeySnapshot {
+    // An inactive condition key needs no annotations; an absence key may fire from them.
+    const needs = s.phase !== 'inactive' || this.absence;
+    return keySnapshot(key, s, needs ? this.annotationsOf(s) : undefined);
+  }
+
+  private progress(): RuleProgress {
     const t = this.table;
     return {
-      version: 1,
-      rule: this.rule.name,
       watermark: Number.isFinite(this.mark) ? this.mark : null,
-      keys,
       counters: { ...this.counters, evicted: t.evicted, evictedPending: t.evictedPending, rejected: t.rejected },
     };
   }

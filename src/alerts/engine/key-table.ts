@@ -18,10 +18,12 @@ export class KeyTable {
   evicted = 0;
   evictedPending = 0;
   rejected = 0;
+  private changed: Set<string> | undefined;
 
-  constructor(maxKeys = DEFAULT_MAX_KEYS) {
+  constructor(maxKeys = DEFAULT_MAX_KEYS, trackChanges = false) {
     if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new RangeError(`maxKeys must be a positive integer, got ${maxKeys}`);
     this.maxKeys = maxKeys;
+    if (trackChanges) this.changed = new Set();
   }
 
   get size(): number {
@@ -40,6 +42,24 @@ export class KeyTable {
   touch(key: string, state: KeyState): void {
     this.map.delete(key);
     this.map.set(key, state);
+    this.changed?.add(key);
+  }
+
+  /** A key whose state changed without a record (a deadline the watermark passed). */
+  markChanged(key: string): void {
+    this.changed?.add(key);
+  }
+
+  /** Every key (state read from a checkpoint that the next one must write whole). */
+  markAllChanged(): void {
+    if (this.changed) for (const key of this.map.keys()) this.changed.add(key);
+  }
+
+  /** The keys changed since the last call; a key no longer in the table was evicted. */
+  takeChanged(): Set<string> {
+    const changed = this.changed ?? new Set<string>();
+    if (this.changed) this.changed = new Set();
+    return changed;
   }
 
   /** Adds a new key, making room first; false if there is none to make (all firing). */
@@ -52,6 +72,7 @@ export class KeyTable {
       }
     }
     this.map.set(key, state);
+    this.changed?.add(key);
     return true;
   }
 
@@ -64,6 +85,7 @@ export class KeyTable {
     for (const [key, state] of this.map) {
       if (state.phase !== phase) continue;
       this.map.delete(key);
+      this.changed?.add(key);
       this.evicted++;
       if (phase === 'pending') this.evictedPending++;
       return true;

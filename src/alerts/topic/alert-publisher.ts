@@ -3,8 +3,13 @@
  * latest per alert is one lookup away) and to the compacted history (keyed by alert id,
  * the latest state of each instance). Receivers, the dashboard and the REST API read them
  * from there, in this process or another.
+ *
+ * A watermark can move thousands of alerts at once: their records are written in produce
+ * requests under each topic's max.message.bytes (batch-size.ts), in order.
  */
-import type { Log } from '../../log/types.js';
+import { FastdataError, isFastdataError } from '../../errors.js';
+import { splitIntoRequests } from '../../log/batch-size.js';
+import type { Log, ProduceRecord } from '../../log/types.js';
 import type { AvroEncoder, AvroSerde } from '../../schema/serde.js';
 import { valueSubject } from '../../schema/types.js';
 import { deliveryKey, type AlertNotification } from '../receivers/notification.js';
@@ -14,6 +19,8 @@ import { ALERT_TOPICS, HISTORY_RETENTION_MS, type AlertTopics } from './topics.j
 export class AlertPublisher {
   private events!: AvroEncoder<AlertRecord>;
   private history!: AvroEncoder<AlertRecord>;
+  /** max.message.bytes per topic, read once (again after a write it refused). */
+  private readonly maxBytes = new Map<string, number>();
 
   constructor(
     private readonly log: Log,
@@ -34,10 +41,26 @@ export class AlertPublisher {
   async publish(notifications: readonly AlertNotification[]): Promise<number> {
     if (notifications.length > 0) {
       const records = notifications.map((n) => toAlertRecord(n, this.receiversOf(n.rule)));
-      await this.log.produce(this.topics.events, records.map((r) => ({ key: r.fingerprint, value: this.events.encode(r) })));
-      await this.log.produce(this.topics.history, records.map((r) => ({ key: r.id, value: this.history.encode(r) })));
+      await this.produce(this.topics.events, records.map((r) => ({ key: r.fingerprint, value: this.events.encode(r) })));
+      await this.produce(this.topics.history, records.map((r) => ({ key: r.id, value: this.history.encode(r) })));
     }
     return this.end();
+  }
+
+  private async produce(topic: string, records: ProduceRecord[]): Promise<void> {
+    let maxBytes = this.maxBytes.get(topic);
+    if (maxBytes === undefined) {
+      const described = await this.log.describeTopic(topic);
+      if (!described) throw new FastdataError('FD_TOPIC_NOT_FOUND', `topic ${topic} does not exist; the alert service creates it at start`, { context: { topic } });
+      this.maxBytes.set(topic, (maxBytes = described.config.maxMessageBytes));
+    }
+    try {
+      for (const request of splitIntoRequests(topic, records, maxBytes)) await this.log.produce(topic, request);
+    } catch (error) {
+      // The limit may have been lowered since it was read: read it again next time.
+      if (isFastdataError(error, 'FD_MESSAGE_TOO_LARGE')) this.maxBytes.delete(topic);
+      throw error;
+    }
   }
 
   async end(): Promise<number> {

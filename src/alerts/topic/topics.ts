@@ -14,13 +14,15 @@ export interface AlertTopics {
   silences: string;
   /** Acknowledgements by alert id (compacted, JSON; a tombstone withdraws one). */
   acks: string;
+  /** Source records the evaluator could not decode, unchanged, with the reason in headers (host/dead-letters.ts). */
+  deadLetter: string;
 }
 
 /** The default prefix (`alerts.topicPrefix`): two projects on one Kafka cluster give each their own. */
 export const DEFAULT_ALERT_TOPIC_PREFIX = 'fastdata.alerts';
 
 export function alertTopics(prefix: string = DEFAULT_ALERT_TOPIC_PREFIX): AlertTopics {
-  return { events: prefix, history: `${prefix}.history`, state: `${prefix}.state`, silences: `${prefix}.silences`, acks: `${prefix}.acks` };
+  return { events: prefix, history: `${prefix}.history`, state: `${prefix}.state`, silences: `${prefix}.silences`, acks: `${prefix}.acks`, deadLetter: `${prefix}.dlq` };
 }
 
 /** The topics under the default prefix. */

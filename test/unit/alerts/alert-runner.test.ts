@@ -17,6 +17,7 @@ import { EmbeddedLog } from '../../../src/log/embedded/embedded-log.js';
 import { EmbeddedSchemaRegistry } from '../../../src/schema/embedded-registry.js';
 import { AvroSerde } from '../../../src/schema/serde.js';
 import { valueSubject } from '../../../src/schema/types.js';
+import { ManualClock } from '../../../src/time/clock.js';
 import { eventually } from '../../helpers/eventually.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -97,8 +98,12 @@ describe('AlertRunner', () => {
       value: encoder.encode({ sensorId: 'sensor-07', windowStart: T0 + m * 60_000, windowEnd: T0 + (m + 1) * 60_000, count: 120, meanTemperature: 31, minTemperature: 30, maxTemperature: 32, stddevTemperature: 0.15, meanHumidity: 45 }),
     });
     const overheating = rules.filter((r) => r.name === 'overheating');
-    // No checkpoint timer within the test: the firing is published, no state record says so.
-    const crashed = new AlertRunner({ log, serde, rules: overheating, publisher, checkpointIntervalMs: 3_600_000 });
+    // No checkpoint within the test: the firing is published, no state record says so. The
+    // host checkpoints once commitInterval has passed since its last checkpoint (since 0
+    // before the first), so on the system clock at its first batch: a clock that stays at 0
+    // keeps it from checkpointing until it stops.
+    const clock = new ManualClock(0);
+    const crashed = new AlertRunner({ log, serde, rules: overheating, publisher, checkpointIntervalMs: 3_600_000, clock });
     await crashed.start();
     await log.produce(TOPIC, [hot(0), hot(1), hot(2)]);
     await eventually(async () => (await publisher.end()) === 1, { timeoutMs: 5_000 });
@@ -106,7 +111,7 @@ describe('AlertRunner', () => {
 
     // Another process takes over with no checkpoint to restore: it replays from the start,
     // derives the same firing, and finds it published already.
-    const successor = new AlertRunner({ log, serde, rules: overheating, publisher, groupId: 'fastdata.alerts.successor', checkpointIntervalMs: 3_600_000 });
+    const successor = new AlertRunner({ log, serde, rules: overheating, publisher, groupId: 'fastdata.alerts.successor', checkpointIntervalMs: 3_600_000, clock });
     await successor.start();
     await eventually(() => successor.stats().republishSkipped === 1, { timeoutMs: 5_000 });
     expect(await publisher.end()).toBe(1);

@@ -236,7 +236,7 @@ describe('alerting end to end (embedded log, real HTTP receiver)', () => {
     await eventually(() => h.hook.accepted().length === 1);
     await service.idle();
     const names = (await h.log.listTopics()).map((t) => t.name).filter((n) => n.includes('alerts')).sort();
-    expect(names).toEqual(['plant-a.alerts', 'plant-a.alerts.acks', 'plant-a.alerts.history', 'plant-a.alerts.silences', 'plant-a.alerts.state']);
+    expect(names).toEqual(['plant-a.alerts', 'plant-a.alerts.acks', 'plant-a.alerts.dlq', 'plant-a.alerts.history', 'plant-a.alerts.silences', 'plant-a.alerts.state']);
     expect((await h.log.offsets('plant-a.alerts'))[0]!.end).toBe(1);
     expect((await h.log.committed('plant-a.alerts.receiver.ops', 'plant-a.alerts'))[0]!.offset).toBe(1);
   });
