@@ -4,7 +4,7 @@
  * reads to see what a new version added, removed or changed. Compatibility is the
  * registry's business (src/schema/compatibility.ts); this only describes.
  */
-import { avroFieldPaths, type AvroFieldPath } from '../serve/avro-json-schema.js';
+import { avroFieldPaths, type AvroFieldPath } from '../schema/avro-json-schema.js';
 import type { SchemaInput } from '../schema/types.js';
 import type { FieldChange } from './types.js';
 

@@ -6,7 +6,7 @@
  */
 import type { AvroType } from '../schema/avro.js';
 import { parseAvroSchema } from '../schema/avro.js';
-import { avroFieldPaths, type AvroFieldPath } from '../serve/avro-json-schema.js';
+import { avroFieldPaths, type AvroFieldPath } from '../schema/avro-json-schema.js';
 import { FastdataError } from '../errors.js';
 
 export interface ScaffoldFields {

@@ -4,10 +4,10 @@
  * monotonic-totals.ts).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { AlertServiceStatus } from '../alerts/runtime/alert-service.js';
+import type { AlertingStatusSource } from './sources.js';
 import { MonotonicTotals } from './monotonic-totals.js';
 
-type Alerting = () => { status(): Promise<AlertServiceStatus> } | undefined;
+type Alerting = () => { status(): Promise<AlertingStatusSource> } | undefined;
 
 /** How long the collects of one scrape may share one status read. */
 const SHARED_READ_MS = 250;
@@ -34,7 +34,7 @@ export class AlertMetrics {
   private readonly engineTotals = new MonotonicTotals(ENGINE_TOTALS);
   private readonly receiverTotals = new MonotonicTotals(RECEIVER_TOTALS);
   /** One status read per scrape, shared by every metric's collect (the receivers' lag costs a log read). */
-  private pending: { at: number; read: Promise<{ source: object; status: AlertServiceStatus } | undefined> } | undefined;
+  private pending: { at: number; read: Promise<{ source: object; status: AlertingStatusSource } | undefined> } | undefined;
 
   constructor(registry: Registry, alerting: Alerting) {
     const registers = [registry];
@@ -110,7 +110,7 @@ export class AlertMetrics {
         },
       });
     }
-    const receiverGauge = (name: string, help: string, pick: (r: AlertServiceStatus['receivers'][number]) => number) =>
+    const receiverGauge = (name: string, help: string, pick: (r: AlertingStatusSource['receivers'][number]) => number) =>
       new Gauge({
         name,
         help,

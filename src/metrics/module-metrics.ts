@@ -5,7 +5,7 @@
  * lists them for users; keep the two in step.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { RunnerTiming } from '../stream/runner.js';
+import type { TimingSource } from './sources.js';
 import type { ModuleSnapshot, ModuleSnapshots, ModuleTotals } from './module-snapshot.js';
 
 const STATES = ['idle', 'waiting', 'running', 'stopped', 'failed'] as const;
@@ -90,7 +90,7 @@ export class ModuleMetrics {
   }
 
   /** RunnerOptions.onTiming of every runner. */
-  observe(timing: RunnerTiming): void {
+  observe(timing: TimingSource): void {
     (timing.kind === 'batch' ? this.batchSeconds : this.commitSeconds).observe({ module: timing.module }, timing.seconds);
   }
 }

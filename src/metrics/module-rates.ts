@@ -4,7 +4,7 @@
  * of a monotonic total over the samples of the last RATE_WINDOW_MS (taken when the page
  * asks, every second or two); with a single sample there is no rate yet (null).
  */
-import type { RunnerStatus } from '../stream/runner.js';
+import type { ModuleStatusSource } from './sources.js';
 import type { ModuleSnapshot } from './module-snapshot.js';
 
 const RATE_WINDOW_MS = 10_000;
@@ -15,7 +15,7 @@ const MAX_SAMPLES = 64;
 
 export interface ModuleSummary {
   module: string;
-  state: RunnerStatus['state'];
+  state: ModuleStatusSource['state'];
   /** Input / output records per second, or null until two samples a second apart exist. */
   inputRate: number | null;
   outputRate: number | null;

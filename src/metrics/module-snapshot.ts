@@ -3,20 +3,15 @@
  * scrape time (no counters threaded through the runner): totals made monotonic, and the
  * gauges per partition.
  */
-import type { RunnerStatus } from '../stream/runner.js';
 import { MonotonicTotals, type Totals } from './monotonic-totals.js';
-
-/** What the metrics need of a runner: StreamRunner is one. */
-export interface MeteredRunner {
-  status(): RunnerStatus;
-}
+import type { MeteredModule, ModuleStatusSource } from './sources.js';
 
 export const MODULE_TOTALS = ['records', 'outputs', 'late', 'deadLettered', 'checkpoints'] as const;
 export type ModuleTotals = Totals<(typeof MODULE_TOTALS)[number]>;
 
 export interface ModuleSnapshot {
   module: string;
-  state: RunnerStatus['state'];
+  state: ModuleStatusSource['state'];
   /** Assigned partitions. */
   partitions: number[];
   totals: ModuleTotals;
@@ -30,7 +25,7 @@ export class ModuleSnapshots {
   private readonly totals = new MonotonicTotals(MODULE_TOTALS);
 
   constructor(
-    private readonly runners: () => Iterable<MeteredRunner>,
+    private readonly runners: () => Iterable<MeteredModule>,
     private readonly now: () => number,
   ) {}
 

@@ -6,25 +6,23 @@
  * its own (metrics-server.ts).
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { AlertServiceStatus } from '../alerts/runtime/alert-service.js';
-import type { RunnerTiming } from '../stream/runner.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { AlertMetrics } from './alert-metrics.js';
 import { ModuleMetrics } from './module-metrics.js';
-import { type MeteredRunner, ModuleSnapshots } from './module-snapshot.js';
+import { ModuleSnapshots } from './module-snapshot.js';
 import { ModuleRates, type ModuleSummary } from './module-rates.js';
 import { registerSinkMetrics } from './sink-metrics.js';
-import type { SinkStatus } from '../sinks/cassandra/sink.js';
+import type { AlertingStatusSource, MeteredModule, SinkStatusSource, TimingSource } from './sources.js';
 
 export interface MetricsSources {
   /** The runners of the process now; read at every scrape (modules may be reloaded). */
-  runners: () => Iterable<MeteredRunner>;
+  runners: () => Iterable<MeteredModule>;
   /** The alerting of the process, once started (undefined: no alert metrics). */
-  alerting?: () => { status(): Promise<AlertServiceStatus> } | undefined;
+  alerting?: () => { status(): Promise<AlertingStatusSource> } | undefined;
   /** For the watermark delay (now minus the watermark). Default: the system clock. */
   clock?: Clock;
   /** The sinks of the process (a worker's Cassandra sinks), read at every scrape. */
-  sinks?: () => readonly SinkStatus[];
+  sinks?: () => readonly SinkStatusSource[];
   /** Node's process metrics (CPU, memory, event loop lag, GC). Default true. */
   processMetrics?: boolean;
 }
@@ -47,7 +45,7 @@ export class MetricsRegistry {
   }
 
   /** Pass as RunnerOptions.onTiming to every runner: feeds the latency histograms. */
-  readonly observeTiming = (timing: RunnerTiming): void => this.modules.observe(timing);
+  readonly observeTiming = (timing: TimingSource): void => this.modules.observe(timing);
 
   /** The Content-Type of `text()`: Prometheus text exposition format 0.0.4. */
   get contentType(): string {

@@ -4,16 +4,16 @@
  * sink's counts start at zero when it starts; they only grow while it runs.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { SinkStatus } from '../sinks/cassandra/sink.js';
+import type { SinkStatusSource } from './sources.js';
 
-type Sinks = () => readonly SinkStatus[];
+type Sinks = () => readonly SinkStatusSource[];
 
-const STATES: readonly SinkStatus['state'][] = ['starting', 'running', 'paused', 'stopped', 'failed'];
+const STATES: readonly SinkStatusSource['state'][] = ['starting', 'running', 'paused', 'stopped', 'failed'];
 
 export function registerSinkMetrics(registry: Registry, sinks: Sinks): void {
   const registers = [registry];
-  const labels = (s: SinkStatus) => ({ sink: s.sink, table: s.table, topic: s.topic });
-  const counter = (name: string, help: string, value: (s: SinkStatus) => number) =>
+  const labels = (s: SinkStatusSource) => ({ sink: s.sink, table: s.table, topic: s.topic });
+  const counter = (name: string, help: string, value: (s: SinkStatusSource) => number) =>
     new Counter({
       name,
       help,

@@ -12,7 +12,7 @@ import { parseAvroSchema } from '../schema/avro.js';
 import { invalidFields } from '../schema/serde.js';
 import type { SchemaInput } from '../schema/types.js';
 import type { ViewRecord } from './access/view-record.js';
-import { toJsonValue, type AvroFieldPath } from './avro-json-schema.js';
+import { toJsonValue, type AvroFieldPath } from '../schema/avro-json-schema.js';
 
 /** One record to export; `value` is the value as the serde decoded it. */
 export type ExportRecord = ViewRecord;

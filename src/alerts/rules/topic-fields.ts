@@ -2,7 +2,7 @@
  * The fields of a source topic as rule expressions see them: each leaf field path of the
  * registered Avro schema (avroFieldPaths) with the expression type of its values.
  */
-import { avroFieldPaths } from '../../serve/avro-json-schema.js';
+import { avroFieldPaths } from '../../schema/avro-json-schema.js';
 
 export type ValueType = 'number' | 'string' | 'boolean';
 

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { openBackends } from '../../app/backends.js';
-import { replay } from '../../app/replay.js';
+import { replay } from '../../tools/replay/replay.js';
 import { loadProjectConfig } from '../../config/project-config.js';
 import { FastdataError, isFastdataError } from '../../errors.js';
 import { AvroSerde } from '../../schema/serde.js';

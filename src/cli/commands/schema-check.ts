@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { loadProjectConfig } from '../../config/project-config.js';
 import { EmbeddedSchemaRegistry } from '../../schema/embedded-registry.js';
 import { RemoteSchemaRegistry } from '../../schema/remote-registry.js';
-import { FAILING, checkLocalSchemas, renderCheckResults } from '../../schema/tools/check-schemas.js';
-import { collectLocalSchemas } from '../../schema/tools/local-schemas.js';
+import { FAILING, checkLocalSchemas, renderCheckResults } from '../../tools/schema/check-schemas.js';
+import { collectLocalSchemas } from '../../tools/schema/local-schemas.js';
 import type { SchemaRegistry } from '../../schema/types.js';
 import { info, writeLine } from '../output.js';
 

@@ -9,7 +9,7 @@ import { validateTopicName } from '../../log/validate.js';
 import { parseAvroSchema } from '../../schema/avro.js';
 import { inferSchema, nameFromSource } from '../../schema/tools/infer-schema.js';
 import { type SourceRecord, isFileSource, readJsonLines } from '../../schema/tools/json-lines.js';
-import { readTopicSnapshot } from '../../schema/tools/topic-records.js';
+import { readTopicSnapshot } from '../../tools/schema/topic-records.js';
 import { info, writeLine } from '../output.js';
 
 export interface SchemaInferOptions {

@@ -7,7 +7,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { FastdataError, errorMessage } from '../../errors.js';
-import { avroFieldPaths } from '../avro-json-schema.js';
+import { avroFieldPaths } from '../../schema/avro-json-schema.js';
 import { avroContainer, contentTypeOf, csv, EXPORT_FORMATS, type ExportFormat, fileExtensionOf, jsonLines } from '../export-formats.js';
 import type { AccessLayer } from './access-layer.js';
 import { parseKey, parseTime } from './query-params.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { avroToJsonSchema, type JsonSchema } from '../avro-json-schema.js';
+import { avroToJsonSchema, type JsonSchema } from '../../schema/avro-json-schema.js';
 import type { AccessLayer } from './access-layer.js';
 
 const errorSchema = {

@@ -17,7 +17,7 @@ import { apiErrorHandler } from '../api-errors.js';
 import type { AccessLayer } from './access-layer.js';
 import { exportRoute } from './export-route.js';
 import { encodeCursor, parseCursor, parseKey, parseLimit, parseTime } from './query-params.js';
-import { toJsonValue } from '../avro-json-schema.js';
+import { toJsonValue } from '../../schema/avro-json-schema.js';
 import type { ViewRecord } from './view-record.js';
 
 /** A record as JSON: bytes and decimals as base64 (what the OpenAPI schema says). */

@@ -4,7 +4,7 @@
  * one). A typo is an error when the dashboard loads, not an empty chart.
  */
 import type { Problem } from '../../config/validated-file.js';
-import { avroFieldPaths, type AvroFieldPath } from '../avro-json-schema.js';
+import { avroFieldPaths, type AvroFieldPath } from '../../schema/avro-json-schema.js';
 import type { PanelFile } from './schema.js';
 import type { Locate } from '../../config/yaml-position.js';
 

@@ -12,7 +12,7 @@ import { errorMessage, isFastdataError } from '../../errors.js';
 import type { AccessLayer } from '../access/access-layer.js';
 import { readHistory } from '../access/history.js';
 import type { ViewRecord } from '../access/view-record.js';
-import { toJsonValue } from '../avro-json-schema.js';
+import { toJsonValue } from '../../schema/avro-json-schema.js';
 import { ClientQueue, type ControlFrame } from './client-queue.js';
 import { MAX_HISTORY, MAX_SUBSCRIPTIONS_PER_CLIENT, parseClientFrame, sinceToMillis, type SubscribeFrame, type WsRecord } from './protocol.js';
 

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadProjectConfig } from '../../../src/config/project-config.js';
 import { EmbeddedSchemaRegistry } from '../../../src/schema/embedded-registry.js';
-import { FAILING, checkLocalSchemas, renderCheckResults } from '../../../src/schema/tools/check-schemas.js';
-import { collectLocalSchemas } from '../../../src/schema/tools/local-schemas.js';
+import { FAILING, checkLocalSchemas, renderCheckResults } from '../../../src/tools/schema/check-schemas.js';
+import { collectLocalSchemas } from '../../../src/tools/schema/local-schemas.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const record = (name: string, fields: unknown[]) => ({ type: 'record', name, namespace: 'demo', fields });

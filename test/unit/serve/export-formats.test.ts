@@ -9,7 +9,7 @@ import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { isFastdataError } from '../../../src/errors.js';
 import { parseAvroSchema } from '../../../src/schema/avro.js';
-import { avroFieldPaths } from '../../../src/serve/avro-json-schema.js';
+import { avroFieldPaths } from '../../../src/schema/avro-json-schema.js';
 import { avroContainer, contentTypeOf, csv, fileExtensionOf, jsonLines, type ExportRecord } from '../../../src/serve/export-formats.js';
 
 /** Runs `records` through `encoder` and returns all the bytes it wrote. */

@@ -6,12 +6,12 @@
  * remote registry's versions). Nothing is registered.
  */
 import { errorMessage, isFastdataError } from '../../errors.js';
-import { parseAvroSchema } from '../avro.js';
-import type { CompatibilityLevel, SchemaRegistry } from '../types.js';
-import { validateSchemaFile } from './bundle-schema.js';
+import { parseAvroSchema } from '../../schema/avro.js';
+import type { CompatibilityLevel, SchemaRegistry } from '../../schema/types.js';
+import { validateSchemaFile } from '../../schema/tools/bundle-schema.js';
 import type { LocalSchema } from './local-schemas.js';
-import { NameTable } from './named-types.js';
-import type { SchemaFile } from './schema-files.js';
+import { NameTable } from '../../schema/tools/named-types.js';
+import type { SchemaFile } from '../../schema/tools/schema-files.js';
 
 export type CheckStatus =
   /** Passes against the latest version (or every version, transitive). */

@@ -13,10 +13,10 @@ import { join, relative, resolve } from 'node:path';
 import type { LoadedConfig } from '../../config/project-config.js';
 import { errorMessage, isFastdataError } from '../../errors.js';
 import { loadStreamModules } from '../../stream/module-loader.js';
-import { readSchemaSource } from '../schema-file.js';
-import { valueSubject } from '../types.js';
-import { DEFAULT_SCHEMA_DIR } from './generate-types.js';
-import { listAvscFiles, readSchemaFile } from './schema-files.js';
+import { readSchemaSource } from '../../schema/schema-file.js';
+import { valueSubject } from '../../schema/types.js';
+import { DEFAULT_SCHEMA_DIR } from '../../schema/tools/generate-types.js';
+import { listAvscFiles, readSchemaFile } from '../../schema/tools/schema-files.js';
 
 /** A schema with the subject it is for. */
 export interface ModuleSchema {

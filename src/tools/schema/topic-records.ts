@@ -7,10 +7,10 @@
 import { openBackends } from '../../app/backends.js';
 import type { LoadedConfig } from '../../config/project-config.js';
 import { FastdataError } from '../../errors.js';
-import { AvroSerde } from '../serde.js';
-import { MAGIC_BYTE } from '../wire.js';
-import type { SourceRecord } from './json-lines.js';
-import { toJsonValue } from '../json-value.js';
+import { AvroSerde } from '../../schema/serde.js';
+import { MAGIC_BYTE } from '../../schema/wire.js';
+import type { SourceRecord } from '../../schema/tools/json-lines.js';
+import { toJsonValue } from '../../schema/json-value.js';
 
 export interface TopicSnapshot {
   records: SourceRecord[];

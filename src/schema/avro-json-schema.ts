@@ -19,8 +19,8 @@
  * into `$defs`; the others are inlined, so a typical output schema stays one flat object.
  */
 import { FastdataError } from '../errors.js';
-import { parseAvroSchema } from '../schema/avro.js';
-import type { SchemaInput } from '../schema/types.js';
+import { parseAvroSchema } from './avro.js';
+import type { SchemaInput } from './types.js';
 
 export type JsonType = 'null' | 'boolean' | 'integer' | 'number' | 'string' | 'array' | 'object';
 

@@ -8,7 +8,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { isFastdataError } from '../../../src/errors.js';
 import { parseAvroSchema } from '../../../src/schema/avro.js';
-import { avroFieldPaths, avroToJsonSchema, toJsonValue, type JsonSchema } from '../../../src/serve/avro-json-schema.js';
+import { avroFieldPaths, avroToJsonSchema, toJsonValue, type JsonSchema } from '../../../src/schema/avro-json-schema.js';
 
 const ajv = new Ajv2020({ strict: true, allErrors: true });
 // OpenAPI's numeric formats are annotations; uuid is checked.

@@ -3,7 +3,7 @@
  * such ranges merged into one sequence by record timestamp (a module with several inputs;
  * ties keep the order of the inputs).
  */
-import type { Log, LogRecord } from '../log/types.js';
+import type { Log, LogRecord } from '../../log/types.js';
 
 /** The records of `topic`/`partition` from offset `start` up to `end` (exclusive). */
 export async function* readRange(log: Log, topic: string, partition: number, start: number, end: number): AsyncGenerator<LogRecord> {

@@ -13,19 +13,19 @@
  * The watermark comes from the records only (nothing is idle in a replay), so windows
  * still open when the range ends are not emitted: they are counted in `openAtEnd`.
  */
-import { FastdataError, errorMessage } from '../errors.js';
-import type { Log, LogRecord, ProduceRecord } from '../log/types.js';
-import { validateTopicName } from '../log/validate.js';
-import { readSchemaSource } from '../schema/schema-file.js';
-import type { AvroEncoder, AvroSerde } from '../schema/serde.js';
-import { valueSubject } from '../schema/types.js';
-import type { StreamModule } from '../stream/define.js';
-import type { DeadLetter, DeadLetterReason } from '../stream/host/dead-letters.js';
-import { TaskEventTime } from '../stream/host/event-time.js';
-import { moduleTimeSpec } from '../stream/module-time.js';
-import { OutputStage, isDeadLetter } from '../stream/output-stage.js';
-import { StreamTask } from '../stream/task.js';
-import { systemClock } from '../time/clock.js';
+import { FastdataError, errorMessage } from '../../errors.js';
+import type { Log, LogRecord, ProduceRecord } from '../../log/types.js';
+import { validateTopicName } from '../../log/validate.js';
+import { readSchemaSource } from '../../schema/schema-file.js';
+import type { AvroEncoder, AvroSerde } from '../../schema/serde.js';
+import { valueSubject } from '../../schema/types.js';
+import type { StreamModule } from '../../stream/define.js';
+import type { DeadLetter, DeadLetterReason } from '../../stream/host/dead-letters.js';
+import { TaskEventTime } from '../../stream/host/event-time.js';
+import { moduleTimeSpec } from '../../stream/module-time.js';
+import { OutputStage, isDeadLetter } from '../../stream/output-stage.js';
+import { StreamTask } from '../../stream/task.js';
+import { systemClock } from '../../time/clock.js';
 import { mergeByTimestamp, readRange } from './replay-reader.js';
 
 export interface ReplayOptions {
