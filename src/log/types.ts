@@ -179,6 +179,8 @@ export interface GroupConsumer {
   /** Moves this member's position in a partition it owns. */
   seek(target: TopicPartitionOffset): void;
   assignment(): TopicPartition[];
+  /** Where an assigned partition with no committed offset starts, where the member knows it already. */
+  startOf?(tp: TopicPartition): number | undefined;
   /** Leaves the group after the batch in flight; idempotent. */
   stop(): Promise<void>;
 }

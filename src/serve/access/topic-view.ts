@@ -35,7 +35,6 @@ export class TopicView {
   private readonly maxKeys: number;
   private readonly historySize: number;
   private readonly warn: (message: string) => void;
-  private readonly feed: ReaderFeed;
   private readonly host: ProcessorHost<HostedTask>;
   /** Latest record per key; Map order is update order (a key is re-inserted on update), so the first entry is the least recent. */
   private readonly latestByKey = new Map<string, ViewRecord>();
@@ -62,17 +61,16 @@ export class TopicView {
     this.warn = options.onWarning ?? (() => {});
     // Settled by close() or a failure even if nobody awaits start().
     this.caughtUpPromise.catch(() => undefined);
-    this.feed = new ReaderFeed(log, { topics: [topic], start: 'earliest', onWarning: (message) => this.warn(message) });
     this.host = new ProcessorHost<HostedTask>({
       name: `view:${topic}`,
       log,
       serde,
-      feed: this.feed,
+      feed: new ReaderFeed(log, { topics: [topic], start: 'earliest', onWarning: (message) => this.warn(message) }),
       taskOf: () => 0,
       createTask: (_id, lanes) => this.createTask(lanes),
       // Nothing to checkpoint: no outputs, no state, and a reader feed keeps no commits.
       commitInterval: Number.POSITIVE_INFINITY,
-      tickEvery: 60_000,
+      tickEvery: false,
       onEvent: (event) => this.onEvent(event),
     });
   }
@@ -122,8 +120,6 @@ export class TopicView {
     } else if (event.type === 'failed') {
       this.warn(`view of ${this.topic} stopped: ${errorMessage(event.error)}`);
       this.settleStart.reject(event.error);
-      // The host processes nothing more: stop reading too.
-      void this.feed.halt();
     }
   }
 

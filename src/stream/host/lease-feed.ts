@@ -85,6 +85,10 @@ export class LeaseFeed implements GroupConsumer {
     return this.inner?.assignment() ?? [];
   }
 
+  startOf(tp: TopicPartition): number | undefined {
+    return this.inner?.startOf(tp);
+  }
+
   /** Gives the lease up (a last checkpoint first, while it is still held) and leaves the group; idempotent. */
   async stop(): Promise<void> {
     await this.lease?.stop();

@@ -65,8 +65,8 @@ export interface ProcessorHostOptions<T extends HostedTask> {
   commitInterval: number;
   /** Checkpoint early once this many outputs and dead letters are buffered. Default 5,000. */
   maxBufferedOutputs?: number;
-  /** How often idle clocks, task timers and due checkpoints are looked at. Default: from commitInterval. */
-  tickEvery?: number;
+  /** How often idle clocks, task timers and due checkpoints are looked at. Default: from commitInterval. `false`: never (nothing keeps time or checkpoints). */
+  tickEvery?: number | false;
   clock?: Clock;
   onEvent?: (event: RunnerEvent) => void;
   onTiming?: (timing: HostTiming) => void;
@@ -184,16 +184,18 @@ export class ProcessorHost<T extends HostedTask> {
     }
     if (this.stopping) return;
     const tickEvery = this.options.tickEvery ?? Math.max(10, Math.min(this.options.commitInterval, Math.floor((this.options.time?.idleTimeout ?? 4000) / 4) || 1000));
-    this.stopTimer = this.options.clock.every(tickEvery, () => {
-      void this.exclusive(async () => {
-        if (this.state !== 'running') return;
-        for (const slot of this.slots.values()) {
-          for (const [clock, watermark] of slot.time?.tick() ?? []) slot.task.advanceWatermark?.(clock, watermark);
-          slot.task.tick?.();
-        }
-        if (this.checkpointDue()) await this.checkpoint();
-      }).catch((error) => this.fail(error));
-    });
+    if (tickEvery !== false) {
+      this.stopTimer = this.options.clock.every(tickEvery, () => {
+        void this.exclusive(async () => {
+          if (this.state !== 'running') return;
+          for (const slot of this.slots.values()) {
+            for (const [clock, watermark] of slot.time?.tick() ?? []) slot.task.advanceWatermark?.(clock, watermark);
+            slot.task.tick?.();
+          }
+          if (this.checkpointDue()) await this.checkpoint();
+        }).catch((error) => this.fail(error));
+      });
+    }
     this.state = 'running';
     // A handler that throws ends this member of the group (its partitions go to the others,
     // which resume from the last checkpoint); the host reports itself failed.
@@ -324,8 +326,9 @@ export class ProcessorHost<T extends HostedTask> {
       const checkpointed = slot.restored?.positions.find((p) => p.topic === lane.topic && p.partition === lane.partition)?.offset;
       slot.lanes.push(lane);
       if (committed === undefined && checkpointed === undefined) {
-        // A group member with no commit starts where the feed starts; a reader feed, too.
-        if (feed.groupId) slot.positions.set(key, { ...lane, offset: 0 });
+        // Where the feed starts it (a reader feed knows; a group member with no commit starts at the earliest).
+        const start = feed.startOf?.(lane) ?? (feed.groupId ? 0 : undefined);
+        if (start !== undefined) slot.positions.set(key, { ...lane, offset: start });
         continue;
       }
       const offset = Math.max(committed ?? 0, checkpointed ?? 0);
@@ -663,6 +666,8 @@ export class ProcessorHost<T extends HostedTask> {
     this.failure = errorMessage(error);
     this.stopTimer?.();
     this.emit({ type: 'failed', module: this.name, error });
+    // No more batches: a group member leaves its group (the others take over), a reader feed stops reading.
+    void this.options.feed.stop().catch(() => undefined);
   }
 
   get failed(): boolean {

@@ -8,7 +8,7 @@
  * before reading starts (a restored checkpoint's), `commit` keeps nothing (the processor's
  * checkpoint holds its positions), and a read that fails starts again from where it stopped.
  */
-import { errorMessage } from '../../errors.js';
+import { errorMessage, isFastdataError } from '../../errors.js';
 import type { Batch, ConsumerHandlers, GroupConsumer, Log, Reader, TopicPartition, TopicPartitionOffset } from '../../log/types.js';
 
 export interface ReaderFeedOptions {
@@ -34,6 +34,8 @@ export class ReaderFeed implements GroupConsumer {
   private readonly log: Log;
   private readonly options: ReaderFeedOptions;
   private readonly positions = new Map<string, Map<number, number>>();
+  /** Where each partition started (the feed's start, resolved when its topic was assigned). */
+  private readonly starts = new Map<string, Map<number, number>>();
   private readonly reads = new Map<string, TopicRead>();
   private handlers: ConsumerHandlers | undefined;
   private loops: Promise<void>[] = [];
@@ -65,35 +67,39 @@ export class ReaderFeed implements GroupConsumer {
     }
     if (this.stopped) return;
     const read: TopicRead = { topic, partitions: described, reader: undefined, restart: false };
+    // Where each partition starts, resolved before the processor is told (it may seek elsewhere: a restored checkpoint).
+    const offsets = await this.log.offsets(topic);
+    const starts = this.starts.set(topic, new Map(offsets.map((o) => [o.partition, this.options.start === 'latest' ? o.end : o.start]))).get(topic)!;
     this.reads.set(topic, read);
     await this.handlers!.onAssigned?.(Array.from({ length: described }, (_, partition) => ({ topic, partition })));
-    // Partitions the processor gave no position (by seek, as it restored) start at the feed's start, resolved now.
     const positions = this.positionsOf(topic);
-    const ends = this.options.start === 'latest' ? await this.log.offsets(topic) : [];
-    for (let p = 0; p < described; p++) if (!positions.has(p)) positions.set(p, ends.find((o) => o.partition === p)?.end ?? 0);
+    for (let p = 0; p < described; p++) if (!positions.has(p)) positions.set(p, starts.get(p) ?? 0);
     let failures = 0;
     while (!this.stopped) {
       read.restart = false;
-      const reader = this.log.reader({
-        topic,
-        from: Object.fromEntries(this.positionsOf(topic)),
-        ...(this.options.maxBatchRecords ? { maxRecords: this.options.maxBatchRecords } : {}),
-      });
-      read.reader = reader;
+      let reader: Reader | undefined;
       try {
+        reader = this.log.reader({
+          topic,
+          from: Object.fromEntries(this.positionsOf(topic)),
+          ...(this.options.maxBatchRecords ? { maxRecords: this.options.maxBatchRecords } : {}),
+        });
+        read.reader = reader;
         for await (const batch of reader) {
           if (this.stopped || read.restart) break;
           await this.deliver(batch);
           failures = 0;
         }
       } catch (error) {
+        // A log closed under the feed ends it: there is nothing to read again.
+        if (isFastdataError(error, 'FD_LOG_CLOSED')) return;
         if (!this.stopped && !read.restart) {
           if (failures++ === 0) this.options.onWarning?.(`reading ${topic} failed, reading again from where it stopped: ${errorMessage(error)}`);
           await this.sleep(pollMs);
         }
       } finally {
         read.reader = undefined;
-        await reader.close().catch(() => undefined);
+        await reader?.close().catch(() => undefined);
       }
     }
   }
@@ -118,6 +124,10 @@ export class ReaderFeed implements GroupConsumer {
     await this.handlers!.eachBatch(batch);
     // A seek made while the batch was handled wins.
     if (!this.reads.get(batch.topic)?.restart) this.positionsOf(batch.topic).set(batch.partition, batch.records[batch.records.length - 1]!.offset + 1);
+  }
+
+  startOf(tp: TopicPartition): number | undefined {
+    return this.starts.get(tp.topic)?.get(tp.partition);
   }
 
   /** Nothing to keep: the processor's checkpoint holds its positions. */
