@@ -118,4 +118,49 @@ describe('AlertRunner', () => {
     await successor.stop();
     await crashed.stop();
   });
+
+  it('starts again from the last checkpoint when the alert topic cannot be written, and publishes once', async () => {
+    const dir = await tempDir();
+    const log = await EmbeddedLog.open(join(dir.path, 'log'), { fsync: 'never' });
+    const registry = await EmbeddedSchemaRegistry.open(join(dir.path, 'registry'));
+    cleanups.push(dir.remove, () => registry.close(), () => log.close());
+    const schema = JSON.parse(await readFile(join(repo, 'schemas/sensor-stats.avsc'), 'utf8')) as object;
+    const { rules } = await loadAlertRules(join(repo, 'alerts'), async (topic) => (topic === TOPIC ? schema : undefined), undefined);
+    const serde = new AvroSerde(registry);
+    const encoder = await serde.encoderFor(valueSubject(TOPIC), schema);
+    await log.createTopic({ name: TOPIC, partitions: 1 });
+    const publisher = new AlertPublisher(log, serde, () => ['audit']);
+    await publisher.start();
+    const minute = (m: number, meanTemperature: number) => ({
+      key: 'sensor-07',
+      timestamp: T0 + m * 60_000,
+      value: encoder.encode({ sensorId: 'sensor-07', windowStart: T0 + m * 60_000, windowEnd: T0 + (m + 1) * 60_000, count: 120, meanTemperature, minTemperature: meanTemperature - 1, maxTemperature: meanTemperature + 1, stddevTemperature: 0.15, meanHumidity: 45 }),
+    });
+    // The first publish fails (a broker away), the next ones go through.
+    let failures = 1;
+    const flaky = {
+      publish: async (ns: Parameters<AlertPublisher['publish']>[0]) => {
+        if (failures-- > 0) throw new Error('the alert topic is away');
+        return publisher.publish(ns);
+      },
+      keysSince: (offset: number) => publisher.keysSince(offset),
+    };
+    const warnings: string[] = [];
+    const runner = new AlertRunner({ log, serde, rules: rules.filter((r) => r.name === 'overheating'), publisher: flaky, checkpointIntervalMs: 50, onWarning: (m) => warnings.push(m) });
+    cleanups.push(() => runner.stop());
+    await runner.start();
+    await log.produce(TOPIC, [minute(0, 31), minute(1, 31), minute(2, 31)]);
+    await eventually(async () => (await publisher.end()) === 1, { timeoutMs: 10_000 });
+    expect(warnings.some((w) => w.includes('stopped by an error') && w.includes('the alert topic is away'))).toBe(true);
+    await eventually(() => runner.active);
+    await log.produce(TOPIC, [minute(3, 25)]);
+    await eventually(async () => (await publisher.end()) === 2, { timeoutMs: 10_000 });
+    await runner.stop();
+    const reader = log.reader({ topic: ALERT_TOPICS.events, stopAtEnd: true });
+    const sent: AlertNotification[] = [];
+    for await (const batch of reader) for (const r of batch.records) sent.push(fromAlertRecord((await serde.decode(r.value!)) as AlertRecord));
+    await reader.close();
+    expect(sent.map((n) => n.status)).toEqual(['firing', 'resolved']);
+    expect(runner.stats()).toMatchObject({ notifications: 2, republishSkipped: 0 });
+  });
 });
