@@ -11,8 +11,8 @@ import { parseAvroSchema } from '../../schema/avro.js';
 import type { AvroSerde } from '../../schema/serde.js';
 import { valueSubject, type SchemaRegistry } from '../../schema/types.js';
 import type { StreamModule } from '../../stream/define.js';
-import { readRange, type RangePage, type RangeQuery } from './range.js';
-import type { ResultStore } from './result-store.js';
+import type { RangePage, RangeQuery, ResultStore } from '../../sinks/result-store.js';
+import { readRange } from './range.js';
 import { TopicView } from './topic-view.js';
 import type { ViewRecord } from './view-record.js';
 

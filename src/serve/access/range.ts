@@ -7,24 +7,8 @@
 import { FastdataError } from '../../errors.js';
 import type { Log, LogRecord } from '../../log/types.js';
 import type { AvroSerde } from '../../schema/serde.js';
+import type { RangePage, RangeQuery } from '../../sinks/result-store.js';
 import { toViewRecord, type ViewRecord } from './view-record.js';
-
-export interface RangeQuery {
-  /** Inclusive, epoch ms. */
-  from: number;
-  /** Exclusive, epoch ms. */
-  to: number;
-  limit: number;
-  key?: string;
-  /** Where the previous page ended: next offset per partition. */
-  cursor?: Record<number, number>;
-}
-
-export interface RangePage {
-  records: ViewRecord[];
-  /** The cursor of the next page; undefined when the range is exhausted. */
-  next: Record<number, number> | undefined;
-}
 
 /** Reads one partition from `offset` until `limit` matching records, a timestamp >= to, or the end. */
 async function readPartition(log: Log, topic: string, partition: number, offset: number, query: RangeQuery): Promise<{ records: LogRecord[]; exhausted: boolean }> {

@@ -2,15 +2,10 @@
 import type { LogRecord } from '../../log/types.js';
 import type { AvroSerde } from '../../schema/serde.js';
 import { isFastdataError } from '../../errors.js';
+import type { OutputRecord } from '../../sinks/result-store.js';
 
-export interface ViewRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp: number;
-  key: string | null;
-  value: unknown;
-}
+/** The serving layer's name for an output record (the result store's port defines its shape). */
+export type ViewRecord = OutputRecord;
 
 /** The view record of a log record whose value is decoded already (the processor host decodes a topic view's records). */
 export function viewRecordOf(record: LogRecord, value: unknown): ViewRecord {

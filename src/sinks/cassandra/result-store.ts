@@ -12,9 +12,7 @@ import cassandra from 'cassandra-driver';
 import { errorMessage } from '../../errors.js';
 import { parseAvroSchema } from '../../schema/avro.js';
 import { readSchemaSource } from '../../schema/schema-file.js';
-import type { RangePage, RangeQuery } from '../../serve/access/range.js';
-import type { ResultStore } from '../../serve/access/result-store.js';
-import type { ViewRecord } from '../../serve/access/view-record.js';
+import type { OutputRecord, RangePage, RangeQuery, ResultStore } from '../result-store.js';
 import type { StreamModule } from '../../stream/define.js';
 import { type CassandraClient, type CassandraSettings, createCassandraClient } from './client.js';
 import { selectPartition, selectPartitionRange } from './cql.js';
@@ -87,12 +85,12 @@ export class CassandraResultStore implements ResultStore {
     return undefined;
   }
 
-  private view(topic: string, key: string, shape: TableShape, row: cassandra.types.Row): ViewRecord {
+  private view(topic: string, key: string, shape: TableShape, row: cassandra.types.Row): OutputRecord {
     const { value, position } = recordOfRow(shape, row);
     return { topic, partition: position.partition, offset: position.offset, timestamp: position.timestamp, key, value };
   }
 
-  async latestOf(topic: string, key: string): Promise<ViewRecord | undefined> {
+  async latestOf(topic: string, key: string): Promise<OutputRecord | undefined> {
     const target = await this.target(topic);
     const value = target?.keyValue(key);
     if (!target || value === undefined) return undefined;
