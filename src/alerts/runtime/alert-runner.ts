@@ -22,6 +22,7 @@ import type { Log } from '../../log/types.js';
 import type { AvroSerde } from '../../schema/serde.js';
 import { LeaseFeed } from '../../stream/host/lease-feed.js';
 import { ProcessorHost } from '../../stream/host/processor-host.js';
+import type { TaskRestore } from '../../stream/host/processor.js';
 import type { RunnerEvent } from '../../stream/runner-events.js';
 import { type Clock, systemClock } from '../../time/clock.js';
 import type { AlertNotification, BookEntry } from '../engine/index.js';
@@ -153,7 +154,7 @@ export class AlertRunner {
     await host.start();
   }
 
-  private createTask(restored: ConstructorParameters<typeof AlertTask>[1]): AlertTask {
+  private createTask(restored: TaskRestore | undefined): AlertTask {
     const { publisher, clock, idleTimeoutMs, onPublished } = this.options;
     return new AlertTask(
       {

@@ -16,7 +16,7 @@ import { fromAlertRecord, type AlertRecord } from '../../../src/alerts/topic/ale
 import { ALERT_TOPICS } from '../../../src/alerts/topic/topics.js';
 import { recordBatchBytes, BATCH_OVERHEAD_BYTES } from '../../../src/log/batch-size.js';
 import { EmbeddedLog } from '../../../src/log/embedded/embedded-log.js';
-import type { ProduceRecord } from '../../../src/log/types.js';
+import type { LogRecord, ProduceRecord } from '../../../src/log/types.js';
 import { EmbeddedSchemaRegistry } from '../../../src/schema/embedded-registry.js';
 import { AvroSerde } from '../../../src/schema/serde.js';
 import { valueSubject } from '../../../src/schema/types.js';
@@ -175,12 +175,12 @@ describe('alert evaluator state', () => {
     await log.produce(TOPIC, [record('m1', T0, 20), { key: 'm2', value: 'not avro', timestamp: T0 }, record('m3', T0, 20)]);
     await eventually(() => alerts.stats().records === 2 && alerts.stats().undecodable === 1);
     // Dead letters are written with the checkpoint.
-    const letters = await eventually(async () => {
+    const letters: LogRecord[] = [];
+    await eventually(async () => {
       const reader = log.reader({ topic: ALERT_TOPICS.deadLetter, stopAtEnd: true });
-      const read = [];
-      for await (const batch of reader) read.push(...batch.records);
+      for await (const batch of reader) letters.push(...batch.records);
       await reader.close();
-      return read.length > 0 && read;
+      return letters.length > 0;
     });
     expect(letters).toHaveLength(1);
     expect(letters[0]!.value!.toString()).toBe('not avro');
