@@ -46,9 +46,10 @@ export interface AlertRunnerOptions {
   /** Least time between checkpoints (notifications go out at once, whatever this is). */
   checkpointIntervalMs?: number;
   /**
-   * A partition that sent nothing for this long (processing time) stops holding its topic's
-   * watermark back, and a topic silent this long has its watermark follow the clock, so
-   * absence rules fire even when every key has gone quiet.
+   * A partition that sent nothing for this long (processing time) no longer holds its
+   * topic's watermark where it stood: it moves on with the clock from the partition's last
+   * record time (WatermarkTracker's rule), and so does the watermark of a topic that went
+   * silent, so absence rules fire even when every key has gone quiet.
    */
   idleTimeoutMs?: number;
   clock?: Clock;
