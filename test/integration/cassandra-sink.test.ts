@@ -275,10 +275,13 @@ describe.skipIf(!kafkaBrokers || !registryUrl || !cassandraContactPoints)('Cassa
     const byOffset = new Map(letters.map((r) => [`${header(r, 'fastdata.source.partition')}:${header(r, 'fastdata.source.offset')}`, r]));
     const refused = byOffset.get(`${emptyKey!.partition}:${emptyKey!.offset}`)!;
     expect(header(refused, 'fastdata.dlq.reason')).toBe(SINK_DLQ_REASON);
-    expect(header(refused, 'fastdata.dlq.module')).toBe('sink-poison');
+    // The processor host's one dead-letter format: the processor is the sink, `<module>:cassandra`.
+    expect(header(refused, 'fastdata.dlq.module')).toBe('sink-poison:cassandra');
+    expect(header(refused, 'fastdata.dlq.sink')).toBe('cassandra');
     expect(header(refused, 'fastdata.dlq.message')).toMatch(/Cassandra refused the row.*Key may not be empty/);
     expect(header(refused, 'fastdata.source.topic')).toBe(module.output.topic);
     const undecodable = byOffset.get(`${garbage!.partition}:${garbage!.offset}`)!;
+    expect(header(undecodable, 'fastdata.dlq.reason')).toBe('decode');
     expect(header(undecodable, 'fastdata.dlq.message')).toMatch(/magic byte/);
     expect(undecodable.value?.toString()).toBe('not avro');
   });
