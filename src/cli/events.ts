@@ -1,6 +1,6 @@
 /** How the terminal commands (dev, run) print what the app reports. */
 import { relative } from 'node:path';
-import type { AppEvent } from '../app/embedded-app.js';
+import type { AppEvent } from '../app/events.js';
 import { clock, describeError, info } from './output.js';
 
 /** Dead letters are counted and summarised every few seconds rather than printed one by one. */
@@ -74,6 +74,9 @@ export function printEvent(event: AppEvent, root: string, deadLetters: DeadLette
       break;
     case 'log-warning':
       info(`${clock()} log: ${event.message}`);
+      break;
+    case 'notice':
+      info(`${clock()} ${event.message}`);
       break;
     case 'alert': {
       // One line per change, so a rule author sees the rule work (receivers get it too).

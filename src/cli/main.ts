@@ -17,7 +17,6 @@ import { registerSchemaTools } from './commands/schema-tools.js';
 import { serve } from './commands/serve.js';
 import { tail } from './commands/tail.js';
 import { topics } from './commands/topics.js';
-import { demoSources } from './demo-sources.js';
 import { describeError, info } from './output.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -38,7 +37,7 @@ function program(): Command {
     .addOption(dataDir())
     .option('--port <port>', 'HTTP port of the status page and registry (default 7070; 0 picks a free one)', port)
     .option('--no-generator', 'do not run the demo sensor-fleet generator')
-    .action((options: { dir: string; dataDir?: string; port?: number; generator: boolean }) => dev(options, demoSources));
+    .action((options: { dir: string; dataDir?: string; port?: number; generator: boolean }) => dev(options));
 
   root
     .command('run')
@@ -51,6 +50,9 @@ function program(): Command {
     .addOption(new Option('--guarantee <guarantee>', 'processing guarantee (sets processing.guarantee)').choices(['at-least-once', 'exactly-once']))
     .option('--no-alerts', 'do not run the alert rules and receivers here (by default every worker runs them: one evaluates, the others stand by)')
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (sets metrics.port; metrics.host for another interface; 0 picks a free one)', port)
+    .option('--serve', 'serve the HTTP API too (outputs, dashboards, alerts) on server.port, as `fastdata serve` does', false)
+    .option('--port <port>', 'HTTP port with --serve (sets server.port; 0 picks a free one)', port)
+    .option('--until-end', 'stop once every module has processed its inputs up to the end offsets they had at start (backfills, benchmarks, CI)', false)
     .action((options: Parameters<typeof run>[0]) => run(options));
 
   root

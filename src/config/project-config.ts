@@ -99,6 +99,30 @@ export const ProjectConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    modules: Type.Record(
+      Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]{0,62}$' }),
+      Type.Object(
+        {
+          commitInterval: Type.Optional(Type.Union([DurationSchema], { description: 'Least time between two checkpoints of the module (outputs, state, offsets).' })),
+          watermark: Type.Optional(
+            Type.Object(
+              {
+                lateness: Type.Optional(Type.Union([DurationSchema], { description: 'How far behind the newest event time records may arrive without being late.' })),
+                idleTimeout: Type.Optional(Type.Union([DurationSchema], { description: "After this long without records, an input's watermark follows the wall clock." })),
+              },
+              strict,
+            ),
+          ),
+        },
+        strict,
+      ),
+      {
+        default: {},
+        description:
+          "Per stream module, by its name (sensor-stats, or sensorStats as FASTDATA_MODULES__SENSOR_STATS__COMMIT_INTERVAL=1s gives it): settings that override the module's code. " +
+          'A name that is no module of the project is an error at start.',
+      },
+    ),
     alerts: Type.Object(
       {
         topicPrefix: Type.String({

@@ -12,7 +12,7 @@
  */
 import { FastdataError, isFastdataError } from '../errors.js';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../log/batch-size.js';
-import type { Log, TopicConfig } from '../log/types.js';
+import type { Log, TopicConfig, TopicPartitionOffset } from '../log/types.js';
 import { readSchemaSource } from '../schema/schema-file.js';
 import type { AvroSerde } from '../schema/serde.js';
 import { valueSubject } from '../schema/types.js';
@@ -49,6 +49,11 @@ export interface RunnerOptions {
   guarantee?: ProcessingGuarantee;
   /** Processing times, for metrics (src/metrics/); see HostTiming. */
   onTiming?: (timing: RunnerTiming) => void;
+  /**
+   * Stop once the inputs are processed up to the end offsets they had at start (by this
+   * member, or committed by the others of the group), checkpointing on the way out.
+   */
+  untilEnd?: boolean;
 }
 
 export interface RunnerStatus {
@@ -89,6 +94,10 @@ export class StreamRunner {
   private failure: string | undefined;
   private inputPartitions = 0;
   private stopping = false;
+  private stopUntilEndCheck: (() => void) | undefined;
+  private settle!: () => void;
+  /** Resolves once the runner has stopped (with `untilEnd`: once it reached the end and stopped). */
+  readonly finished = new Promise<void>((resolve) => (this.settle = resolve));
 
   constructor(module: StreamModule, options: RunnerOptions) {
     this.module = module;
@@ -158,8 +167,44 @@ export class StreamRunner {
     });
     this.host = host;
     this.state = 'running';
+    // The end offsets "at start": before the first record is read.
+    const ends = this.options.untilEnd ? await this.endOffsets() : undefined;
     await host.start();
     this.emit({ type: 'started', module: m.name, inputs: m.inputs.map((i) => i.topic), output: m.output.topic, partitions: this.inputPartitions });
+    if (ends) this.stopAtEnd(ends);
+  }
+
+  private async endOffsets(): Promise<TopicPartitionOffset[]> {
+    const ends: TopicPartitionOffset[] = [];
+    for (const input of this.module.inputs) for (const o of await this.options.log.offsets(input.topic)) ends.push({ topic: input.topic, partition: o.partition, offset: o.end });
+    return ends;
+  }
+
+  /** Checks now and then whether every input partition is processed to `ends` (here, or committed by another member), then stops. */
+  private stopAtEnd(ends: TopicPartitionOffset[]): void {
+    let checking = false;
+    this.stopUntilEndCheck = this.options.clock.every(200, () => {
+      if (checking || this.stopping) return;
+      checking = true;
+      this.atEnd(ends)
+        .then((done) => (done ? this.stop() : undefined))
+        .catch((error) => this.emit({ type: 'warning', module: this.module.name, message: `cannot tell whether the inputs are processed to their end: ${(error as Error).message}` }))
+        .finally(() => (checking = false));
+    });
+  }
+
+  private async atEnd(ends: TopicPartitionOffset[]): Promise<boolean> {
+    const host = this.host;
+    if (!host || host.failed) return false;
+    const own = new Map(host.positions().map((p) => [`${p.topic}\u0000${p.partition}`, p.offset]));
+    const committed = new Map<string, number>();
+    for (const input of this.module.inputs) {
+      for (const c of await this.options.log.committed(this.module.groupId, input.topic)) committed.set(`${c.topic}\u0000${c.partition}`, c.offset);
+    }
+    return ends.every((e) => {
+      const key = `${e.topic}\u0000${e.partition}`;
+      return (own.get(key) ?? committed.get(key) ?? 0) >= e.offset;
+    });
   }
 
   /** Input topics must exist (another module or the generator creates them) and be co-partitioned. */
@@ -210,11 +255,13 @@ export class StreamRunner {
 
   /** Checkpoints what is buffered and leaves the group; idempotent. */
   async stop(): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopping) return this.finished;
     this.stopping = true;
+    this.stopUntilEndCheck?.();
     await this.host?.stop();
     if (this.state !== 'idle') this.state = 'stopped';
     this.emit({ type: 'stopped', module: this.module.name });
+    this.settle();
   }
 
   status(): RunnerStatus {

@@ -22,9 +22,11 @@ import { eventually } from '../helpers/eventually.js';
 import { cassandraContactPoints, cassandraDataCenter, kafkaBrokers, registryUrl } from '../helpers/servers.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const INPUT = 'runsink.readings';
-const OUTPUT = 'runsink.stats';
-const KEYSPACE = 'fastdata_run_test';
+// Names of this run's own, so a run against servers that earlier runs used starts clean.
+const RUN = Date.now().toString(36);
+const INPUT = `runsink.readings.${RUN}`;
+const OUTPUT = `runsink.stats.${RUN}`;
+const KEYSPACE = `fastdata_run_${RUN}`;
 const SENSORS = 12;
 const MINUTES = 5;
 const BASE = Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000;
@@ -120,7 +122,7 @@ describe.skipIf(!kafkaBrokers || !registryUrl || !cassandraContactPoints)('fastd
     await eventually(async () => (await rowCount()) === expectedWindows, { timeoutMs: 150_000, intervalMs: 500 }).catch((error: Error) => {
       throw new Error(`${error.message}\n--- fastdata run ---\n${worker!.output.stderr}`);
     });
-    expect(worker.output.stderr).toMatch(/run-sink-stats:cassandra: running, runsink\.stats -> fastdata_run_test\.run_sink_stats \(4 partitions\)/);
+    expect(worker.output.stderr).toContain(`run-sink-stats:cassandra: running, ${OUTPUT} -> ${KEYSPACE}.run_sink_stats (4 partitions)`);
 
     // The rows are the windows of the output topic (the last copy of each).
     const windows = new Map<string, SensorStats>();

@@ -1,15 +1,12 @@
 /**
- * `fastdata dev`: the whole project in one process on the embedded default — the demo
- * sources, every module in the streams folder, the HTTP server — with what happens
- * printed to the terminal. Ctrl-C checkpoints and stops.
- *
- * Saving a module reloads it (app/reload/hot-reload.ts); saving a schema regenerates the
- * TypeScript types (app/reload/types-on-change.ts).
+ * `fastdata dev`: the whole project in one process on the embedded default (app/profiles.ts:
+ * the demo sources, every module in the streams folder, alerts, the HTTP server, hot
+ * reload), with what happens printed to the terminal. Ctrl-C checkpoints and stops.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { EmbeddedApp, type Source, type SourceContext } from '../../app/embedded-app.js';
-import { regenerateTypesOnChange } from '../../app/reload/types-on-change.js';
+import { startDev } from '../../app/profiles.js';
+import type { HttpRole } from '../../app/roles/http.js';
 import { loadProjectConfig } from '../../config/project-config.js';
 import { DeadLetterSummary, printEvent } from '../events.js';
 import { clock, describeError, info } from '../output.js';
@@ -21,32 +18,22 @@ export interface DevOptions {
   generator: boolean;
 }
 
-export async function dev(options: DevOptions, sources: (context: SourceContext) => Source[]): Promise<void> {
+export async function dev(options: DevOptions): Promise<void> {
   const overrides: Record<string, unknown> = {};
   if (options.dataDir !== undefined) overrides.dataDir = options.dataDir;
   if (options.port !== undefined) overrides.server = { port: options.port };
   const { config, root, dataDir, file } = await loadProjectConfig({ dir: options.dir, overrides });
   const deadLetters = new DeadLetterSummary();
   info(`fastdata dev: project ${root}${file ? ` (${relative(root, file)})` : ''}, embedded log and registry in ${relative(root, dataDir) || dataDir}`);
-  const app = await EmbeddedApp.start({
-    root,
-    config,
-    dataDir,
-    sources: options.generator && config.generator.enabled ? sources : undefined,
-    onEvent: (event) => printEvent(event, root, deadLetters),
-    hotReload: true,
-  });
-  const typesWatcher = regenerateTypesOnChange(root, {
-    onGenerated: (file, types) => info(`${clock()} ${relative(root, file)}: types regenerated (${types.join(', ')})`),
-    onError: (error) => info(`${clock()} schemas: types not regenerated: ${describeError(error)}`),
-  });
+  const app = await startDev({ root, config, dataDir, generator: options.generator, onEvent: (event) => printEvent(event, root, deadLetters) });
+  const url = app.role<HttpRole>('http')?.url;
   const summaryTimer = setInterval(() => deadLetters.flush(), 10_000);
-  const outputs = app.runners.map((r) => r.module.output.topic);
+  const outputs = app.context.modules().map((m) => m.output.topic);
   info('');
   const dashboards = existsSync(join(root, 'dashboards')) ? readdirSync(join(root, 'dashboards')).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')) : [];
-  for (const name of dashboards) info(`  dashboard: ${app.url}/dashboards/${name}`);
-  info(`  status page and schema registry: ${app.url}  (registry API at ${app.url}/registry)`);
-  info(`  outputs over REST: ${app.url}/api/outputs  (API docs at ${app.url}/api/docs, live at ${app.url?.replace(/^http/, 'ws')}/ws)`);
+  for (const name of dashboards) info(`  dashboard: ${url}/dashboards/${name}`);
+  info(`  status page and schema registry: ${url}  (registry API at ${url}/registry)`);
+  info(`  outputs over REST: ${url}/api/outputs  (API docs at ${url}/api/docs, live at ${url?.replace(/^http/, 'ws')}/ws)`);
   if (outputs.length > 0) {
     info('  watch the outputs in another terminal:');
     for (const topic of outputs) info(`    npx fastdata tail ${topic}`);
@@ -67,7 +54,6 @@ export async function dev(options: DevOptions, sources: (context: SourceContext)
       stopping = true;
       info(`${clock()} ${signal}: checkpointing and stopping...`);
       clearInterval(summaryTimer);
-      typesWatcher?.close();
       deadLetters.flush();
       app.stop().then(resolve, (error) => {
         info(`stop failed: ${describeError(error)}`);

@@ -1,14 +1,17 @@
 /**
- * `fastdata run`: a production worker. The configuration (file, FASTDATA_* environment,
- * flags) is validated at start, every problem reported at once; then the worker joins the
- * consumer group of each module it runs. SIGTERM/SIGINT checkpoint and leave the groups,
- * so the other workers take over without redoing work. A module that fails stops the
- * worker with exit code 1, for the supervisor (systemd, Kubernetes, compose) to restart.
+ * `fastdata run`: a production worker (app/profiles.ts). The configuration (file, FASTDATA_*
+ * environment, flags) is validated at start, every problem reported at once; then the
+ * worker joins the consumer group of each module it runs. SIGTERM/SIGINT checkpoint and
+ * leave the groups, so the other workers take over without redoing work. A module that
+ * fails stops the worker with exit code 1, for the supervisor (systemd, Kubernetes, compose)
+ * to restart. With --until-end the worker stops by itself once its modules have processed
+ * their inputs to where they ended at start.
  */
 import { relative } from 'node:path';
-import { Worker } from '../../app/worker.js';
+import { startWorker } from '../../app/profiles.js';
+import type { HttpRole } from '../../app/roles/http.js';
+import type { StreamsRole } from '../../app/roles/streams.js';
 import { loadProjectConfig } from '../../config/project-config.js';
-import { type MetricsServer, startMetricsServer } from '../../metrics/metrics-server.js';
 import { DeadLetterSummary, printEvent } from '../events.js';
 import { clock, describeError, info } from '../output.js';
 
@@ -23,6 +26,10 @@ export interface RunOptions {
   alerts?: boolean;
   /** Serve Prometheus metrics on this port (sets metrics.port). */
   metricsPort?: number;
+  /** Serve the HTTP API (outputs, dashboards, alerts) on server.port too. */
+  serve?: boolean;
+  port?: number;
+  untilEnd?: boolean;
 }
 
 export async function run(options: RunOptions): Promise<void> {
@@ -32,17 +39,20 @@ export async function run(options: RunOptions): Promise<void> {
   if (options.registryUrl !== undefined) overrides.registry = { url: options.registryUrl };
   if (options.guarantee !== undefined) overrides.processing = { guarantee: options.guarantee };
   if (options.metricsPort !== undefined) overrides.metrics = { port: options.metricsPort };
+  if (options.port !== undefined) overrides.server = { port: options.port };
   const { config, root, dataDir, file } = await loadProjectConfig({ dir: options.dir, overrides });
   const deadLetters = new DeadLetterSummary();
   let failed: unknown;
   let onFailure: (() => void) | undefined;
   info(`fastdata run: project ${root}${file ? ` (${relative(root, file)})` : ''}, ${config.processing.guarantee}`);
-  const worker = await Worker.start({
+  const worker = await startWorker({
     root,
     config,
     dataDir,
     ...(options.module ? { modules: options.module } : {}),
     alerts: options.alerts !== false,
+    http: options.serve === true,
+    untilEnd: options.untilEnd === true,
     onEvent: (event) => {
       printEvent(event, root, deadLetters);
       if (event.type === 'failed' && failed === undefined) {
@@ -51,22 +61,16 @@ export async function run(options: RunOptions): Promise<void> {
       }
     },
   });
-  info(`${clock()} worker up on ${worker.backends.description}: ${worker.runners.map((r) => r.module.name).join(', ')}`);
-  let metricsServer: MetricsServer | undefined;
-  if (config.metrics.port !== undefined) {
-    try {
-      metricsServer = await startMetricsServer(worker.metrics, { host: config.metrics.host, port: config.metrics.port });
-    } catch (error) {
-      await worker.stop().catch(() => undefined);
-      throw error;
-    }
-    info(`metrics (Prometheus): ${metricsServer.url}/metrics`);
-  }
+  const streams = worker.role<StreamsRole>('streams')!;
+  info(`${clock()} worker up on ${worker.context.description}: ${streams.runners.map((r) => r.module.name).join(', ')}`);
+  const url = worker.role<HttpRole>('http')?.url;
+  if (url) info(`  outputs over REST: ${url}/api/outputs`);
   const summaryTimer = setInterval(() => deadLetters.flush(), 10_000);
 
   const reason = await new Promise<string>((resolve) => {
     onFailure = () => resolve('a module failed');
     if (failed !== undefined) onFailure();
+    if (options.untilEnd) void streams.finished.then(() => resolve('every module processed its inputs to their end at start (--until-end)'));
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
@@ -74,7 +78,6 @@ export async function run(options: RunOptions): Promise<void> {
   clearInterval(summaryTimer);
   deadLetters.flush();
   await worker.stop().catch((error) => info(`stop failed: ${describeError(error)}`));
-  await metricsServer?.close();
   info(`${clock()} stopped`);
   if (failed !== undefined) process.exitCode = 1;
 }

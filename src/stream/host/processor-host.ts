@@ -686,6 +686,11 @@ export class ProcessorHost<T extends HostedTask> {
     if (this.state !== 'failed') this.state = 'stopped';
   }
 
+  /** Where each lane of the tasks this member runs stands: the next offset to process. */
+  positions(): TopicPartitionOffset[] {
+    return [...this.slots.values()].flatMap((slot) => [...slot.positions.values()].map((p) => ({ ...p })));
+  }
+
   /** The task with this id, while this member runs it. */
   task(id: number): T | undefined {
     return this.slots.get(id)?.task;

@@ -22,11 +22,27 @@ describe('project configuration', () => {
       log: { partitions: 4, fsync: 'interval', kind: 'embedded', brokers: ['127.0.0.1:9092'], clientId: 'fastdata', replicationFactor: -1, ssl: false },
       registry: {},
       processing: { guarantee: 'at-least-once' },
+      modules: {},
       alerts: { topicPrefix: 'fastdata.alerts' },
       metrics: { host: '127.0.0.1' },
       generator: { enabled: true, options: {} },
     });
     expect(dataDir).toBe(join(dir.path, '.fastdata'));
+  });
+
+  it('takes per-module commit interval and watermark settings from the file and the environment', async () => {
+    await writeFile(join(dir.path, 'fastdata.config.yaml'), 'modules:\n  sensor-stats:\n    commitInterval: 1s\n    watermark: { lateness: 5s }\n');
+    const { config } = await loadProjectConfig({
+      dir: dir.path,
+      env: { FASTDATA_MODULES__SENSOR_STATS__WATERMARK__IDLE_TIMEOUT: '10s', FASTDATA_MODULES__SENSOR_ANOMALIES__COMMIT_INTERVAL: '2000' },
+    });
+    expect(config.modules).toEqual({
+      'sensor-stats': { commitInterval: '1s', watermark: { lateness: '5s' } },
+      sensorStats: { watermark: { idleTimeout: '10s' } },
+      sensorAnomalies: { commitInterval: 2000 },
+    });
+    const bad = await loadProjectConfig({ dir: dir.path, env: { FASTDATA_MODULES__SENSOR_STATS__WATERMARK__LATENES: '1s' } }).catch((e: Error) => e.message);
+    expect(bad).toMatch(/FASTDATA_MODULES__SENSOR_STATS__WATERMARK__LATENES \(modules\.sensorStats\.watermark\.latenes\): unknown setting \(did you mean lateness\?\)/);
   });
 
   it('reads production settings from the environment, lists comma-separated, secrets included', async () => {

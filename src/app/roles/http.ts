@@ -1,0 +1,76 @@
+/**
+ * The HTTP role: the serving layer of the process on `server.host:server.port`. The outputs
+ * of the modules (REST, WebSocket, dashboards, catalog) through an access layer whose views
+ * read the topics as consumers of their own; the alerting API; the embedded registry's
+ * Confluent API (when the process owns an embedded registry); /metrics; /api/status. Keyed
+ * reads of outputs that a Cassandra sink writes are answered from its table when the
+ * config has a `cassandra` section (the log answers the rest).
+ */
+import type { FastifyInstance } from 'fastify';
+import { EmbeddedSchemaRegistry } from '../../schema/embedded-registry.js';
+import { AccessLayer } from '../../serve/access/access-layer.js';
+import { startServer } from '../../serve/server.js';
+import { CassandraResultStore } from '../../sinks/cassandra/result-store.js';
+import type { ProcessContext, Role } from '../process.js';
+import type { AlertsRole } from './alerts.js';
+
+export class HttpRole implements Role {
+  readonly name = 'http';
+  readonly access: AccessLayer;
+  /** The server's base URL once started, e.g. http://127.0.0.1:7070. */
+  url: string | undefined;
+  private readonly context: ProcessContext;
+  private readonly results: CassandraResultStore | undefined;
+  private readonly processStatus: () => Promise<unknown>;
+  private server: FastifyInstance | undefined;
+
+  /** `status`: what /api/status answers (the whole process's status). */
+  constructor(context: ProcessContext, status: () => Promise<unknown>) {
+    this.context = context;
+    this.processStatus = status;
+    const { config, root, log, registry, serde } = context;
+    const alerts = () => context.role<AlertsRole>('alerts');
+    this.results = config.cassandra
+      ? new CassandraResultStore({ settings: config.cassandra, modules: () => context.modules(), root, onWarning: (message) => context.warn(message) })
+      : undefined;
+    this.access = new AccessLayer({
+      log,
+      registry,
+      serde,
+      modules: () => context.modules(),
+      otherOutputs: () => alerts()?.outputs() ?? [],
+      ...(this.results ? { results: this.results } : {}),
+      onWarning: (message) => context.warn(message),
+    });
+  }
+
+  async start(): Promise<void> {
+    const { config, root, registry, metrics } = this.context;
+    const { app, url } = await startServer({
+      // The Confluent API of the embedded registry this process owns; a remote one serves its own.
+      ...(registry instanceof EmbeddedSchemaRegistry ? { registry } : {}),
+      status: this.processStatus,
+      host: config.server.host,
+      port: config.server.port,
+      access: this.access,
+      root,
+      metrics,
+      alerting: () => this.context.role<AlertsRole>('alerts')?.api(),
+      // The catalog reads schema versions from the registry in use, remote or embedded.
+      catalog: { registry },
+    });
+    this.server = app;
+    this.url = url;
+    this.context.emit({ type: 'role-started', role: this.name, detail: url });
+  }
+
+  status() {
+    return { views: this.access.stats() };
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.close();
+    await this.access.close();
+    await this.results?.close();
+  }
+}
