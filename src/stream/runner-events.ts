@@ -12,7 +12,7 @@ export type RunnerEvent =
   | { type: 'revoked'; module: string; partitions: number[]; checkpointed: boolean }
   | { type: 'restored'; module: string; partition: number; entries: number; offsets: Record<string, number>; duplicatesToSkip: number }
   | { type: 'checkpoint'; module: string; outputs: number; deadLetters: number; partitions: number; at: number }
-  | { type: 'dead-letter'; module: string; reason: DeadLetterReason; message: string; partition: number; offset: number | undefined }
+  | { type: 'dead-letter'; module: string; reason: DeadLetterReason; message: string; topic: string | undefined; partition: number; offset: number | undefined }
   | { type: 'warning'; module: string; message: string }
   | { type: 'failed'; module: string; error: unknown }
   | { type: 'stopped'; module: string };

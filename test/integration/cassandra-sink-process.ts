@@ -2,7 +2,7 @@
  * A Cassandra sink alone in a process, for the test that kills it with SIGKILL
  * (cassandra-sink.test.ts). Configured by the environment: CASSANDRA_SINK_MODULE (the
  * module name of cassandra-sink-module.ts), KAFKA_BROKERS, REGISTRY_URL,
- * CASSANDRA_CONTACT_POINTS, CASSANDRA_KEYSPACE. Prints "running" once it consumes.
+ * CASSANDRA_CONTACT_POINTS, CASSANDRA_KEYSPACE, CASSANDRA_SINK_TABLE. Prints "running" once it consumes.
  */
 import { fileURLToPath } from 'node:url';
 import { KafkaLog } from '../../src/log/kafka/kafka-log.js';
@@ -29,7 +29,7 @@ const settings: CassandraSettings = {
 const log = await KafkaLog.connect({ brokers: env('KAFKA_BROKERS').split(','), clientId: 'cassandra-sink-process', onWarning: () => {} });
 const serde = new AvroSerde(new RemoteSchemaRegistry({ url: env('REGISTRY_URL') }));
 const client = createCassandraClient(settings);
-const sink = new CassandraSink({ module: statsModule(env('CASSANDRA_SINK_MODULE')), log, serde, client, settings, root: fileURLToPath(new URL('../..', import.meta.url)) });
+const sink = new CassandraSink({ module: statsModule(env('CASSANDRA_SINK_MODULE'), { table: env('CASSANDRA_SINK_TABLE') }), log, serde, client, settings, root: fileURLToPath(new URL('../..', import.meta.url)) });
 await sink.start();
 await sink.whenRunning();
 console.log('running');

@@ -32,7 +32,11 @@ import { cassandraContactPoints, cassandraDataCenter, kafkaBrokers, registryUrl 
 import { statsModule } from './cassandra-sink-module.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const KEYSPACE = 'fastdata_test';
+// Names of this run's own (modules, so topics and groups; the keyspace, so tables), so a run
+// against servers that earlier runs used starts clean.
+const RUN = Date.now().toString(36);
+const KEYSPACE = `fastdata_test_${RUN}`;
+const named = (base: string) => `${base}-${RUN}`;
 const PARTITIONS = 4;
 /** Recent, on a minute: Kafka's retention deletes records by timestamp. */
 const BASE = Math.floor(Date.now() / 60_000) * 60_000 - 60 * 60_000;
@@ -131,7 +135,7 @@ describe.skipIf(!kafkaBrokers || !registryUrl || !cassandraContactPoints)('Cassa
   }
 
   it('writes one row per key and window, equal to the last output record of it', { timeout: 120_000 }, async () => {
-    const module = statsModule('sink-rows');
+    const module = statsModule(named('sink-rows'), { table: 'sink_rows' });
     const { produce } = await prepare(module);
     const first = stats(20, 0, 10);
     // At-least-once replays write some windows again, with the same figures: still one row each.
@@ -180,14 +184,14 @@ describe.skipIf(!kafkaBrokers || !registryUrl || !cassandraContactPoints)('Cassa
   });
 
   it('a sink killed with SIGKILL mid-stream and started again leaves exactly one row per key and window', { timeout: 180_000 }, async () => {
-    const name = 'sink-killed';
+    const name = named('sink-killed');
     const module = statsModule(name);
     const { produce } = await prepare(module);
     const records = stats(100, 0, 60); // 6,000 windows
     await produce(records);
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./cassandra-sink-process.ts', import.meta.url))], {
       cwd: repo,
-      env: { ...process.env, CASSANDRA_SINK_MODULE: name, KAFKA_BROKERS: kafkaBrokers!.join(','), REGISTRY_URL: registryUrl!, CASSANDRA_CONTACT_POINTS: cassandraContactPoints!.join(','), CASSANDRA_KEYSPACE: KEYSPACE },
+      env: { ...process.env, CASSANDRA_SINK_MODULE: name, CASSANDRA_SINK_TABLE: 'sink_killed', KAFKA_BROKERS: kafkaBrokers!.join(','), REGISTRY_URL: registryUrl!, CASSANDRA_CONTACT_POINTS: cassandraContactPoints!.join(','), CASSANDRA_KEYSPACE: KEYSPACE },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -217,7 +221,7 @@ describe.skipIf(!kafkaBrokers || !registryUrl || !cassandraContactPoints)('Cassa
   });
 
   it('Cassandra stopped while records keep coming: the sink pauses, then catches up with nothing lost', { timeout: 300_000 }, async () => {
-    const module = statsModule('sink-outage');
+    const module = statsModule(named('sink-outage'), { table: 'sink_outage' });
     const { produce } = await prepare(module);
     const before = stats(30, 0, 10);
     await produce(before);
@@ -247,7 +251,7 @@ describe.skipIf(!kafkaBrokers || !registryUrl || !cassandraContactPoints)('Cassa
   });
 
   it('sends a poison record to the dead-letter topic with the reason, and writes the rest', { timeout: 120_000 }, async () => {
-    const module = statsModule('sink-poison');
+    const module = statsModule(named('sink-poison'), { table: 'sink_poison' });
     const { produce } = await prepare(module);
     const good = stats(5, 0, 4);
     await produce(good.slice(0, 10));
@@ -276,7 +280,7 @@ describe.skipIf(!kafkaBrokers || !registryUrl || !cassandraContactPoints)('Cassa
     const refused = byOffset.get(`${emptyKey!.partition}:${emptyKey!.offset}`)!;
     expect(header(refused, 'fastdata.dlq.reason')).toBe(SINK_DLQ_REASON);
     // The processor host's one dead-letter format: the processor is the sink, `<module>:cassandra`.
-    expect(header(refused, 'fastdata.dlq.module')).toBe('sink-poison:cassandra');
+    expect(header(refused, 'fastdata.dlq.module')).toBe(`${named('sink-poison')}:cassandra`);
     expect(header(refused, 'fastdata.dlq.sink')).toBe('cassandra');
     expect(header(refused, 'fastdata.dlq.message')).toMatch(/Cassandra refused the row.*Key may not be empty/);
     expect(header(refused, 'fastdata.source.topic')).toBe(module.output.topic);
@@ -289,7 +293,7 @@ describe.skipIf(!kafkaBrokers || !registryUrl || !cassandraContactPoints)('Cassa
   it('adds a column for a field a compatible schema change added, and refuses a type change', { timeout: 120_000 }, async () => {
     const v1 = JSON.parse(await readSchemaSource('schemas/sensor-stats.avsc', repo) as string) as { fields: object[] };
     const v2 = { ...v1, fields: [...v1.fields, { name: 'site', type: ['null', 'string'], default: null }] };
-    const first = statsModule('sink-evolve', { schema: v1 });
+    const first = statsModule(named('sink-evolve'), { schema: v1, table: 'sink_evolve' });
     const { produce } = await prepare(first);
     await produce(stats(3, 0, 2));
     const a = startSink(first);
@@ -298,20 +302,20 @@ describe.skipIf(!kafkaBrokers || !registryUrl || !cassandraContactPoints)('Cassa
     await caughtUp(a.sink);
     await a.sink.stop();
 
-    const second = statsModule('sink-evolve', { schema: v2 });
+    const second = statsModule(named('sink-evolve'), { schema: v2, table: 'sink_evolve' });
     const b = startSink(second);
     await b.sink.start();
     await b.sink.whenRunning();
-    expect(b.events.some((e) => e.includes('ALTER TABLE fastdata_test.sink_evolve ADD \\"site\\" text'))).toBe(true);
+    expect(b.events.some((e) => e.includes(`ALTER TABLE ${KEYSPACE}.sink_evolve ADD \\"site\\" text`))).toBe(true);
     const columns = await client.execute("SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = ? AND table_name = 'sink_evolve'", [KEYSPACE]);
     expect(columns.rows.find((r) => r['column_name'] === 'site')?.['type']).toBe('text');
     await b.sink.stop();
 
     // count as double: Cassandra cannot change a column's type in place.
     const v3 = { ...v1, fields: v1.fields.map((f) => ((f as { name: string }).name === 'count' ? { name: 'count', type: 'double' } : f)) };
-    const c = startSink(statsModule('sink-evolve', { schema: v3 }));
+    const c = startSink(statsModule(named('sink-evolve'), { schema: v3, table: 'sink_evolve' }));
     await c.sink.start();
-    await expect(c.sink.whenRunning()).rejects.toThrow(/column "count" of fastdata_test.sink_evolve is bigint, the schema now maps field count \(double\) to double; Cassandra cannot change a column type/);
+    await expect(c.sink.whenRunning()).rejects.toThrow(`column "count" of ${KEYSPACE}.sink_evolve is bigint, the schema now maps field count (double) to double; Cassandra cannot change a column type`);
     expect(c.sink.status().state).toBe('failed');
   });
 });

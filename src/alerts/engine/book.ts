@@ -71,11 +71,6 @@ export class AlertBook {
     return [...this.byName].map(([rule, ev]) => ({ rule, changes: ev.drainChanges() }));
   }
 
-  /** The next `drainChanges` reports every key of every rule. */
-  markAllChanged(): void {
-    for (const ev of this.byName.values()) ev.markAllChanged();
-  }
-
   snapshot(): AlertBookSnapshot {
     const rules: Record<string, EvaluatorSnapshot> = {};
     for (const [name, ev] of this.byName) rules[name] = ev.snapshot();

@@ -212,12 +212,6 @@ export class RuleEvaluator {
     return { keys, progress: moved ? progress : undefined };
   }
 
-  /** Every key counts as changed: the next `drainChanges` reports the whole rule (state read from an old full checkpoint). */
-  markAllChanged(): void {
-    this.table.markAllChanged();
-    this.drainedProgress = undefined;
-  }
-
   private keySnapshotOf(key: string, s: KeyState): KeySnapshot {
     // An inactive condition key needs no annotations; an absence key may fire from them.
     const needs = s.phase !== 'inactive' || this.absence;

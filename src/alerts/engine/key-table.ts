@@ -50,11 +50,6 @@ export class KeyTable {
     this.changed?.add(key);
   }
 
-  /** Every key (state read from a checkpoint that the next one must write whole). */
-  markAllChanged(): void {
-    if (this.changed) for (const key of this.map.keys()) this.changed.add(key);
-  }
-
   /** The keys changed since the last call; a key no longer in the table was evicted. */
   takeChanged(): Set<string> {
     const changed = this.changed ?? new Set<string>();

@@ -32,7 +32,6 @@ import type { AlertPublisher } from '../topic/alert-publisher.js';
 import { ALERT_TOPICS, type AlertTopics } from '../topic/topics.js';
 import { AlertTask } from './alert-task.js';
 import { alertTimeSpec } from './alert-time.js';
-import { withLegacyCheckpoint } from './legacy-checkpoint.js';
 
 export interface AlertRunnerOptions {
   log: Log;
@@ -130,8 +129,7 @@ export class AlertRunner {
     const { log, serde, topics, groupId, clock, idleTimeoutMs } = this.options;
     const host: ProcessorHost<AlertTask> = new ProcessorHost<AlertTask>({
       name: 'alerts',
-      // The state topic may still hold the checkpoint of an older fastdata (legacy-checkpoint.ts).
-      log: withLegacyCheckpoint(log, topics.state),
+      log,
       serde,
       feed: new LeaseFeed(log, {
         leaseTopic: topics.state,
@@ -156,13 +154,11 @@ export class AlertRunner {
   }
 
   private createTask(restored: TaskRestore | undefined): AlertTask {
-    const { publisher, clock, idleTimeoutMs, onPublished } = this.options;
+    const { publisher, onPublished } = this.options;
     return new AlertTask(
       {
         rules: this.entries,
         publisher,
-        clock,
-        idleTimeout: idleTimeoutMs,
         counters: this.counters,
         onPublished: (fresh, skipped) => {
           this.counters.notifications += fresh.length;
@@ -188,7 +184,7 @@ export class AlertRunner {
         return;
       case 'dead-letter':
         this.counters.undecodable++;
-        if (this.counters.undecodable <= 3) warn?.(`alert engine: partition ${event.partition}, offset ${String(event.offset)} of a source topic does not decode (${event.message}); sent to ${this.options.topics.deadLetter}`);
+        if (this.counters.undecodable <= 3) warn?.(`alert engine: ${event.topic}[${event.partition}]@${String(event.offset)} does not decode (${event.message}); sent to ${this.options.topics.deadLetter}`);
         return;
       case 'warning':
         this.warnings.warnAbout(event.message, `alert engine: ${event.message}`);

@@ -10,7 +10,7 @@
  * (not even one spelled `@rule`) can overwrite the rule's own entry in the compacted topic.
  */
 import type { StateEntry } from '../../stream/host/changelog.js';
-import { AlertBook, type AlertBookSnapshot, type BookEntry, type EvaluatorOptions, type EvaluatorSnapshot, type KeySnapshot, type RuleProgress } from '../engine/index.js';
+import { AlertBook, type BookEntry, type EvaluatorOptions, type EvaluatorSnapshot, type KeySnapshot, type RuleProgress } from '../engine/index.js';
 
 const RULE_ENTRY = '@rule';
 const STORE_PREFIX = 'rule:';
@@ -27,17 +27,6 @@ export function drainBookEntries(book: AlertBook): StateEntry[] {
     const store = storeOf(rule);
     for (const { key, snapshot } of changes.keys) entries.push({ store, id: idOf(key), value: snapshot });
     if (changes.progress) entries.push({ store, id: RULE_ENTRY, value: changes.progress });
-  }
-  return entries;
-}
-
-/** A whole book snapshot as entries (an old single-record checkpoint, read once after an upgrade). */
-export function snapshotEntries(snapshot: AlertBookSnapshot): StateEntry[] {
-  const entries: StateEntry[] = [];
-  for (const [rule, { keys, watermark, counters }] of Object.entries(snapshot.rules)) {
-    const store = storeOf(rule);
-    for (const key of keys) entries.push({ store, id: idOf(key.key), value: key });
-    entries.push({ store, id: RULE_ENTRY, value: { watermark, counters } satisfies RuleProgress });
   }
   return entries;
 }

@@ -18,21 +18,16 @@ import type { Clock } from '../../time/clock.js';
 import type { AlertBook, BookEntry } from '../engine/index.js';
 import { drainBookEntries, restoreBook } from './alert-state.js';
 import { NotificationOutbox, type OutboxOptions } from './notification-outbox.js';
-import { QuietTopics } from './quiet-topics.js';
 
 /** What the task keeps in its checkpoint marker beside positions and watermarks. */
 interface AlertMeta {
   /** The alert topic's offset from which notifications may be out that a replay re-derives. */
   published: number;
-  /** State read from an old single-record checkpoint (legacy-checkpoint.ts): the first checkpoint writes it all. */
-  legacy?: boolean;
 }
 
 export interface AlertTaskOptions {
   rules: readonly BookEntry[];
   publisher: OutboxOptions['publisher'];
-  clock: Clock;
-  idleTimeout: number;
   /** Counted per record evaluated. */
   counters: { records: number };
   onPublished: OutboxOptions['onPublished'];
@@ -44,7 +39,8 @@ export class AlertTask implements HostedTask {
   readonly book: AlertBook;
   private readonly options: AlertTaskOptions;
   private readonly outbox: NotificationOutbox;
-  private readonly quiet: QuietTopics;
+  /** A watermark moved by idleness changed the book (fired or resolved): worth a checkpoint with no record read. */
+  private changedByTime = false;
   /** Deletions of the state of rules no longer loaded, for the first checkpoint. */
   private dropped: StateEntry[];
 
@@ -52,10 +48,8 @@ export class AlertTask implements HostedTask {
     this.options = options;
     const meta = readMeta(restored?.meta);
     const { book, dropped } = restoreBook(options.rules, restored?.entries ?? [], { trackChanges: true });
-    if (meta.legacy) book.markAllChanged();
     this.book = book;
     this.dropped = dropped;
-    this.quiet = new QuietTopics(book, options.clock, options.idleTimeout);
     this.outbox = new NotificationOutbox({ publisher: options.publisher, since: meta.published, onPublished: options.onPublished });
     // Reads what is already out now, not at the first notification; a failure is tried again then.
     void this.outbox.publish().catch(() => undefined);
@@ -63,17 +57,22 @@ export class AlertTask implements HostedTask {
 
   process(value: unknown, record: LogRecord, eventTime: number): void {
     this.options.counters.records++;
-    this.quiet.heard(record.topic);
     this.outbox.add(this.book.observe(record.topic, value, eventTime));
   }
 
   advanceWatermark(topic: string, watermark: number): void {
-    this.outbox.add(this.book.advance(topic, watermark));
+    const notifications = this.book.advance(topic, watermark);
+    // Every transition notifies: notifications mean changed keys.
+    if (notifications.length > 0) this.changedByTime = true;
+    this.outbox.add(notifications);
   }
 
-  /** Watermarks moved by idleness go out now, not with the next record. */
+  stateChanged(): boolean {
+    return this.changedByTime;
+  }
+
+  /** Notifications of watermarks moved by idleness go out now, not with the next record. */
   tick(): void {
-    for (const [topic, watermark] of this.quiet.due()) this.advanceWatermark(topic, watermark);
     if (this.outbox.size === 0) return;
     // Not awaited (ticks are synchronous); publishes queue in order. A failure keeps them
     // pending for the next batch or checkpoint, which fails the host if it fails again.
@@ -90,6 +89,7 @@ export class AlertTask implements HostedTask {
   }
 
   drainState(): StateEntry[] {
+    this.changedByTime = false;
     const changes = drainBookEntries(this.book);
     if (this.dropped.length === 0) return changes;
     const all = this.dropped.concat(changes);
@@ -112,5 +112,5 @@ export class AlertTask implements HostedTask {
 function readMeta(meta: unknown): AlertMeta {
   const m = (typeof meta === 'object' && meta !== null ? meta : {}) as Partial<AlertMeta>;
   const published = typeof m.published === 'number' && Number.isSafeInteger(m.published) && m.published >= 0 ? m.published : 0;
-  return { published, legacy: m.legacy === true };
+  return { published };
 }

@@ -6,15 +6,13 @@
  *
  *   - records with the same primary key are one write, the last one (as the table would keep);
  *   - writes run concurrently, at most `concurrency` in flight; a transient failure is retried
- *     with backoff until the checkpoint's deadline; a row Cassandra refuses for its values,
+ *     with backoff for at most `maxWaitMs` (the host flushes its tasks together, so the whole
+ *     stays under the group's session timeout); a row Cassandra refuses for its values,
  *     like a record that cannot become a row, is a dead letter (`sink-write`);
- *   - when the deadline passes with rows unwritten (an outage), `flush` answers, per lane,
- *     the first offset not written: the host commits up to there and reads again from there.
+ *   - when the wait ends with rows unwritten (an outage), `flush` answers, per lane, the
+ *     first offset not written: the host commits up to there, reads again from there, and
+ *     drops what it had fetched past it until the replay comes (processor-host.ts, rewind).
  *     Dead letters past that offset are not sent now: the replay meets those records again.
- *     Until the replay arrives, records of the lane past that offset are skipped: they
- *     were fetched before the host sought back (a batch waiting while a timer's checkpoint
- *     ran, or the rest of a batch cut by a checkpoint), and they come again with the replay.
- *     Writing them would let the next checkpoint commit past records not yet written.
  *   - a tombstone names no row (its key is the record key, not the primary key): skipped.
  */
 import { errorMessage } from '../../errors.js';
@@ -33,8 +31,8 @@ export interface SinkWriter {
   readonly concurrency: number;
   /** True once the sink stops: a write waiting for Cassandra gives up at once. */
   readonly stopping: boolean;
-  /** When the checkpoint under way stops waiting for Cassandra (one deadline for all of its tasks). */
-  deadline(): number;
+  /** How long one flush waits for Cassandra before it gives up on what is not written. */
+  readonly maxWaitMs: number;
   /** Rows acknowledged, for this many records: Cassandra answers. */
   written(records: number): void;
   /** A write failed but may succeed later: answers how long to wait before trying again. */
@@ -56,12 +54,6 @@ interface Letter {
   message: string;
 }
 
-/** A lane read again from `from`; `skipped`: the last record past it seen before the replay. */
-interface Replay {
-  from: number;
-  skipped?: number;
-}
-
 export class CassandraSinkTask implements HostedTask {
   private readonly writer: SinkWriter;
   private readonly io: TaskIo;
@@ -70,8 +62,6 @@ export class CassandraSinkTask implements HostedTask {
   private pending = 0;
   /** Records that cannot become rows, sent with the flush that passes them. */
   private letters: Letter[] = [];
-  /** Per lane, a replay the last flush asked for that has not arrived yet. */
-  private readonly replays = new Map<string, Replay>();
 
   constructor(writer: SinkWriter, io: TaskIo) {
     this.writer = writer;
@@ -79,7 +69,6 @@ export class CassandraSinkTask implements HostedTask {
   }
 
   process(value: unknown, record: LogRecord): void {
-    if (this.replays.size > 0 && this.beforeReplay(record)) return;
     const { shape } = this.writer;
     let params: unknown[];
     let key: string;
@@ -96,28 +85,6 @@ export class CassandraSinkTask implements HostedTask {
     this.pending++;
   }
 
-  /** A tombstone names no row: nothing to write (it may still be the start of a replay). */
-  tombstone(record: LogRecord): void {
-    if (this.replays.size > 0) this.beforeReplay(record);
-  }
-
-  /**
-   * True for a record past the start of a replay that has not arrived yet (see the file
-   * comment). The replay has arrived once a record at or before its start comes, or the
-   * offsets go back (its start was deleted meanwhile, by retention).
-   */
-  private beforeReplay(record: LogRecord): boolean {
-    const key = laneKey(record.topic, record.partition);
-    const replay = this.replays.get(key);
-    if (!replay) return false;
-    if (record.offset > replay.from && (replay.skipped === undefined || record.offset > replay.skipped)) {
-      replay.skipped = record.offset;
-      return true;
-    }
-    this.replays.delete(key);
-    return false;
-  }
-
   backlog(): number {
     return this.pending;
   }
@@ -130,15 +97,13 @@ export class CassandraSinkTask implements HostedTask {
     this.pending = 0;
     const unwritten = groups.length === 0 ? [] : await this.write(groups, letters);
 
-    // Per lane, the first record not written (or not read again yet): everything before it is durable.
+    // Per lane, the first record not written: everything before it is durable.
     const firstUnwritten = new Map<string, number>();
-    for (const [key, { from }] of this.replays) firstUnwritten.set(key, from);
     for (const items of unwritten) {
       const { topic, partition, offset } = items[0]!.record;
       const key = laneKey(topic, partition);
       if (offset < (firstUnwritten.get(key) ?? Number.POSITIVE_INFINITY)) firstUnwritten.set(key, offset);
     }
-    for (const [key, from] of firstUnwritten) if (!this.replays.has(key)) this.replays.set(key, { from });
     letters.sort((a, b) => a.record.offset - b.record.offset);
     for (const { record, message } of letters) {
       if (record.offset >= (firstUnwritten.get(laneKey(record.topic, record.partition)) ?? Number.POSITIVE_INFINITY)) continue;
@@ -149,7 +114,7 @@ export class CassandraSinkTask implements HostedTask {
 
   /** Writes the rows, `concurrency` at a time; answers those not written when Cassandra did not answer in time. */
   private async write(groups: Item[][], letters: Letter[]): Promise<Item[][]> {
-    const deadline = this.writer.deadline();
+    const deadline = Date.now() + this.writer.maxWaitMs;
     const unwritten: Item[][] = [];
     let next = 0;
     let gaveUp = false;
@@ -201,6 +166,5 @@ export class CassandraSinkTask implements HostedTask {
     this.rows = new Map();
     this.letters = [];
     this.pending = 0;
-    this.replays.clear();
   }
 }

@@ -90,8 +90,6 @@ export class CassandraSink {
   private readonly wakeups = new Set<() => void>();
   private backoffMs: number;
   private readonly counters = { written: 0, retries: 0 };
-  /** When the checkpoint under way stops waiting for Cassandra; unset between checkpoints. */
-  private checkpointDeadline: number | undefined;
   private running: Promise<void> | undefined;
   private started: Promise<void> | undefined;
   private resolveStarted: (() => void) | undefined;
@@ -189,7 +187,7 @@ export class CassandraSink {
       get stopping() {
         return sink.stopping;
       },
-      deadline: () => this.deadline(),
+      maxWaitMs: this.options.maxBatchWaitMs,
       written: (records) => {
         this.counters.written += records;
         this.resumed();
@@ -199,20 +197,7 @@ export class CassandraSink {
     };
   }
 
-  /**
-   * The host flushes its tasks one after another, within one batch of the group consumer:
-   * one deadline for all of them keeps their waits together under the session timeout. It
-   * is set by the first flush of a checkpoint and cleared when the host reports the
-   * checkpoint (or, should that report not come, once it is long past).
-   */
-  private deadline(): number {
-    const now = Date.now();
-    if (this.checkpointDeadline === undefined || now > this.checkpointDeadline + this.options.maxBatchWaitMs) this.checkpointDeadline = now + this.options.maxBatchWaitMs;
-    return this.checkpointDeadline;
-  }
-
   private hostEvent(event: RunnerEvent): void {
-    if (event.type === 'checkpoint') this.checkpointDeadline = undefined;
     if (event.type === 'failed') {
       this.state = 'failed';
       this.failure = errorMessage(event.error);

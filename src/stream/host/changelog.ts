@@ -26,7 +26,7 @@ import type { Log, ProduceRecord, TopicPartitionOffset } from '../../log/types.j
 import type { WatermarkSnapshot } from '../watermark.js';
 import { EPOCH_HEADER } from './output-dedupe.js';
 
-const MARKER_KEY = JSON.stringify(['@checkpoint']);
+export const MARKER_KEY = JSON.stringify(['@checkpoint']);
 
 /** One entry of a state store: `value` null when it was deleted. */
 export interface StateEntry {
@@ -85,6 +85,8 @@ export interface RestoredState {
   repair: StateEntry[];
   /** The epoch the next checkpoint takes: past every epoch in the changelog, torn checkpoints included. */
   nextEpoch: number;
+  /** Records whose key is no changelog key (written by something else): skipped. */
+  foreign: number;
 }
 
 const entryId = (store: string, id: string) => JSON.stringify([store, id]);
@@ -95,6 +97,7 @@ export async function readChangelog(log: Log, topic: string, partition: number):
   let pending: StateEntry[] = [];
   let marker: CheckpointMarker | undefined;
   let maxEpoch = 0;
+  let foreign = 0;
   const reader = log.reader({ topic, partitions: [partition], from: 'earliest', stopAtEnd: true });
   try {
     for await (const batch of reader) {
@@ -116,8 +119,12 @@ export async function readChangelog(log: Log, topic: string, partition: number):
           if (marker.epoch > maxEpoch) maxEpoch = marker.epoch;
           continue;
         }
-        const [store, id] = JSON.parse(key) as [string, string];
-        pending.push({ store, id, value: record.value === null ? null : (JSON.parse(record.value.toString('utf8')) as unknown) });
+        const entry = entryKey(key);
+        if (!entry) {
+          foreign++;
+          continue;
+        }
+        pending.push({ store: entry[0], id: entry[1], value: record.value === null ? null : (JSON.parse(record.value.toString('utf8')) as unknown) });
       }
     }
   } finally {
@@ -128,7 +135,18 @@ export async function readChangelog(log: Log, topic: string, partition: number):
     const id = entryId(entry.store, entry.id);
     torn.set(id, state.get(id) ?? { store: entry.store, id: entry.id, value: null });
   }
-  return { entries: [...state.values()], marker, repair: [...torn.values()], nextEpoch: maxEpoch + 1 };
+  return { entries: [...state.values()], marker, repair: [...torn.values()], nextEpoch: maxEpoch + 1, foreign };
+}
+
+/** `[store, id]` of a changelog entry's key, or undefined for a key this format did not write. */
+function entryKey(key: string): [string, string] | undefined {
+  if (!key.startsWith('[')) return undefined;
+  try {
+    const parsed = JSON.parse(key) as unknown;
+    return Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string' ? [parsed[0], parsed[1]] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readMarker(raw: CheckpointMarker | LegacyMarker, partition: number): CheckpointMarker {

@@ -40,6 +40,8 @@ export class TaskEventTime {
   private readonly lanes = new Map<string, TimeLane>();
   private readonly spec: EventTimeSpec;
   private readonly clock: Clock;
+  /** Clocks a checkpoint was restored into. */
+  private readonly restored = new Set<string>();
 
   /** `lanes`: every topic-partition the task reads, so a silent one holds its clock until it is idle. */
   constructor(spec: EventTimeSpec, lanes: readonly TopicPartition[], clock: Clock) {
@@ -127,12 +129,19 @@ export class TaskEventTime {
     return Object.fromEntries([...this.trackers].map(([name, tracker]) => [name, tracker.snapshot()]));
   }
 
+  /** Puts the checkpointed progress back into the clocks that have never seen a record or a restore (lanes added later). */
+  restoreNew(snapshots: Record<string, WatermarkSnapshot> | undefined): [clock: string, watermark: number][] {
+    const fresh = Object.fromEntries(Object.entries(snapshots ?? {}).filter(([name]) => this.trackers.has(name) && !this.restored.has(name) && !Number.isFinite(this.trackers.get(name)!.watermark)));
+    return this.restore(fresh);
+  }
+
   /** Puts the checkpointed progress back; the clocks whose watermark it moved, with it. */
   restore(snapshots: Record<string, WatermarkSnapshot> | undefined): [clock: string, watermark: number][] {
     const moved: [string, number][] = [];
     for (const [name, snapshot] of Object.entries(snapshots ?? {})) {
       const tracker = this.trackers.get(name);
       if (!tracker) continue;
+      this.restored.add(name);
       tracker.restore(snapshot);
       if (Number.isFinite(tracker.watermark)) moved.push([name, tracker.watermark]);
     }

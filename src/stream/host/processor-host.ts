@@ -119,6 +119,14 @@ interface TaskSlot<T extends HostedTask> {
   restored: CheckpointMarker | undefined;
   /** Something happened since the last checkpoint. */
   dirty: boolean;
+  /**
+   * Lanes read again from an earlier offset (a sink that could not write everything, a
+   * registry that did not answer), until the records from there arrive: `to`, where the
+   * lane was sought; `from`, where it stood before. Batches fetched before the seek start at
+   * `from` or later, and are dropped; the replay starts below `from` (at `to`, or at the log
+   * start if retention deleted `to` meanwhile).
+   */
+  rewound: Map<string, { to: number; from: number }>;
   /** Encoded outputs and dead letters since the last checkpoint, per topic, so a task that moves takes only its own. */
   buffers: Map<string, ProduceRecord[]>;
   dedupe: OutputDedupe | undefined;
@@ -254,6 +262,9 @@ export class ProcessorHost<T extends HostedTask> {
     // owner's open transaction, so the (read_committed) changelog read next is complete.
     const producer = guarantee === 'exactly-once' ? await log.transactionalProducer!(`${this.options.transactionalIdPrefix}-${id}`) : undefined;
     const restored = changelogTopic ? await readChangelog(log, changelogTopic, id) : undefined;
+    if (restored && restored.foreign > 0) {
+      this.emit({ type: 'warning', module: this.name, message: `partition ${id} of ${changelogTopic}: ${restored.foreign} records not written by a checkpoint were skipped` });
+    }
     if (restored && restored.repair.length > 0) {
       this.emit({ type: 'warning', module: this.name, message: `partition ${id}: a checkpoint that did not complete changed ${restored.repair.length} state entries; they are restored as the last complete checkpoint left them` });
     }
@@ -274,6 +285,7 @@ export class ProcessorHost<T extends HostedTask> {
       repair: restored?.repair ?? [],
       restored: marker,
       dirty: false,
+      rewound: new Map(),
       buffers: new Map(),
       dedupe: dedupe && dedupe.size > 0 ? dedupe : undefined,
       producer,
@@ -305,6 +317,8 @@ export class ProcessorHost<T extends HostedTask> {
     if (this.options.time) {
       if (slot.time) slot.time.addLanes(fresh);
       else slot.time = new TaskEventTime(this.options.time, fresh, this.options.clock);
+      // The clocks these lanes brought (a topic of a reader feed assigned after the others) start where the checkpoint left them.
+      for (const [clock, watermark] of slot.time.restoreNew(slot.restored?.watermarks)) slot.task.advanceWatermark?.(clock, watermark);
     }
   }
 
@@ -372,7 +386,7 @@ export class ProcessorHost<T extends HostedTask> {
     slot.counters.deadLettered++;
     if (letter.reason === 'late') slot.counters.late++;
     const topic = this.options.deadLetterTopic;
-    this.emit({ type: 'dead-letter', module: this.name, reason: letter.reason, message: letter.message, partition: letter.source?.partition ?? slot.id, offset: letter.source?.offset });
+    this.emit({ type: 'dead-letter', module: this.name, reason: letter.reason, message: letter.message, topic: letter.source?.topic, partition: letter.source?.partition ?? slot.id, offset: letter.source?.offset });
     if (!topic) return;
     const record = deadLetterRecord(letter, this.name, this.originHeaders(slot), slot.id < this.deadLetterPartitions ? slot.id : undefined);
     if (slot.dedupe !== undefined && slot.dedupe.size > 0 && slot.dedupe.suppress(topic, keyBytes(record.key), valueBytes(record.value))) return;
@@ -390,6 +404,11 @@ export class ProcessorHost<T extends HostedTask> {
     const key = laneKey(topic, partition);
     const position = slot.positions.get(key) ?? { topic, partition, offset: 0 };
     slot.positions.set(key, position);
+    const rewound = slot.rewound.get(key);
+    if (rewound !== undefined) {
+      if (records.length === 0 || records[0]!.offset >= rewound.from) return slot; // fetched before the seek: comes again
+      slot.rewound.delete(key);
+    }
     this.highWatermarks.set(key, batch.highWatermark);
     const { serde, onTiming, readerSchema } = this.options;
     const task = slot.task;
@@ -400,6 +419,8 @@ export class ProcessorHost<T extends HostedTask> {
     if (onTiming) this.pendingSince ??= startedAt;
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
+      // Processed before a rewind, and durable: the replay starts at the first record not.
+      if (rewound !== undefined && record.offset < position.offset) continue;
       if (record.value === null) task.tombstone?.(record);
       else {
         let value: unknown;
@@ -410,7 +431,7 @@ export class ProcessorHost<T extends HostedTask> {
           const outcome = await this.decodeSlowly(slot, record, error);
           if (outcome === 'wait') {
             // The registry does not answer: this record and the rest are read again later.
-            this.options.feed.seek({ topic, partition, offset: record.offset });
+            this.rewind(slot, position, record.offset, records[records.length - 1]!.offset + 1);
             break;
           }
           decoded = outcome.decoded;
@@ -439,6 +460,8 @@ export class ProcessorHost<T extends HostedTask> {
         // The rest of the batch goes into the next checkpoint.
         if (onTiming) this.pendingSince ??= performance.now();
         if (!this.slots.has(slot.id)) return undefined;
+        // The checkpoint sought this lane back: the rest of the batch comes again.
+        if (slot.rewound.has(key)) break;
       }
     }
     await task.afterBatch?.();
@@ -480,7 +503,10 @@ export class ProcessorHost<T extends HostedTask> {
 
   private hasPendingWork(): boolean {
     if (this.buffered > 0) return true;
-    for (const slot of this.slots.values()) if (slot.dirty || slot.repair.length > 0) return true;
+    for (const slot of this.slots.values()) {
+      if (slot.task.stateChanged?.()) slot.dirty = true;
+      if (slot.dirty || slot.repair.length > 0) return true;
+    }
     return false;
   }
 
@@ -491,7 +517,8 @@ export class ProcessorHost<T extends HostedTask> {
     const now = this.options.clock.now();
     this.lastCheckpointAt = now;
     if (!this.hasPendingWork()) return;
-    for (const slot of [...this.slots.values()]) await this.flushTask(slot);
+    // Together: each task's wait for an outside store is bounded, and so is their sum (the group's session timeout).
+    await Promise.all([...this.slots.values()].map((slot) => this.flushTask(slot)));
     const counts = this.options.guarantee === 'exactly-once' ? await this.checkpointTransactions(now) : await this.checkpointInOrder(now);
     this.checkpoints++;
     if (this.options.onTiming && this.pendingSince !== undefined) {
@@ -508,10 +535,29 @@ export class ProcessorHost<T extends HostedTask> {
     if (!durable) return;
     for (const [key, offset] of durable) {
       const position = slot.positions.get(key);
-      if (!position || offset >= position.offset) continue;
-      position.offset = offset;
-      if (!this.stopping) this.options.feed.seek({ topic: position.topic, partition: position.partition, offset });
+      if (position && offset < position.offset) this.rewind(slot, position, offset, position.offset);
     }
+  }
+
+  /**
+   * Reads a lane again from `offset`: its position goes back (so no commit passes it), the
+   * feed seeks there, and what was buffered for its records from there on is dropped (the
+   * replay makes it again: a dead letter would go out twice). `fetchedTo`: where batches
+   * fetched before the seek start, which are dropped until the replay comes.
+   */
+  private rewind(slot: TaskSlot<T>, position: TopicPartitionOffset, offset: number, fetchedTo: number): void {
+    const key = laneKey(position.topic, position.partition);
+    const from = Math.max(slot.rewound.get(key)?.from ?? fetchedTo, fetchedTo);
+    slot.rewound.set(key, { to: offset, from });
+    position.offset = offset;
+    const dlq = this.options.deadLetterTopic;
+    const letters = dlq ? slot.buffers.get(dlq) : undefined;
+    if (letters) {
+      const kept = letters.filter((r) => !isFromLane(r, position.topic, position.partition, offset));
+      this.buffered -= letters.length - kept.length;
+      slot.buffers.set(dlq!, kept);
+    }
+    if (!this.stopping) this.options.feed.seek({ topic: position.topic, partition: position.partition, offset });
   }
 
   private takeBuffers(slots: Iterable<TaskSlot<T>>): Map<string, ProduceRecord[]> {
@@ -727,6 +773,12 @@ export class ProcessorHost<T extends HostedTask> {
       watermarks,
     };
   }
+}
+
+/** A dead letter (deadLetterRecord's headers) of a record of this lane at or past `offset`. */
+function isFromLane(record: ProduceRecord, topic: string, partition: number, offset: number): boolean {
+  const h = record.headers;
+  return h?.['fastdata.source.topic'] === topic && h['fastdata.source.partition'] === String(partition) && Number(h['fastdata.source.offset']) >= offset;
 }
 
 const keyBytes = (key: ProduceRecord['key']): Buffer | null => (key === undefined || key === null ? null : typeof key === 'string' ? Buffer.from(key) : key);

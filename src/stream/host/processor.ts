@@ -27,6 +27,11 @@ export interface HostedTask {
   afterBatch?(): Promise<void>;
   /** State changes since the last checkpoint (processors with a changelog). */
   drainState?(): StateEntry[];
+  /**
+   * Whether the state changed with no record read (a watermark moved by idleness fired an
+   * alert deadline): such a change is checkpointed too. Without it, only records make a task dirty.
+   */
+  stateChanged?(): boolean;
   /** What the checkpoint marker carries for this processor beside positions and watermarks. */
   checkpointMeta?(): unknown;
   /**
