@@ -1,14 +1,14 @@
 /**
  * Crash points for tests that kill a process at an awkward moment, where no outside signal
  * can aim: between two produce requests of one checkpoint, say. A test starts the process
- * with `FASTDATA_FAILPOINTS=<point>=<n>[,<point>=<n>]`, and the n-th time the process
+ * with `FASTDATA_TEST_FAILPOINTS=<point>=<n>[,<point>=<n>]`, and the n-th time the process
  * passes `<point>` it kills itself with SIGKILL: no handler runs, nothing is flushed, as
  * when the machine dies. Without the variable a crash point costs one boolean test.
  *
  * Points: `checkpoint.request` (after each produce request of a checkpoint's changelog
  * records, before the next), `checkpoint.outputs` (after a checkpoint's outputs, before its state).
  */
-const armed = parse(process.env.FASTDATA_FAILPOINTS);
+const armed = parse(process.env.FASTDATA_TEST_FAILPOINTS);
 
 function parse(spec: string | undefined): Map<string, number> | undefined {
   if (!spec) return undefined;
