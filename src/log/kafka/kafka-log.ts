@@ -89,14 +89,17 @@ export class KafkaLog implements Log {
       sasl: options.sasl as SASLOptions | undefined,
       connectionTimeout: options.connectionTimeoutMs ?? 5_000,
       requestTimeout: options.requestTimeoutMs ?? 30_000,
-      // kafkajs's errors go to the operator's warnings, not straight to the console. Its
-      // warnings are retriable hiccups it handles itself (metadata not there yet after a
-      // topic was created, a rebalance); the errors it gives up on reach the caller anyway.
+      // kafkajs's errors go to the operator's warnings, not straight to the console. Not the
+      // error answers of the protocol ("Response Metadata(...): This server does not host this
+      // topic-partition", several on every start while new topics' metadata spreads): kafkajs
+      // logs each and throws it to its caller, which retries it (kafkajs itself) or reports
+      // it (this class, as a FastdataError), so the log line says nothing the caller does not.
       logLevel: logLevel.ERROR,
       logCreator:
         () =>
         ({ level, log }) => {
-          if (level <= logLevel.ERROR) warn(`kafka: ${log.message}${log.error ? `: ${String(log.error)}` : ''}`);
+          if (level > logLevel.ERROR || log.message.startsWith('Response ')) return;
+          warn(`kafka: ${log.message}${log.error ? `: ${String(log.error)}` : ''}`);
         },
     };
     this.kafka = new KafkaClient(config);
