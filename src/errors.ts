@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   FD_LOG_IO: { domain: 'external', retriable: true },
   FD_LOG_READ_ONLY: { domain: 'user', retriable: false },
   FD_GROUP_REBALANCING: { domain: 'external', retriable: true },
+  FD_GROUP_ACTIVE: { domain: 'user', retriable: false },
   FD_SCHEMA_INVALID: { domain: 'user', retriable: false },
   FD_SCHEMA_INCOMPATIBLE: { domain: 'user', retriable: false },
   FD_SCHEMA_NOT_FOUND: { domain: 'user', retriable: false },

@@ -12,6 +12,7 @@ import { dev } from './commands/dev.js';
 import { registerInit } from './commands/init.js';
 import { registerNew } from './commands/new.js';
 import { replayCommand } from './commands/replay.js';
+import { reset } from './commands/reset.js';
 import { run } from './commands/run.js';
 import { registerSchemaTools } from './commands/schema-tools.js';
 import { serve } from './commands/serve.js';
@@ -108,6 +109,17 @@ function program(): Command {
     .option('--brokers <list>', 'Kafka bootstrap brokers, host:port,host:port (sets log.kind kafka)', brokerList)
     .option('--registry-url <url>', 'Confluent-compatible schema registry (sets registry.url)')
     .action((name: string, options: Parameters<typeof replayCommand>[1]) => replayCommand(name, options));
+
+  root
+    .command('reset')
+    .description('start a module over: delete its consumer group and empty its state (its inputs are read from the start again); refused while it runs')
+    .argument('<module>', 'the module, by name, e.g. sensor-stats')
+    .addOption(project())
+    .addOption(dataDir())
+    .option('--brokers <list>', 'Kafka bootstrap brokers, host:port,host:port (sets log.kind kafka)', brokerList)
+    .option('--registry-url <url>', 'Confluent-compatible schema registry (sets registry.url)')
+    .option('--dry-run', 'say what would be deleted, and delete nothing', false)
+    .action((name: string, options: Parameters<typeof reset>[1]) => reset(name, options));
 
   // The project generator: fastdata init <dir>, fastdata new stream|alert|dashboard <name>.
   registerInit(root);

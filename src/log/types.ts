@@ -229,6 +229,13 @@ export interface Log {
   consumer(options: ConsumerOptions): GroupConsumer;
   /** Committed offsets of a group for a topic; partitions without a commit are absent. */
   committed(groupId: string, topic: string): Promise<TopicPartitionOffset[]>;
+  /** The members a consumer group has now (none: nobody consumes in it). */
+  groupMembers(groupId: string): Promise<string[]>;
+  /**
+   * Forgets a group and everything it committed, as Kafka's DeleteGroups does: its next
+   * member starts where its `start` says. Refused with FD_GROUP_ACTIVE while it has members.
+   */
+  deleteGroup(groupId: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -36,6 +36,15 @@ export function validateTopicConfig(topic: string, config: TopicConfig): TopicCo
   return Object.freeze({ ...config });
 }
 
+/** A group change refused because the group has members (both Logs). */
+export function groupActive(groupId: string, members: readonly string[]): FastdataError {
+  return new FastdataError(
+    'FD_GROUP_ACTIVE',
+    `consumer group ${groupId} has ${members.length} active member(s); stop the processes that consume in it (fastdata run workers, fastdata dev) and try again`,
+    { context: { groupId, members: [...members] } },
+  );
+}
+
 export function invalidRecord(index: number, topic: string, field: string, message: string): FastdataError {
   return new FastdataError('FD_RECORD_INVALID', `record ${index} for ${topic}: ${message}`, { context: { topic, field } });
 }

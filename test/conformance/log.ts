@@ -406,6 +406,28 @@ export function describeLogConformance(name: string, open: () => Promise<LogUnde
         await c.consumer.stop();
       });
 
+      it('tells a group’s members, and deletes a group with its commits only while it has none', async () => {
+        const topic = await newTopic(1);
+        await log.produce(topic, [{ value: 'a' }, { value: 'b' }]);
+        const groupId = uniqueName('conf-delete');
+        const c = collectingConsumer(log, groupId, [topic], {
+          eachBatch: async (batch) => {
+            await c.consumer.commit([{ topic, partition: 0, offset: batch.records[batch.records.length - 1]!.offset + 1 }]);
+          },
+        });
+        await c.started;
+        await eventually(async () => ((await log.committed(groupId, topic))[0]?.offset === 2) || undefined);
+        expect(await log.groupMembers(groupId)).toHaveLength(1);
+        await expect(log.deleteGroup(groupId)).rejects.toSatisfy((e) => isFastdataError(e, 'FD_GROUP_ACTIVE'));
+        expect(await log.committed(groupId, topic)).toEqual([{ topic, partition: 0, offset: 2 }]);
+        await c.consumer.stop();
+        await eventually(async () => (await log.groupMembers(groupId)).length === 0 || undefined);
+        await log.deleteGroup(groupId);
+        expect(await log.committed(groupId, topic)).toEqual([]);
+        // A group that never existed (or is gone already): nothing to do.
+        await log.deleteGroup(uniqueName('conf-never'));
+      });
+
       it('redelivers uncommitted records to the next member', async () => {
         const topic = await newTopic(1);
         const groupId = uniqueName('group');

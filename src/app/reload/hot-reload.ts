@@ -9,7 +9,7 @@
  *   2. The old runner stops, which checkpoints its state and commits its offsets.
  *   3. Same state layout: the new runner restores the old state from the changelog and
  *      resumes at the committed offsets, as after a restart. Changed layout: the state in
- *      the changelog is emptied first (reset-state.ts), so the new runner resumes at the
+ *      the changelog is emptied first (stream/state-reset.ts), so the new runner resumes at the
  *      committed offsets with fresh state (windows open at the reload start empty, so
  *      the first windows it closes miss the records before the reload), and says why.
  *
@@ -26,7 +26,7 @@ import { valueSubject } from '../../schema/types.js';
 import type { StreamModule } from '../../stream/define.js';
 import { loadStreamFile } from '../../stream/module-loader.js';
 import type { StreamRunner } from '../../stream/runner.js';
-import { resetModuleState } from './reset-state.js';
+import { clearModuleState } from '../../stream/state-reset.js';
 import { layoutChange, stateLayoutOf } from './state-layout.js';
 
 export type ReloadEvent =
@@ -102,7 +102,7 @@ export class HotReloader {
     const reason =
       current.module.name === next.name ? layoutChange(stateLayoutOf(current.module), stateLayoutOf(next)) : `renamed from ${current.module.name}`;
     await current.stop();
-    if (reason !== undefined && current.module.name === next.name) await resetModuleState(host.log, next);
+    if (reason !== undefined && current.module.name === next.name) await clearModuleState(host.log, next, 'keep');
     try {
       await this.startRunner(file, next);
     } catch (error) {

@@ -33,7 +33,7 @@ import {
   type TopicSpec,
 } from '../types.js';
 import { BATCH_OVERHEAD_BYTES, HEADER_OVERHEAD_BYTES, RECORD_OVERHEAD_BYTES, batchTooLarge } from '../batch-size.js';
-import { checkProduceRecord, invalidRecord, validateTopicConfig, validateTopicName } from '../validate.js';
+import { checkProduceRecord, groupActive, invalidRecord, validateTopicConfig, validateTopicName } from '../validate.js';
 import type { AppendRecordInput } from './batch-codec.js';
 import { EmbeddedGroupConsumer } from './consumer.js';
 import { GroupCoordinator } from './group-coordinator.js';
@@ -389,9 +389,17 @@ export class EmbeddedLog implements Log {
     return this.offsetStore.committed(groupId, topic);
   }
 
-  /** Members of a group in this process (for status pages and tests). */
-  groupMembers(groupId: string): string[] {
+  /** Members of a group: only this process can have any (it holds the data dir's lock). */
+  async groupMembers(groupId: string): Promise<string[]> {
+    this.assertOpen();
     return this.coordinator.members(groupId);
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    this.assertWritable(`delete consumer group ${groupId}`);
+    const members = this.coordinator.members(groupId);
+    if (members.length > 0) throw groupActive(groupId, members);
+    this.offsetStore.forgetGroup(groupId, this.options.clock.now());
   }
 
   async close(): Promise<void> {

@@ -75,6 +75,20 @@ export class OffsetStore {
     this.catchUp();
   }
 
+  /** Forgets every offset a group committed (tombstones, so it survives a restart). */
+  forgetGroup(group: string, now: number): void {
+    const keys = [...(this.offsets.get(group)?.keys() ?? [])];
+    if (keys.length === 0) return;
+    this.log.append(
+      keys.map((tp) => {
+        const [topic, partition] = tp.split('\0');
+        return { key: Buffer.from(JSON.stringify([group, topic, Number(partition)])), value: null, headers: null, timestamp: now };
+      }),
+      now,
+    );
+    this.catchUp();
+  }
+
   committed(group: string, topic: string): TopicPartitionOffset[] {
     const result: TopicPartitionOffset[] = [];
     for (const [tp, offset] of this.offsets.get(group) ?? []) {

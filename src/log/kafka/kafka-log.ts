@@ -27,7 +27,7 @@ import type {
   TransactionalProducer,
 } from '../types.js';
 import { BATCH_OVERHEAD_BYTES, batchTooLarge, recordBatchBytes } from '../batch-size.js';
-import { checkProduceRecord, invalidRecord, validateTopicConfig, validateTopicName } from '../validate.js';
+import { checkProduceRecord, groupActive, invalidRecord, validateTopicConfig, validateTopicName } from '../validate.js';
 import { DEFAULT_TOPIC_CONFIG } from '../types.js';
 import { KafkaGroupConsumer } from './consumer.js';
 import { fromKafkaError, kafkaErrorType } from './kafka-errors.js';
@@ -352,6 +352,31 @@ export class KafkaLog implements Log {
         .sort((a, b) => a.partition - b.partition);
     } catch (error) {
       throw fromKafkaError(error, `cannot read the committed offsets of group ${groupId}`, { topic });
+    }
+  }
+
+  async groupMembers(groupId: string): Promise<string[]> {
+    this.assertOpen();
+    try {
+      const { groups } = await this.admin.describeGroups([groupId]);
+      return (groups[0]?.members ?? []).map((m) => m.memberId);
+    } catch (error) {
+      throw fromKafkaError(error, `cannot describe consumer group ${groupId}`);
+    }
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    this.assertOpen();
+    const members = await this.groupMembers(groupId);
+    if (members.length > 0) throw groupActive(groupId, members);
+    try {
+      await this.admin.deleteGroups([groupId]);
+    } catch (error) {
+      const type = kafkaErrorType(error) ?? kafkaErrorType((error as { groups?: { error?: unknown }[] }).groups?.[0]?.error);
+      // Never committed anything, or gone already: nothing to forget.
+      if (type === 'GROUP_ID_NOT_FOUND') return;
+      if (type === 'NON_EMPTY_GROUP') throw groupActive(groupId, await this.groupMembers(groupId).catch(() => []));
+      throw fromKafkaError(error, `cannot delete consumer group ${groupId}`);
     }
   }
 
