@@ -1,30 +1,32 @@
 /**
- * Kafka benchmark: events/s end to end on the local broker, fastdata against the client's
- * ceiling, in one run.
+ * Kafka benchmark: events/s and CPU time per event end to end on the local broker,
+ * fastdata against the client's ceiling, in one run.
  *
- *   node --import tsx bench/kafka.ts [--events N] [--sensors N] [--partitions N] [--exactly-once]
- *   npm run bench:kafka -- --events 1000000
+ *   node --import tsx bench/kafka.ts [--events N] [--sensors N] [--partitions N] [--exactly-once] [--runs a,b,…]
+ *   npm run bench:kafka -- --sensors 10000 --partitions 2 --events 8000000 --runs consume,decode,windowed
  *
  * The servers come from scripts/infra (started if they are not running, and stopped again
  * at the end if this run started them). N Avro readings (Confluent framing) are produced
- * once into a fresh input topic with P partitions; then, each in its own consumer group:
+ * once into a fresh input topic with P partitions, with the broker's and fastdata's default
+ * settings (max.message.bytes 1 MiB); then each run, in its own consumer group:
  *
- *   a. bare kafkajs loop (the baseline, the client ceiling): consume every record and
- *      produce its bytes unchanged to another topic, a send per fetched batch, partitions
- *      fetched concurrently, offsets committed every second (kafkajs's auto-commit) as
- *      fastdata checkpoints every second. No decoding, no processing. Also, for scale,
- *      the same loop consuming only (what reading alone costs).
- *   b. fastdata, at-least-once: the demo's windowed module (streams/sensor-stats.ts: Avro
- *      in, per-sensor one-minute windows, Avro out) in a StreamRunner, as `fastdata run`
- *      runs it: decode, aggregate, encode, checkpoint (outputs, changelog, commit).
- *   c. with --exactly-once, the same in Kafka transactions.
- *   d. fastdata, at-least-once, a 1:1 map (every reading decoded, converted, encoded and
- *      produced): as many outputs as the bare loop writes, the like-for-like comparison
- *      (the windowed module writes one output per sensor and minute).
+ *   consume   bare kafkajs loop: consume every record, nothing else (what reading alone costs)
+ *   decode    bare kafkajs loop that also decodes every record's Avro (the baseline of a
+ *             windowed module: it reads and decodes as much, and writes little)
+ *   copy      bare kafkajs loop that produces every record's bytes unchanged to another
+ *             topic, a send per fetched batch, offsets auto-committed every second (the
+ *             baseline of a module that writes one output per input)
+ *   windowed  fastdata at-least-once, the demo's windowed module (streams/sensor-stats.ts:
+ *             Avro in, per-sensor one-minute windows, Avro out), as `fastdata run` runs it;
+ *             with --exactly-once, the same in Kafka transactions
+ *   map       fastdata at-least-once, a 1:1 map (every reading decoded, converted,
+ *             encoded and produced): as many outputs as `copy` writes
  *
  * Each is timed from the moment its group has its partitions until every input offset is
- * committed, so the group join is left out of both. Loopback only; bounded by a timeout;
- * the bench's topics are deleted at the end. Nothing here is a test.
+ * committed (or every record seen, for the bare loops), so the group join is left out; CPU
+ * is this process's (user + system, `process.cpuUsage`) over the same span, per event: the
+ * broker's JVM is not in it. Loopback only; bounded by a timeout; the bench's topics are
+ * deleted at the end. Nothing here is a test.
  */
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -35,7 +37,7 @@ import type { SensorReading as Reading, SensorStats } from '../streams/types.js'
 import { ensureBuilt } from '../scripts/ensure-build.js';
 import { ensureServers, stopServers } from '../scripts/infra/index.js';
 import { intArg } from './args.js';
-import { generateReadings, mapModule } from './workload.js';
+import { mapModule, readings } from './workload.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -56,9 +58,14 @@ const { values: args } = parseArgs({
     sensors: { type: 'string', default: '1000' },
     partitions: { type: 'string', default: '4' },
     'exactly-once': { type: 'boolean', default: false },
+    runs: { type: 'string', default: 'consume,decode,copy,windowed,map' },
   },
 });
-const EVENTS = intArg('events', args.events, 1_000, 10_000_000);
+const RUNS = new Set(args.runs.split(',').map((r) => r.trim()));
+for (const run of RUNS) {
+  if (!['consume', 'decode', 'copy', 'windowed', 'map'].includes(run)) throw new Error(`--runs: unknown run ${run}; the runs are consume, decode, copy, windowed, map`);
+}
+const EVENTS = intArg('events', args.events, 1_000, 20_000_000);
 const SENSORS = intArg('sensors', args.sensors, 1, 100_000);
 const PARTITIONS = intArg('partitions', args.partitions, 1, 64);
 const RUN_TIMEOUT_MS = Math.max(120_000, (EVENTS / 5_000) * 1000);
@@ -69,6 +76,44 @@ const readingsStart = () => Date.now() - 60_000 - Math.ceil(EVENTS / SENSORS) * 
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+interface Measured {
+  run: string;
+  rate: number;
+  /** CPU microseconds of this process per event. */
+  cpu: number;
+}
+
+interface Marks {
+  /** The group has its partitions: timing starts. */
+  start(): void;
+  /** Every event processed: timing ends (before the run's own shutdown). */
+  end(): void;
+}
+
+/** Times `work` from its `start` mark to its `end` mark, with this process's CPU over the same span. */
+async function measure(run: string, work: (marks: Marks) => Promise<void>): Promise<Measured> {
+  let t0 = 0;
+  let t1 = 0;
+  let cpu0: NodeJS.CpuUsage = process.cpuUsage();
+  let cpu: NodeJS.CpuUsage | undefined;
+  await work({
+    start: () => {
+      if (t0 !== 0) return;
+      t0 = performance.now();
+      cpu0 = process.cpuUsage();
+    },
+    end: () => {
+      t1 = performance.now();
+      cpu = process.cpuUsage(cpu0);
+    },
+  });
+  if (!cpu) throw new Error(`${run}: the run ended without its end mark`);
+  const seconds = (t1 - t0) / 1000;
+  const result = { run, rate: EVENTS / seconds, cpu: (cpu.user + cpu.system) / EVENTS };
+  console.log(`${run}: ${fmt(result.rate)} events/s, ${result.cpu.toFixed(2)} µs CPU per event`);
+  return result;
+}
+
 async function main(): Promise<void> {
   const servers = await ensureServers({ log: (m) => console.log(`infra: ${m}`) });
   const startedHere = Object.values(servers.outcomes).some((o) => o.outcome === 'started');
@@ -78,48 +123,47 @@ async function main(): Promise<void> {
   const input = `bench.readings.${RUN}`;
   const topics = [input, `bench.copy.${RUN}`];
   try {
-    // --- input, produced once
+    // --- input, produced once, generated as it goes (8M readings do not fit in memory at once)
     await log.createTopic({ name: input, partitions: PARTITIONS });
     const encoder = await serde.encoderFor<Reading>(`${input}-value`, await readSchemaSource('schemas/sensor-reading.avsc', ROOT));
-    const readings = generateReadings(EVENTS, SENSORS, readingsStart());
-    let t = performance.now();
-    for (let i = 0; i < readings.length; i += 10_000) {
-      await log.produce(input, readings.slice(i, i + 10_000).map((r) => ({ key: r.sensorId, value: encoder.encode(r), timestamp: r.ts })));
+    const t = performance.now();
+    let chunk: Parameters<typeof log.produce>[1] = [];
+    for (const r of readings(EVENTS, SENSORS, readingsStart())) {
+      chunk.push({ key: r.sensorId, value: encoder.encode(r), timestamp: r.ts });
+      if (chunk.length === 10_000) {
+        await log.produce(input, chunk);
+        chunk = [];
+      }
     }
+    if (chunk.length > 0) await log.produce(input, chunk);
     const produceSeconds = (performance.now() - t) / 1000;
     console.log(`\nproduced ${fmt(EVENTS)} Avro readings (${SENSORS} sensors, ${PARTITIONS} partitions) in ${produceSeconds.toFixed(1)} s: ${fmt(EVENTS / produceSeconds)}/s`);
 
-    // --- a. bare kafkajs loops
-    const consumeOnly = await bareLoop(brokers, input, undefined);
-    console.log(`a. bare kafkajs loop, consume only: ${fmt(consumeOnly)} events/s`);
-    const bare = await bareLoop(brokers, input, topics[1]!);
-    console.log(`a. bare kafkajs loop, consume + produce the bytes: ${fmt(bare)} events/s`);
-
-    // --- b./c. fastdata
-    const results: [string, number][] = [];
-    for (const guarantee of args['exactly-once'] ? (['at-least-once', 'exactly-once'] as const) : (['at-least-once'] as const)) {
-      const name = `bench-${guarantee === 'exactly-once' ? 'eos' : 'alo'}-${RUN}`;
-      const output = `bench.stats.${name}`;
-      topics.push(output, internalTopics(name).changelog, internalTopics(name).deadLetter);
-      const rate = await fastdataRun(log, serde, { ...sensorStats, name, groupId: `fastdata.${name}`, topics: internalTopics(name), inputs: [{ ...sensorStats.inputs[0]!, topic: input }], output: { ...sensorStats.output, topic: output } }, guarantee);
-      results.push([guarantee, rate]);
-      console.log(`${guarantee === 'exactly-once' ? 'c' : 'b'}. fastdata ${guarantee}, windowed module (Avro in, Avro out): ${fmt(rate)} events/s`);
+    const results: Measured[] = [];
+    if (RUNS.has('consume')) results.push(await measure('bare kafkajs loop, consume only', (marks) => bareLoop(brokers, input, { marks })));
+    if (RUNS.has('decode')) results.push(await measure('bare kafkajs loop, consume + decode Avro', (marks) => bareLoop(brokers, input, { marks, decode: serde })));
+    if (RUNS.has('copy')) results.push(await measure('bare kafkajs loop, consume + produce the bytes', (marks) => bareLoop(brokers, input, { marks, output: topics[1]! })));
+    if (RUNS.has('windowed')) {
+      for (const guarantee of args['exactly-once'] ? (['at-least-once', 'exactly-once'] as const) : (['at-least-once'] as const)) {
+        const name = `bench-${guarantee === 'exactly-once' ? 'eos' : 'alo'}-${RUN}`;
+        const output = `bench.stats.${name}`;
+        topics.push(output, internalTopics(name).changelog, internalTopics(name).deadLetter);
+        const module = { ...sensorStats, name, groupId: `fastdata.${name}`, topics: internalTopics(name), inputs: [{ ...sensorStats.inputs[0]!, topic: input }], output: { ...sensorStats.output, topic: output } };
+        results.push(await measure(`fastdata ${guarantee}, windowed module (Avro in, Avro out)`, (marks) => fastdataRun(log, serde, module, guarantee, marks)));
+      }
     }
-
-    {
+    if (RUNS.has('map')) {
       const name = `bench-map-${RUN}`;
       const output = `bench.enriched.${RUN}`;
       topics.push(output, internalTopics(name).changelog, internalTopics(name).deadLetter);
-      const rate = await fastdataRun(log, serde, mapModule(defineStream, name, input, output) as unknown as StreamModule, 'at-least-once');
-      results.push(['at-least-once, 1:1 map', rate]);
-      console.log(`d. fastdata at-least-once, 1:1 map (Avro in, Avro out, one output per input): ${fmt(rate)} events/s`);
+      const module = mapModule(defineStream, name, input, output) as unknown as StreamModule;
+      results.push(await measure('fastdata at-least-once, 1:1 map (one output per input)', (marks) => fastdataRun(log, serde, module, 'at-least-once', marks)));
     }
 
-    console.log('\n| run | events/s | vs bare loop |\n| --- | --- | --- |');
-    console.log(`| bare kafkajs loop, consume only | ${fmt(consumeOnly)} | ${(consumeOnly / bare).toFixed(2)} |`);
-    console.log(`| bare kafkajs loop, consume + produce (baseline) | ${fmt(bare)} | 1.00 |`);
-    for (const [guarantee, rate] of results) console.log(`| fastdata ${guarantee} | ${fmt(rate)} | ${(rate / bare).toFixed(2)} |`);
-    console.log('\ntargets: fastdata >= 0.70 of the bare loop; 100,000 events/s end to end');
+    const baseline = results.find((r) => r.run.includes('consume + decode'));
+    console.log(`\n${fmt(EVENTS)} events, ${SENSORS} sensors, ${PARTITIONS} partitions\n`);
+    console.log(`| run | events/s | CPU µs per event | events/s vs consume + decode |\n| --- | --- | --- | --- |`);
+    for (const r of results) console.log(`| ${r.run} | ${fmt(r.rate)} | ${r.cpu.toFixed(2)} | ${baseline ? (r.rate / baseline.rate).toFixed(2) : '–'} |`);
   } finally {
     for (const topic of topics) await log.deleteTopic(topic).catch(() => undefined);
     await log.close();
@@ -127,8 +171,9 @@ async function main(): Promise<void> {
   }
 }
 
-/** Consume every record of `input` (and send its bytes to `output`); events/s from assignment to the last record. */
-async function bareLoop(brokers: string[], input: string, output: string | undefined): Promise<number> {
+/** Consumes every record of `input` (decoding it, or sending its bytes to `output`, if asked); `mark` once the group has its partitions. */
+async function bareLoop(brokers: string[], input: string, options: { marks: Marks; output?: string; decode?: InstanceType<typeof AvroSerde> }): Promise<void> {
+  const { output, decode } = options;
   const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   if (output) {
@@ -138,16 +183,14 @@ async function bareLoop(brokers: string[], input: string, output: string | undef
     await admin.disconnect();
     await producer.connect();
   }
-  const consumer = kafka.consumer({ groupId: `bench-bare-${output ? 'copy' : 'read'}-${RUN}`, maxWaitTimeInMs: 200 });
+  const consumer = kafka.consumer({ groupId: `bench-bare-${output ? 'copy' : decode ? 'decode' : 'read'}-${RUN}`, maxWaitTimeInMs: 200 });
   await consumer.connect();
   await consumer.subscribe({ topics: [input], fromBeginning: true });
-  let t0 = 0;
   let seen = 0;
+  let decoded = 0;
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    t0 ||= performance.now();
-  });
+  consumer.on(consumer.events.GROUP_JOIN, () => options.marks.start());
   await consumer.run({
     autoCommit: true,
     autoCommitInterval: 1_000,
@@ -156,15 +199,16 @@ async function bareLoop(brokers: string[], input: string, output: string | undef
       if (output) {
         await producer.send({ topic: output, acks: -1, messages: batch.messages.map((m) => ({ key: m.key, value: m.value, partition: batch.partition, timestamp: m.timestamp })) });
       }
+      if (decode) for (const m of batch.messages) if (decode.decodeSync(m.value!) !== undefined) decoded++;
       seen += batch.messages.length;
       if (seen >= EVENTS) finish();
     },
   });
   await withTimeout(finished, 'the bare loop');
-  const seconds = (performance.now() - t0) / 1000;
+  options.marks.end();
   await consumer.disconnect();
   if (output) await producer.disconnect();
-  return EVENTS / seconds;
+  if (decode && decoded !== EVENTS) throw new Error(`the decoding loop decoded ${decoded} of ${EVENTS} records`);
 }
 
 async function fastdataRun(
@@ -172,8 +216,8 @@ async function fastdataRun(
   serde: InstanceType<typeof AvroSerde>,
   module: StreamModule,
   guarantee: 'at-least-once' | 'exactly-once',
-): Promise<number> {
-  let t0 = 0;
+  marks: Marks,
+): Promise<void> {
   const runner = new StreamRunner(module, {
     log,
     serde,
@@ -181,7 +225,7 @@ async function fastdataRun(
     defaultPartitions: PARTITIONS,
     guarantee,
     onEvent: (event) => {
-      if (event.type === 'assigned') t0 ||= performance.now();
+      if (event.type === 'assigned') marks.start();
       if (event.type === 'failed') console.error(`fastdata ${guarantee}: FAILED: ${String(event.error)}`);
     },
   });
@@ -196,9 +240,8 @@ async function fastdataRun(
     }
   })();
   await withTimeout(done, `fastdata ${guarantee}`);
-  const seconds = (performance.now() - t0) / 1000;
+  marks.end();
   await runner.stop();
-  return EVENTS / seconds;
 }
 
 async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
