@@ -2,7 +2,7 @@
  * Kafka benchmark: events/s and CPU time per event end to end on the local broker,
  * fastdata against the client's ceiling, in one run.
  *
- *   node --import tsx bench/kafka.ts [--events N] [--sensors N] [--partitions N] [--exactly-once] [--runs a,b,…]
+ *   node --import tsx bench/kafka.ts [--events N] [--sensors N] [--partitions N] [--exactly-once] [--runs a,b,…] [--commit-interval MS]
  *   npm run bench:kafka -- --sensors 10000 --partitions 2 --events 8000000 --runs consume,decode,windowed
  *
  * The servers come from scripts/infra (started if they are not running, and stopped again
@@ -59,8 +59,11 @@ const { values: args } = parseArgs({
     partitions: { type: 'string', default: '4' },
     'exactly-once': { type: 'boolean', default: false },
     runs: { type: 'string', default: 'consume,decode,copy,windowed,map' },
+    'commit-interval': { type: 'string' },
   },
 });
+/** Overrides the fastdata modules' commitInterval (ms), as `modules.<name>.commitInterval` does in a project. */
+const COMMIT_INTERVAL = args['commit-interval'] === undefined ? undefined : intArg('commit-interval', args['commit-interval'], 10, 600_000);
 const RUNS = new Set(args.runs.split(',').map((r) => r.trim()));
 for (const run of RUNS) {
   if (!['consume', 'decode', 'copy', 'windowed', 'map'].includes(run)) throw new Error(`--runs: unknown run ${run}; the runs are consume, decode, copy, windowed, map`);
@@ -148,7 +151,15 @@ async function main(): Promise<void> {
         const name = `bench-${guarantee === 'exactly-once' ? 'eos' : 'alo'}-${RUN}`;
         const output = `bench.stats.${name}`;
         topics.push(output, internalTopics(name).changelog, internalTopics(name).deadLetter);
-        const module = { ...sensorStats, name, groupId: `fastdata.${name}`, topics: internalTopics(name), inputs: [{ ...sensorStats.inputs[0]!, topic: input }], output: { ...sensorStats.output, topic: output } };
+        const module = {
+          ...sensorStats,
+          name,
+          groupId: `fastdata.${name}`,
+          topics: internalTopics(name),
+          inputs: [{ ...sensorStats.inputs[0]!, topic: input }],
+          output: { ...sensorStats.output, topic: output },
+          commitInterval: COMMIT_INTERVAL ?? sensorStats.commitInterval,
+        };
         results.push(await measure(`fastdata ${guarantee}, windowed module (Avro in, Avro out)`, (marks) => fastdataRun(log, serde, module, guarantee, marks)));
       }
     }
@@ -156,12 +167,13 @@ async function main(): Promise<void> {
       const name = `bench-map-${RUN}`;
       const output = `bench.enriched.${RUN}`;
       topics.push(output, internalTopics(name).changelog, internalTopics(name).deadLetter);
-      const module = mapModule(defineStream, name, input, output) as unknown as StreamModule;
+      const mapped = mapModule(defineStream, name, input, output) as unknown as StreamModule;
+      const module = { ...mapped, commitInterval: COMMIT_INTERVAL ?? mapped.commitInterval };
       results.push(await measure('fastdata at-least-once, 1:1 map (one output per input)', (marks) => fastdataRun(log, serde, module, 'at-least-once', marks)));
     }
 
     const baseline = results.find((r) => r.run.includes('consume + decode'));
-    console.log(`\n${fmt(EVENTS)} events, ${SENSORS} sensors, ${PARTITIONS} partitions\n`);
+    console.log(`\n${fmt(EVENTS)} events, ${SENSORS} sensors, ${PARTITIONS} partitions, commit interval ${COMMIT_INTERVAL ?? sensorStats.commitInterval} ms\n`);
     console.log(`| run | events/s | CPU µs per event | events/s vs consume + decode |\n| --- | --- | --- | --- |`);
     for (const r of results) console.log(`| ${r.run} | ${fmt(r.rate)} | ${r.cpu.toFixed(2)} | ${baseline ? (r.rate / baseline.rate).toFixed(2) : '–'} |`);
   } finally {

@@ -51,8 +51,8 @@ export class AlertHistory {
     topics: AlertTopics = ALERT_TOPICS,
   ) {
     const warn = onWarning ? { onWarning } : {};
-    this.alerts = new CompactedView<AlertRecord>({ log, topic: topics.history, decode: async (b) => (await serde.decode(b)) as AlertRecord, ...warn });
-    this.acks = new CompactedView<Acknowledgement>({ log, topic: topics.acks, decode: (b) => JSON.parse(b.toString('utf8')) as Acknowledgement, ...warn });
+    this.alerts = new CompactedView<AlertRecord>({ log, topic: topics.history, format: { avro: serde }, ...warn });
+    this.acks = new CompactedView<Acknowledgement>({ log, topic: topics.acks, format: { json: true }, ...warn });
   }
 
   async start(): Promise<void> {

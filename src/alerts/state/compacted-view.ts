@@ -4,27 +4,59 @@
  * REST API in `fastdata serve`, the receivers in a worker). Writes go to the topic and
  * are applied here at once, so the writer reads its own writes; other processes see them
  * when their reader reaches them.
+ *
+ * It reads on the processor host (src/stream/host/): one task of the whole topic over a
+ * reader feed, no state, no commits; a value that does not decode is counted and warned
+ * about (the first three), never written anywhere.
  */
-import { errorMessage } from '../../errors.js';
-import type { Log, Reader } from '../../log/types.js';
+import { FastdataError, errorMessage } from '../../errors.js';
+import type { Log, LogRecord } from '../../log/types.js';
+import type { AvroSerde } from '../../schema/serde.js';
+import { ProcessorHost } from '../../stream/host/processor-host.js';
+import type { HostedTask } from '../../stream/host/processor.js';
+import { ReadProgress } from '../../stream/host/read-progress.js';
+import { ReaderFeed } from '../../stream/host/reader-feed.js';
+import type { RunnerEvent } from '../../stream/runner-events.js';
 
-export interface CompactedViewOptions<V> {
+export interface CompactedViewOptions {
   log: Log;
   topic: string;
-  /** Bytes to value; a value that does not decode is skipped (counted, warned once). */
-  decode: (bytes: Buffer) => Promise<V> | V;
+  /** How the values are written: JSON text, or Avro in Confluent framing (decoded with `serde`). */
+  format: { json: true } | { avro: AvroSerde };
   onWarning?: (message: string) => void;
-  /** Told of each change after the view caught up (not during the catch-up). */
-  onChange?: (key: string, value: V | undefined) => void;
 }
 
 export class CompactedView<V> {
+  private readonly options: CompactedViewOptions;
   private readonly entries = new Map<string, V>();
-  private reader: Reader | undefined;
-  private following: Promise<void> | undefined;
+  private readonly progress = new ReadProgress();
+  private readonly host: ProcessorHost<HostedTask>;
   private undecodable = 0;
 
-  constructor(private readonly options: CompactedViewOptions<V>) {}
+  constructor(options: CompactedViewOptions) {
+    this.options = options;
+    const { log, topic, format } = options;
+    this.host = new ProcessorHost<HostedTask>({
+      name: `view:${topic}`,
+      log,
+      ...('avro' in format ? { serde: format.avro } : { decode: (bytes: Buffer) => JSON.parse(bytes.toString('utf8')) as unknown }),
+      feed: new ReaderFeed(log, { topics: [topic], start: 'earliest', ...(options.onWarning ? { onWarning: options.onWarning } : {}) }),
+      taskOf: () => 0,
+      createTask: (_id, lanes) => {
+        for (const { partition } of lanes) this.progress.know(partition);
+        return {
+          process: (value, record) => this.apply(record, value as V),
+          tombstone: (record) => this.apply(record, undefined),
+          afterBatch: async () => this.progress.check(),
+          stop: () => {},
+        };
+      },
+      // Nothing to checkpoint or time: a view keeps no state and commits nothing.
+      commitInterval: Number.POSITIVE_INFINITY,
+      tickEvery: false,
+      onEvent: (event) => this.onEvent(event),
+    });
+  }
 
   get size(): number {
     return this.entries.size;
@@ -40,56 +72,41 @@ export class CompactedView<V> {
 
   /** Reads the topic to its end, then follows it in the background. */
   async start(): Promise<void> {
-    const { log, topic } = this.options;
-    const ends: Record<number, number> = {};
-    for (const o of await log.offsets(topic)) ends[o.partition] = o.end;
-    const catchUp = log.reader({ topic, from: 'earliest', stopAtEnd: true });
-    try {
-      for await (const batch of catchUp) for (const record of batch.records) await this.apply(record.key, record.value, false);
-    } finally {
-      await catchUp.close();
-    }
-    const reader = log.reader({ topic, from: ends });
-    this.reader = reader;
-    this.following = (async () => {
-      try {
-        for await (const batch of reader) for (const record of batch.records) await this.apply(record.key, record.value, true);
-      } catch (error) {
-        this.options.onWarning?.(`${topic}: following the topic stopped: ${errorMessage(error)}`);
-      }
-    })();
+    this.progress.start(await this.options.log.offsets(this.options.topic));
+    await this.host.start();
+    await this.progress.caughtUp;
   }
 
-  private async apply(rawKey: Buffer | null, bytes: Buffer | null, notify: boolean): Promise<void> {
-    if (rawKey === null) return;
-    const key = rawKey.toString('utf8');
-    let value: V | undefined;
-    if (bytes !== null) {
-      try {
-        value = await this.options.decode(bytes);
-      } catch (error) {
-        if (++this.undecodable <= 3) this.options.onWarning?.(`${this.options.topic}: record ${key} skipped, it does not decode: ${errorMessage(error)}`);
-        return;
-      }
-    }
-    this.set(key, value, notify);
+  private apply(record: LogRecord, value: V | undefined): void {
+    if (!this.progress.advance(record.partition, record.offset) || record.key === null) return;
+    this.set(record.key.toString('utf8'), value);
   }
 
-  private set(key: string, value: V | undefined, notify: boolean): void {
+  private onEvent(event: RunnerEvent): void {
+    if (event.type === 'dead-letter') {
+      if (event.offset !== undefined) this.progress.advance(event.partition, event.offset);
+      if (++this.undecodable <= 3) this.options.onWarning?.(`${this.options.topic}[${event.partition}]@${event.offset} skipped, it does not decode: ${event.message}`);
+    } else if (event.type === 'warning') {
+      this.options.onWarning?.(`${this.options.topic}: ${event.message}`);
+    } else if (event.type === 'failed') {
+      this.options.onWarning?.(`${this.options.topic}: following the topic stopped: ${errorMessage(event.error)}`);
+      this.progress.fail(event.error);
+    }
+  }
+
+  private set(key: string, value: V | undefined): void {
     if (value === undefined) this.entries.delete(key);
     else this.entries.set(key, value);
-    if (notify) this.options.onChange?.(key, value);
   }
 
   /** Writes the value (a tombstone for undefined) and applies it here. */
   async put(key: string, value: V | undefined, encode: (value: V) => Buffer): Promise<void> {
     await this.options.log.produce(this.options.topic, [{ key, value: value === undefined ? null : encode(value) }]);
-    this.set(key, value, true);
+    this.set(key, value);
   }
 
   async close(): Promise<void> {
-    await this.reader?.close();
-    await this.following;
-    this.reader = undefined;
+    this.progress.fail(new FastdataError('FD_ARGUMENT_INVALID', `the view of ${this.options.topic} was closed before it caught up`));
+    await this.host.stop();
   }
 }

@@ -17,7 +17,7 @@ export class SilenceStore {
     onWarning?: (message: string) => void,
     topics: AlertTopics = ALERT_TOPICS,
   ) {
-    this.view = new CompactedView<Silence>({ log, topic: topics.silences, decode: (b) => JSON.parse(b.toString('utf8')) as Silence, ...(onWarning ? { onWarning } : {}) });
+    this.view = new CompactedView<Silence>({ log, topic: topics.silences, format: { json: true }, ...(onWarning ? { onWarning } : {}) });
   }
 
   start(): Promise<void> {

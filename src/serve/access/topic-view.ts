@@ -17,6 +17,7 @@ import type { Log, LogRecord, TopicPartition } from '../../log/types.js';
 import type { AvroSerde } from '../../schema/serde.js';
 import { ProcessorHost } from '../../stream/host/processor-host.js';
 import type { HostedTask } from '../../stream/host/processor.js';
+import { ReadProgress } from '../../stream/host/read-progress.js';
 import { ReaderFeed } from '../../stream/host/reader-feed.js';
 import type { RunnerEvent } from '../../stream/runner-events.js';
 import { viewRecordOf, type ViewRecord } from './view-record.js';
@@ -42,15 +43,10 @@ export class TopicView {
   private historyStart = 0;
   private readonly listeners = new Set<ViewListener>();
   /**
-   * Next offset per partition: how far the view has read. Kept here, from the records the
-   * task sees (and the undecodable ones the host reports), not from the host or the feed:
-   * a reader feed's lanes have no position until their first batch, and the feed's own
-   * positions run ahead of the records handed to the listeners.
+   * How far the view has read: from the records the task saw (and the undecodable ones the
+   * host reports), not the feed's positions, which run ahead of what the listeners were given.
    */
-  private readonly positions = new Map<number, number>();
-  private endsAtStart: Map<number, number> | undefined;
-  private settleStart!: { resolve: () => void; reject: (error: unknown) => void };
-  private readonly caughtUpPromise = new Promise<void>((resolve, reject) => (this.settleStart = { resolve, reject }));
+  private readonly progress = new ReadProgress();
   readonly counters = { records: 0, evictedKeys: 0, undecodable: 0 };
 
   constructor(log: Log, serde: AvroSerde, topic: string, options: TopicViewOptions = {}) {
@@ -59,8 +55,6 @@ export class TopicView {
     this.maxKeys = options.maxKeys ?? 100_000;
     this.historySize = options.historySize ?? 10_000;
     this.warn = options.onWarning ?? (() => {});
-    // Settled by close() or a failure even if nobody awaits start().
-    this.caughtUpPromise.catch(() => undefined);
     this.host = new ProcessorHost<HostedTask>({
       name: `view:${topic}`,
       log,
@@ -77,49 +71,37 @@ export class TopicView {
 
   /** Starts reading; resolves once the view holds everything the topic had when it started. */
   async start(): Promise<void> {
-    const ends = await this.log.offsets(this.topic);
-    this.endsAtStart = new Map(ends.map((o) => [o.partition, o.end]));
-    // Before the first record of a partition, the view is at its start (an empty one is caught up).
-    for (const o of ends) if (!this.positions.has(o.partition)) this.positions.set(o.partition, o.start);
-    this.checkCaughtUp();
+    this.progress.start(await this.log.offsets(this.topic));
     await this.host.start();
-    await this.caughtUpPromise;
+    await this.progress.caughtUp;
   }
 
   /** The one task of the whole topic, created when the feed assigns its partitions. */
   private createTask(lanes: readonly TopicPartition[]): HostedTask {
-    // A partition added after start() read the offsets starts at 0.
-    for (const { partition } of lanes) if (!this.positions.has(partition)) this.positions.set(partition, 0);
+    for (const { partition } of lanes) this.progress.know(partition);
     return {
       process: (value, record) => {
-        if (this.advance(record.partition, record.offset)) this.add(viewRecordOf(record, value));
+        if (this.progress.advance(record.partition, record.offset)) this.add(viewRecordOf(record, value));
       },
       tombstone: (record: LogRecord) => {
-        if (this.advance(record.partition, record.offset) && record.key !== null) this.latestByKey.delete(record.key.toString('utf8'));
+        if (this.progress.advance(record.partition, record.offset) && record.key !== null) this.latestByKey.delete(record.key.toString('utf8'));
       },
-      afterBatch: async () => this.checkCaughtUp(),
+      afterBatch: async () => this.progress.check(),
       stop: () => {},
     };
-  }
-
-  /** Moves the position past a record; false for a record read already (the listeners saw it). */
-  private advance(partition: number, offset: number): boolean {
-    if (offset < (this.positions.get(partition) ?? 0)) return false;
-    this.positions.set(partition, offset + 1);
-    return true;
   }
 
   private onEvent(event: RunnerEvent): void {
     if (event.type === 'dead-letter') {
       // Undecodable (the host read past it; without a dead-letter topic nothing is written).
       this.counters.undecodable++;
-      if (event.offset !== undefined) this.advance(event.partition, event.offset);
+      if (event.offset !== undefined) this.progress.advance(event.partition, event.offset);
       if (this.counters.undecodable <= 3) this.warn(`${this.topic}[${event.partition}]@${event.offset} does not decode: ${event.message}`);
     } else if (event.type === 'warning') {
       this.warn(event.message);
     } else if (event.type === 'failed') {
       this.warn(`view of ${this.topic} stopped: ${errorMessage(event.error)}`);
-      this.settleStart.reject(event.error);
+      this.progress.fail(event.error);
     }
   }
 
@@ -143,13 +125,6 @@ export class TopicView {
     for (const listener of this.listeners) listener(record);
   }
 
-  private checkCaughtUp(): void {
-    if (!this.endsAtStart) return;
-    for (const [partition, end] of this.endsAtStart) if ((this.positions.get(partition) ?? 0) < end) return;
-    this.endsAtStart = undefined;
-    this.settleStart.resolve();
-  }
-
   /** Latest record of every key (sorted by key), optionally only keys starting with `prefix`. */
   latest(options: { limit?: number; prefix?: string } = {}): { records: ViewRecord[]; total: number } {
     let records = [...this.latestByKey.values()];
@@ -171,7 +146,7 @@ export class TopicView {
 
   /** Next offset per partition the view has read: a subscriber's live records start there. */
   position(): Record<number, number> {
-    return Object.fromEntries(this.positions);
+    return Object.fromEntries(this.progress.positions);
   }
 
   /** Calls `listener` for every record read from now on; returns the unsubscribe function. */
@@ -186,7 +161,7 @@ export class TopicView {
 
   async close(): Promise<void> {
     this.listeners.clear();
-    this.settleStart.reject(new FastdataError('FD_ARGUMENT_INVALID', `the view of ${this.topic} was closed before it caught up`));
+    this.progress.fail(new FastdataError('FD_ARGUMENT_INVALID', `the view of ${this.topic} was closed before it caught up`));
     await this.host.stop();
   }
 }

@@ -10,9 +10,9 @@
  *     -> checkpoint: outputs and state durable, then the input positions committed
  *
  * A checkpoint, every `commitInterval` (sooner when outputs pile up), and before partitions
- * move to another member:
+ * move to another member (checkpoint-writer.ts writes it):
  *   1. each task's writes outside the log (a sink's rows) are made durable (`flush`);
- *   2. at-least-once (guarantee.ts): the outputs and dead letters are produced, then each
+ *   2. at-least-once: the outputs and dead letters are produced, then each
  *      task's state changes and a marker (positions, watermarks) go to its changelog
  *      partition, in produce requests under each topic's max.message.bytes; then the
  *      positions are committed. A restart resumes from state and positions that match; a
@@ -24,18 +24,20 @@
  * evaluator an alert book, a sink writes rows; see processor.ts for what they implement.
  */
 import { FastdataError, errorMessage, isFastdataError } from '../../errors.js';
-import { splitIntoRequests } from '../../log/batch-size.js';
-import type { Batch, GroupConsumer, Log, LogRecord, ProduceRecord, RevokeInfo, TopicPartition, TopicPartitionOffset, TransactionalProducer } from '../../log/types.js';
+import type { Batch, GroupConsumer, Log, LogRecord, ProduceRecord, RevokeInfo, TopicPartition, TopicPartitionOffset } from '../../log/types.js';
 import type { ParsedSchema } from '../../schema/avro.js';
 import type { AvroSerde } from '../../schema/serde.js';
 import { type Clock, systemClock } from '../../time/clock.js';
 import type { RunnerEvent } from '../runner-events.js';
-import { type CheckpointMarker, type StateEntry, changelogRecords, readChangelog } from './changelog.js';
+import { readChangelog } from './changelog.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
 import { type DeadLetter, deadLetterRecord } from './dead-letters.js';
 import { type EventTimeSpec, TaskEventTime } from './event-time.js';
-import { crashPoint } from './failpoints.js';
-import { EPOCH_HEADER, OutputDedupe, TASK_HEADER } from './output-dedupe.js';
+import { OutputDedupe } from './output-dedupe.js';
 import { type HostedTask, type TaskFactory, type TaskIo, laneKey } from './processor.js';
+import { type HostCounters, TaskSlot, noCounts } from './task-slot.js';
+
+export type { HostCounters };
 
 export type ProcessingGuarantee = 'at-least-once' | 'exactly-once';
 
@@ -43,9 +45,12 @@ export interface ProcessorHostOptions<T extends HostedTask> {
   /** Names the processor in events, metrics, dead letters and messages. */
   name: string;
   log: Log;
-  serde: AvroSerde;
+  /** Decodes the records (Confluent framing, Avro); or `decode`, for topics of another format. */
+  serde?: AvroSerde;
   /** Decode every record as this schema (old records in today's shape); default: as written. */
   readerSchema?: ParsedSchema;
+  /** The records' values as something else than Avro (JSON control topics); throwing is a record that does not decode. */
+  decode?: (value: Buffer) => unknown;
   feed: GroupConsumer;
   /** The task a topic-partition belongs to. Default: its partition (partition p of every input, co-partitioned). */
   taskOf?: (topic: string, partition: number) => number;
@@ -83,13 +88,6 @@ export interface HostTiming {
   seconds: number;
 }
 
-export interface HostCounters {
-  records: number;
-  outputs: number;
-  late: number;
-  deadLettered: number;
-}
-
 export interface HostStatus extends HostCounters {
   state: 'idle' | 'running' | 'stopped' | 'failed';
   error?: string;
@@ -103,44 +101,6 @@ export interface HostStatus extends HostCounters {
   watermarks: Record<number, number>;
 }
 
-interface TaskSlot<T extends HostedTask> {
-  id: number;
-  task: T;
-  lanes: TopicPartition[];
-  /** Next offset to read per lane (what markers and commits record). */
-  positions: Map<string, TopicPartitionOffset>;
-  time: TaskEventTime | undefined;
-  /** Epoch of the last complete checkpoint, and of the next one (above every epoch seen, torn ones included). */
-  epoch: number;
-  nextEpoch: number;
-  /** Keys a torn checkpoint touched, rewritten first by the next one (changelog.ts). */
-  repair: StateEntry[];
-  /** The restored marker, for lanes assigned after the task was created. */
-  restored: CheckpointMarker | undefined;
-  /** Something happened since the last checkpoint. */
-  dirty: boolean;
-  /**
-   * Lanes read again from an earlier offset (a sink that could not write everything, a
-   * registry that did not answer), until the records from there arrive: `to`, where the
-   * lane was sought; `from`, where it stood before. Batches fetched before the seek start at
-   * `from` or later, and are dropped; the replay starts below `from` (at `to`, or at the log
-   * start if retention deleted `to` meanwhile).
-   */
-  rewound: Map<string, { to: number; from: number }>;
-  /** Encoded outputs and dead letters since the last checkpoint, per topic, so a task that moves takes only its own. */
-  buffers: Map<string, ProduceRecord[]>;
-  dedupe: OutputDedupe | undefined;
-  producer: TransactionalProducer | undefined;
-  origin: { epoch: number; headers: Record<string, string> } | undefined;
-  counters: HostCounters;
-}
-
-/** A transactional producer replaced by a newer one with the same id (a zombie worker). */
-function isFencing(error: unknown): boolean {
-  const text = `${errorMessage(error)} ${errorMessage((error as { cause?: unknown })?.cause)}`;
-  return /fenced|INVALID_PRODUCER_EPOCH|PRODUCER_FENCED|INVALID_PRODUCER_ID_MAPPING/i.test(text);
-}
-
 const partitionTask = (_topic: string, partition: number) => partition;
 
 export class ProcessorHost<T extends HostedTask> {
@@ -148,8 +108,7 @@ export class ProcessorHost<T extends HostedTask> {
   private readonly options: ProcessorHostOptions<T> & { clock: Clock; guarantee: ProcessingGuarantee; maxBufferedOutputs: number };
   private readonly taskOf: (topic: string, partition: number) => number;
   private readonly slots = new Map<number, TaskSlot<T>>();
-  /** Largest record batch per topic the host writes to (read from the topics at start). */
-  private readonly maxBytes = new Map<string, number>();
+  private readonly writer: CheckpointWriter;
   private deadLetterPartitions = 0;
   private readonly highWatermarks = new Map<string, number>();
   private buffered = 0;
@@ -158,7 +117,7 @@ export class ProcessorHost<T extends HostedTask> {
   private lastCheckpointAt: number | undefined;
   private checkpoints = 0;
   /** Counters of tasks that left this member, so totals never go back. */
-  private readonly departed: HostCounters = { records: 0, outputs: 0, late: 0, deadLettered: 0 };
+  private readonly departed: HostCounters = noCounts();
   private state: HostStatus['state'] = 'idle';
   private failure: string | undefined;
   private stopping = false;
@@ -169,6 +128,18 @@ export class ProcessorHost<T extends HostedTask> {
     this.name = options.name;
     this.options = { ...options, clock: options.clock ?? systemClock, guarantee: options.guarantee ?? 'at-least-once', maxBufferedOutputs: options.maxBufferedOutputs ?? 5_000 };
     this.taskOf = options.taskOf ?? partitionTask;
+    this.writer = new CheckpointWriter({
+      name: options.name,
+      log: options.log,
+      feed: options.feed,
+      changelogTopic: options.changelogTopic,
+      deadLetterTopic: options.deadLetterTopic,
+      outputTopics: options.outputTopics ?? [],
+      taskOf: this.taskOf,
+      emit: (event) => this.emit(event),
+      drop: (id) => this.dropTask(id),
+    });
+    if (!options.serde && !options.decode) throw new FastdataError('FD_INTERNAL', `${options.name}: a processor host needs a serde or a decode function`);
     if (this.options.guarantee === 'exactly-once' && (!options.log.transactionalProducer || !options.transactionalIdPrefix)) {
       throw new FastdataError('FD_CONFIG_INVALID', `${options.name}: processing.guarantee exactly-once needs a log with transactions; set log.kind: kafka, or use at-least-once`, {
         context: { field: 'processing.guarantee' },
@@ -183,12 +154,10 @@ export class ProcessorHost<T extends HostedTask> {
   /** Reads the limits of the topics it writes, joins the feed; resolves once consuming. */
   async start(): Promise<void> {
     if (this.state !== 'idle') throw new FastdataError('FD_ARGUMENT_INVALID', `${this.name} was started already`);
-    const { log, deadLetterTopic, changelogTopic, outputTopics = [] } = this.options;
+    const { deadLetterTopic, changelogTopic, outputTopics = [] } = this.options;
     for (const topic of new Set([...outputTopics, ...(deadLetterTopic ? [deadLetterTopic] : []), ...(changelogTopic ? [changelogTopic] : [])])) {
-      const described = await log.describeTopic(topic);
-      if (!described) throw new FastdataError('FD_TOPIC_NOT_FOUND', `${this.name}: topic ${topic} does not exist; it is created before the processor starts`, { context: { topic } });
-      this.maxBytes.set(topic, described.config.maxMessageBytes);
-      if (topic === deadLetterTopic) this.deadLetterPartitions = described.partitions;
+      const partitions = await this.writer.prepare(topic);
+      if (topic === deadLetterTopic) this.deadLetterPartitions = partitions;
     }
     if (this.stopping) return;
     const tickEvery = this.options.tickEvery ?? Math.max(10, Math.min(this.options.commitInterval, Math.floor((this.options.time?.idleTimeout ?? 4000) / 4) || 1000));
@@ -269,29 +238,11 @@ export class ProcessorHost<T extends HostedTask> {
       this.emit({ type: 'warning', module: this.name, message: `partition ${id}: a checkpoint that did not complete changed ${restored.repair.length} state entries; they are restored as the last complete checkpoint left them` });
     }
     const marker = restored?.marker;
-    const epoch = marker?.epoch ?? 0;
+    const name = `${this.name}/${id}`;
     // Exactly-once: an unfinished checkpoint's outputs were aborted, never seen; nothing to skip.
     const dedupeTopics = [...outputTopics, ...(deadLetterTopic ? [deadLetterTopic] : [])];
-    const dedupe =
-      changelogTopic && !producer && dedupeTopics.length > 0 ? await OutputDedupe.load(log, dedupeTopics, marker?.outputEnds, this.taskName(id), epoch) : undefined;
-    const slot: TaskSlot<T> = {
-      id,
-      task: undefined as unknown as T,
-      lanes: [],
-      positions: new Map(),
-      time: undefined,
-      epoch,
-      nextEpoch: restored?.nextEpoch ?? 1,
-      repair: restored?.repair ?? [],
-      restored: marker,
-      dirty: false,
-      rewound: new Map(),
-      buffers: new Map(),
-      dedupe: dedupe && dedupe.size > 0 ? dedupe : undefined,
-      producer,
-      origin: undefined,
-      counters: { records: 0, outputs: 0, late: 0, deadLettered: 0 },
-    };
+    const dedupe = changelogTopic && !producer && dedupeTopics.length > 0 ? await OutputDedupe.load(log, dedupeTopics, marker?.outputEnds, name, marker?.epoch ?? 0) : undefined;
+    const slot = new TaskSlot<T>(name, id, restored, dedupe, producer);
     // In the map before the task exists: restoring may close windows that came due while
     // the processor was down, and their outputs go out with the next checkpoint.
     this.slots.set(id, slot);
@@ -351,33 +302,17 @@ export class ProcessorHost<T extends HostedTask> {
     }
   }
 
-  private taskName(id: number): string {
-    return `${this.name}/${id}`;
-  }
-
   private taskIo(slot: TaskSlot<T>): TaskIo {
     return {
       output: (topic, record) => this.collect(slot, topic, record),
       deadLetter: (letter) => this.deadLetter(slot, letter),
       warn: (message) => this.emit({ type: 'warning', module: this.name, message }),
-      originHeaders: () => this.originHeaders(slot),
+      originHeaders: () => slot.originHeaders(),
     };
   }
 
-  /**
-   * The task and epoch headers of a task's outputs. One object per task and epoch, shared by
-   * its outputs, which the log then encodes once per produce call rather than once per record.
-   */
-  private originHeaders(slot: TaskSlot<T>): Record<string, string> {
-    if (slot.origin?.epoch !== slot.nextEpoch) slot.origin = { epoch: slot.nextEpoch, headers: { [TASK_HEADER]: this.taskName(slot.id), [EPOCH_HEADER]: String(slot.nextEpoch) } };
-    return slot.origin.headers;
-  }
-
   private collect(slot: TaskSlot<T>, topic: string, record: ProduceRecord): void {
-    if (slot.dedupe !== undefined && slot.dedupe.size > 0 && slot.dedupe.suppress(topic, keyBytes(record.key), valueBytes(record.value))) return;
-    let buffer = slot.buffers.get(topic);
-    if (!buffer) slot.buffers.set(topic, (buffer = []));
-    buffer.push(record);
+    if (!slot.buffer(topic, record)) return;
     slot.counters.outputs++;
     this.buffered++;
   }
@@ -388,12 +323,7 @@ export class ProcessorHost<T extends HostedTask> {
     const topic = this.options.deadLetterTopic;
     this.emit({ type: 'dead-letter', module: this.name, reason: letter.reason, message: letter.message, topic: letter.source?.topic, partition: letter.source?.partition ?? slot.id, offset: letter.source?.offset });
     if (!topic) return;
-    const record = deadLetterRecord(letter, this.name, this.originHeaders(slot), slot.id < this.deadLetterPartitions ? slot.id : undefined);
-    if (slot.dedupe !== undefined && slot.dedupe.size > 0 && slot.dedupe.suppress(topic, keyBytes(record.key), valueBytes(record.value))) return;
-    let buffer = slot.buffers.get(topic);
-    if (!buffer) slot.buffers.set(topic, (buffer = []));
-    buffer.push(record);
-    this.buffered++;
+    if (slot.buffer(topic, deadLetterRecord(letter, this.name, slot.originHeaders(), slot.id < this.deadLetterPartitions ? slot.id : undefined))) this.buffered++;
   }
 
   /** Runs a batch through its task; the task's slot, unless it has none (or lost it midway). */
@@ -410,7 +340,7 @@ export class ProcessorHost<T extends HostedTask> {
       slot.rewound.delete(key);
     }
     this.highWatermarks.set(key, batch.highWatermark);
-    const { serde, onTiming, readerSchema } = this.options;
+    const { serde, onTiming, readerSchema, decode } = this.options;
     const task = slot.task;
     const lane = slot.time?.lane(topic, partition);
     // When these records arrived, for idleness: one clock read per batch, not per record.
@@ -426,7 +356,7 @@ export class ProcessorHost<T extends HostedTask> {
         let value: unknown;
         let decoded = true;
         try {
-          value = serde.decodeSync(record.value, readerSchema);
+          value = decode ? decode(record.value) : serde!.decodeSync(record.value, readerSchema);
         } catch (error) {
           const outcome = await this.decodeSlowly(slot, record, error);
           if (outcome === 'wait') {
@@ -476,9 +406,9 @@ export class ProcessorHost<T extends HostedTask> {
    */
   private async decodeSlowly(slot: TaskSlot<T>, record: LogRecord, error: unknown): Promise<{ decoded: boolean; value: unknown } | 'wait'> {
     let failure = error;
-    if (isFastdataError(error, 'FD_SCHEMA_NOT_FOUND') && error.context.id !== undefined) {
+    if (!this.options.decode && isFastdataError(error, 'FD_SCHEMA_NOT_FOUND') && error.context.id !== undefined) {
       try {
-        return { decoded: true, value: await this.options.serde.decode(record.value!, this.options.readerSchema) };
+        return { decoded: true, value: await this.options.serde!.decode(record.value!, this.options.readerSchema) };
       } catch (again) {
         failure = again;
       }
@@ -519,7 +449,8 @@ export class ProcessorHost<T extends HostedTask> {
     if (!this.hasPendingWork()) return;
     // Together: each task's wait for an outside store is bounded, and so is their sum (the group's session timeout).
     await Promise.all([...this.slots.values()].map((slot) => this.flushTask(slot)));
-    const counts = this.options.guarantee === 'exactly-once' ? await this.checkpointTransactions(now) : await this.checkpointInOrder(now);
+    const counts = this.options.guarantee === 'exactly-once' ? await this.writer.writeInTransactions(this.slots.values(), now) : await this.writer.writeInOrder(this.slots.values(), now);
+    this.recount();
     this.checkpoints++;
     if (this.options.onTiming && this.pendingSince !== undefined) {
       this.options.onTiming({ module: this.name, kind: 'commit', seconds: (performance.now() - this.pendingSince) / 1000 });
@@ -539,147 +470,18 @@ export class ProcessorHost<T extends HostedTask> {
     }
   }
 
-  /**
-   * Reads a lane again from `offset`: its position goes back (so no commit passes it), the
-   * feed seeks there, and what was buffered for its records from there on is dropped (the
-   * replay makes it again: a dead letter would go out twice). `fetchedTo`: where batches
-   * fetched before the seek start, which are dropped until the replay comes.
-   */
+  /** Reads a lane again from `offset` (TaskSlot.rewind), from the feed too. */
   private rewind(slot: TaskSlot<T>, position: TopicPartitionOffset, offset: number, fetchedTo: number): void {
-    const key = laneKey(position.topic, position.partition);
-    const from = Math.max(slot.rewound.get(key)?.from ?? fetchedTo, fetchedTo);
-    slot.rewound.set(key, { to: offset, from });
-    position.offset = offset;
-    const dlq = this.options.deadLetterTopic;
-    const letters = dlq ? slot.buffers.get(dlq) : undefined;
-    if (letters) {
-      const kept = letters.filter((r) => !isFromLane(r, position.topic, position.partition, offset));
-      this.buffered -= letters.length - kept.length;
-      slot.buffers.set(dlq!, kept);
-    }
+    slot.rewind(position, offset, fetchedTo, this.options.deadLetterTopic);
+    this.recount();
     if (!this.stopping) this.options.feed.seek({ topic: position.topic, partition: position.partition, offset });
   }
 
-  private takeBuffers(slots: Iterable<TaskSlot<T>>): Map<string, ProduceRecord[]> {
-    const byTopic = new Map<string, ProduceRecord[]>();
-    for (const slot of slots) {
-      for (const [topic, records] of slot.buffers) {
-        if (records.length === 0) continue;
-        const into = byTopic.get(topic);
-        // Appended one by one: a spread of 5,000 arguments would be slower and has a size limit.
-        if (into) for (let i = 0; i < records.length; i++) into.push(records[i]!);
-        else byTopic.set(topic, records);
-        this.buffered -= records.length;
-      }
-      slot.buffers = new Map();
-    }
-    return byTopic;
-  }
-
-  /** Produces records in requests under the topic's size limit, in order. */
-  private async produceInRequests(topic: string, records: ProduceRecord[], send: (topic: string, records: ProduceRecord[]) => Promise<unknown>, point?: string): Promise<void> {
-    const maxBytes = this.maxBytes.get(topic) ?? (await this.options.log.describeTopic(topic))?.config.maxMessageBytes;
-    if (maxBytes === undefined) throw new FastdataError('FD_TOPIC_NOT_FOUND', `${this.name}: topic ${topic} does not exist`, { context: { topic } });
-    this.maxBytes.set(topic, maxBytes);
-    for (const request of splitIntoRequests(topic, records, maxBytes)) {
-      await send(topic, request);
-      if (point) crashPoint(point);
-    }
-  }
-
-  private marker(slot: TaskSlot<T>, now: number, outputEnds: Record<string, number[]>): CheckpointMarker {
-    const meta = slot.task.checkpointMeta?.();
-    return {
-      epoch: slot.nextEpoch,
-      positions: [...slot.positions.values()].map((p) => ({ ...p })),
-      watermarks: slot.time?.snapshot() ?? {},
-      outputEnds,
-      at: now,
-      ...(meta === undefined ? {} : { meta }),
-    };
-  }
-
-  /** At-least-once: outputs of all tasks, then each task's state and marker, then one commit. */
-  private async checkpointInOrder(now: number): Promise<{ outputs: number; deadLetters: number; partitions: number }> {
-    const { log, changelogTopic, deadLetterTopic, feed } = this.options;
-    const produce = (topic: string, records: ProduceRecord[]) => log.produce(topic, records);
-    const buffers = this.takeBuffers(this.slots.values());
-    for (const [topic, records] of buffers) await this.produceInRequests(topic, records, produce);
-    crashPoint('checkpoint.outputs');
-
-    const outputEnds: Record<string, number[]> = {};
-    if (changelogTopic) {
-      for (const topic of [...(this.options.outputTopics ?? []), ...(deadLetterTopic ? [deadLetterTopic] : [])]) outputEnds[topic] = (await log.offsets(topic)).map((o) => o.end);
-    }
-    const commits: TopicPartitionOffset[] = [];
-    for (const slot of this.slots.values()) {
-      if (changelogTopic) {
-        const changes = slot.task.drainState?.() ?? [];
-        if (!slot.dirty && changes.length === 0 && slot.repair.length === 0) continue;
-        const entries = slot.repair.length > 0 ? [...slot.repair, ...changes] : changes;
-        const marker = this.marker(slot, now, outputEnds);
-        await this.produceInRequests(changelogTopic, changelogRecords(slot.id, entries, marker), produce, 'checkpoint.request');
-        slot.epoch = marker.epoch;
-        slot.nextEpoch = marker.epoch + 1;
-        slot.repair = [];
-      } else if (!slot.dirty) continue;
-      slot.dirty = false;
-      for (const position of slot.positions.values()) commits.push({ ...position });
-    }
-    // Only what this member still owns; a partition on its way out is resumed by its new
-    // owner from the changelog marker just written, which may be ahead of the commit.
-    const owned = new Set(feed.assignment().map((tp) => laneKey(tp.topic, tp.partition)));
-    const mine = commits.filter((c) => owned.has(laneKey(c.topic, c.partition)));
-    if (mine.length > 0) {
-      try {
-        await feed.commit(mine);
-      } catch (error) {
-        if (!isFastdataError(error, 'FD_GROUP_REBALANCING')) throw error;
-        this.emit({ type: 'warning', module: this.name, message: `commit deferred by a rebalance; the changelog holds the positions (${errorMessage(error)})` });
-      }
-    }
-    const count = (topic: string | undefined) => (topic ? (buffers.get(topic)?.length ?? 0) : 0);
-    const deadLetters = count(deadLetterTopic);
-    const outputs = [...buffers.values()].reduce((n, r) => n + r.length, 0) - deadLetters;
-    return { outputs, deadLetters, partitions: mine.length };
-  }
-
-  /** Exactly-once: per task, one transaction with its outputs, dead letters, state and input positions. */
-  private async checkpointTransactions(now: number): Promise<{ outputs: number; deadLetters: number; partitions: number }> {
-    const { changelogTopic, deadLetterTopic, feed } = this.options;
-    const totals = { outputs: 0, deadLetters: 0, partitions: 0 };
-    for (const [id, slot] of [...this.slots]) {
-      const changes = changelogTopic ? (slot.task.drainState?.() ?? []) : [];
-      const hasBuffers = [...slot.buffers.values()].some((r) => r.length > 0);
-      if (!slot.dirty && changes.length === 0 && !hasBuffers) continue;
-      const buffers = this.takeBuffers([slot]);
-      const marker = this.marker(slot, now, {});
-      const tx = await slot.producer!.begin();
-      const send = (topic: string, records: ProduceRecord[]) => tx.produce(topic, records);
-      try {
-        for (const [topic, records] of buffers) await this.produceInRequests(topic, records, send);
-        if (changelogTopic) await this.produceInRequests(changelogTopic, changelogRecords(id, changes, marker), send, 'checkpoint.request');
-        await tx.commitOffsets(feed.groupId, [...slot.positions.values()].map((p) => ({ ...p })));
-        await tx.commit();
-      } catch (error) {
-        await tx.abort().catch(() => undefined);
-        // Fenced (another worker owns the task now) or moved by a rebalance: the new owner
-        // redoes this work from the last committed transaction. Anything else is a failure.
-        const moved = !feed.assignment().some((tp) => this.taskOf(tp.topic, tp.partition) === id);
-        if (!moved && !isFencing(error)) throw error;
-        this.emit({ type: 'warning', module: this.name, message: `partition ${id} moved to another worker; its uncommitted work is dropped (${errorMessage(error)})` });
-        await this.dropTask(id);
-        continue;
-      }
-      slot.epoch = marker.epoch;
-      slot.nextEpoch = marker.epoch + 1;
-      slot.dirty = false;
-      const deadLetters = deadLetterTopic ? (buffers.get(deadLetterTopic)?.length ?? 0) : 0;
-      totals.deadLetters += deadLetters;
-      totals.outputs += [...buffers.values()].reduce((n, r) => n + r.length, 0) - deadLetters;
-      totals.partitions++;
-    }
-    return totals;
+  /** Outputs and dead letters buffered in all tasks. */
+  private recount(): void {
+    let pending = 0;
+    for (const slot of this.slots.values()) pending += slot.pending;
+    this.buffered = pending;
   }
 
   /**
@@ -699,7 +501,7 @@ export class ProcessorHost<T extends HostedTask> {
     const slot = this.slots.get(id);
     if (!slot) return;
     this.slots.delete(id);
-    for (const records of slot.buffers.values()) this.buffered -= records.length;
+    this.recount();
     for (const key of Object.keys(this.departed) as (keyof HostCounters)[]) this.departed[key] += slot.counters[key];
     for (const lane of slot.lanes) this.highWatermarks.delete(laneKey(lane.topic, lane.partition));
     slot.task.stop();
@@ -774,12 +576,3 @@ export class ProcessorHost<T extends HostedTask> {
     };
   }
 }
-
-/** A dead letter (deadLetterRecord's headers) of a record of this lane at or past `offset`. */
-function isFromLane(record: ProduceRecord, topic: string, partition: number, offset: number): boolean {
-  const h = record.headers;
-  return h?.['fastdata.source.topic'] === topic && h['fastdata.source.partition'] === String(partition) && Number(h['fastdata.source.offset']) >= offset;
-}
-
-const keyBytes = (key: ProduceRecord['key']): Buffer | null => (key === undefined || key === null ? null : typeof key === 'string' ? Buffer.from(key) : key);
-const valueBytes = (value: ProduceRecord['value']): Buffer | null => (value === null ? null : typeof value === 'string' ? Buffer.from(value) : value);
