@@ -112,7 +112,7 @@ export class AlertService {
     const used = new Set(rules.flatMap((r) => r.receivers));
     const service = new AlertService(options, rules, all, [...loadedReceivers.receivers.values()].filter((r) => used.has(r.name)));
     try {
-      await service.boot(options.log);
+      await service.boot();
     } catch (error) {
       await service.stop();
       throw error;
@@ -120,7 +120,7 @@ export class AlertService {
     return service;
   }
 
-  private async boot(log: Log): Promise<void> {
+  private async boot(): Promise<void> {
     await this.publisher.start();
     await this.silences.start();
     await this.history.start();

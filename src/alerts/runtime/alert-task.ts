@@ -14,7 +14,6 @@ import { errorMessage } from '../../errors.js';
 import type { LogRecord } from '../../log/types.js';
 import type { StateEntry } from '../../stream/host/changelog.js';
 import type { HostedTask, TaskRestore } from '../../stream/host/processor.js';
-import type { Clock } from '../../time/clock.js';
 import type { AlertBook, BookEntry } from '../engine/index.js';
 import { drainBookEntries, restoreBook } from './alert-state.js';
 import { NotificationOutbox, type OutboxOptions } from './notification-outbox.js';

@@ -8,15 +8,13 @@
  */
 import type { EventTimeSpec } from '../../stream/host/event-time.js';
 
-/** The channel of a partition within its topic's clock (also how checkpoints name it). */
-export const channelOf = (_topic: string, partition: number): string => String(partition);
-
 export function alertTimeSpec(idleTimeout: number): EventTimeSpec {
   return {
     // Record timestamps: output topics carry event time in them.
     extractor: () => undefined,
     clockOf: (topic) => topic,
-    channelOf,
+    // A channel per partition of the topic.
+    channelOf: (_topic, partition) => String(partition),
     lateness: 0,
     idleTimeout,
   };

@@ -25,6 +25,7 @@ import type { AvroSerde } from '../../schema/serde.js';
 import type { StreamModule } from '../../stream/define.js';
 import { ProcessorHost } from '../../stream/host/processor-host.js';
 import type { RunnerEvent } from '../../stream/runner-events.js';
+import { Sleeper } from '../../time/sleeper.js';
 import { type CassandraClient, type CassandraSettings, type WriteErrorKind, classifyWriteError } from './client.js';
 import { insert } from './cql.js';
 import { CassandraSinkTask, type SinkWriter } from './sink-task.js';
@@ -87,7 +88,7 @@ export class CassandraSink {
   private state: SinkStatus['state'] = 'starting';
   private failure: string | undefined;
   private stopping = false;
-  private readonly wakeups = new Set<() => void>();
+  private readonly sleeper = new Sleeper();
   private backoffMs: number;
   private readonly counters = { written: 0, retries: 0 };
   private running: Promise<void> | undefined;
@@ -193,7 +194,7 @@ export class CassandraSink {
         this.resumed();
       },
       retryAfter: (error, kind) => this.retryAfter(error, kind),
-      sleep: (ms) => this.sleep(ms),
+      sleep: (ms) => this.sleeper.sleep(ms),
     };
   }
 
@@ -221,7 +222,7 @@ export class CassandraSink {
         this.emit({ type: 'waiting', module: this.name, topics: topics.filter((_, i) => !described[i]) });
         announced = true;
       }
-      await this.sleep(this.options.topicPollMs);
+      await this.sleeper.sleep(this.options.topicPollMs);
     }
   }
 
@@ -236,7 +237,7 @@ export class CassandraSink {
       } catch (error) {
         if (isFastdataError(error) || classifyWriteError(error) !== 'transient') throw error;
         this.paused(`cannot ${what}: ${errorMessage(error)}`);
-        await this.sleep(this.nextBackoff());
+        await this.sleeper.sleep(this.nextBackoff());
       }
     }
   }
@@ -264,18 +265,6 @@ export class CassandraSink {
       this.failure = undefined;
       this.emit({ type: 'warning', module: this.name, message: 'Cassandra answers again: resumed' });
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeups.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeups.add(done);
-    });
   }
 
   /** The table changed under the sink (dropped, a column removed): make it fit again, once at a time. */
@@ -315,7 +304,7 @@ export class CassandraSink {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    for (const wake of [...this.wakeups]) wake();
+    this.sleeper.wakeAll();
     // Setup ends first (it throws Stopping while it waits), so a host it creates is stopped too.
     await this.running;
     await this.host?.stop();

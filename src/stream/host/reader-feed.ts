@@ -10,6 +10,7 @@
  */
 import { errorMessage, isFastdataError } from '../../errors.js';
 import type { Batch, ConsumerHandlers, GroupConsumer, Log, Reader, TopicPartition, TopicPartitionOffset } from '../../log/types.js';
+import { Sleeper } from '../../time/sleeper.js';
 
 export interface ReaderFeedOptions {
   topics: readonly string[];
@@ -41,7 +42,7 @@ export class ReaderFeed implements GroupConsumer {
   private loops: Promise<void>[] = [];
   private stopped = false;
   private stopping: Promise<void> | undefined;
-  private readonly wakeups = new Set<() => void>();
+  private readonly sleeper = new Sleeper();
 
   constructor(log: Log, options: ReaderFeedOptions) {
     this.log = log;
@@ -62,7 +63,7 @@ export class ReaderFeed implements GroupConsumer {
       if (this.stopped) return;
       if (!announced) this.options.onWarning?.(`waiting for ${topic}, which does not exist yet (start what writes it)`);
       announced = true;
-      await this.sleep(pollMs);
+      await this.sleeper.sleep(pollMs);
       described = await this.describe(topic);
     }
     if (this.stopped) return;
@@ -95,7 +96,7 @@ export class ReaderFeed implements GroupConsumer {
         if (isFastdataError(error, 'FD_LOG_CLOSED')) return;
         if (!this.stopped && !read.restart) {
           if (failures++ === 0) this.options.onWarning?.(`reading ${topic} failed, reading again from where it stopped: ${errorMessage(error)}`);
-          await this.sleep(pollMs);
+          await this.sleeper.sleep(pollMs);
         }
       } finally {
         read.reader = undefined;
@@ -160,20 +161,9 @@ export class ReaderFeed implements GroupConsumer {
   /** Stops reading without revoking (the lease moved: nothing is owned any more). */
   async halt(): Promise<void> {
     this.stopped = true;
-    for (const wake of [...this.wakeups]) wake();
+    this.sleeper.wakeAll();
     await Promise.all([...this.reads.values()].map((r) => r.reader?.close().catch(() => undefined)));
     await Promise.all(this.loops);
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeups.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeups.add(done);
-    });
-  }
 }
