@@ -182,6 +182,7 @@ function describeScale(backend: Backend): void {
         const seen = new Map<string, Stats>();
         let duplicates = 0;
         let wrong = 0;
+        const examples: string[] = [];
         // read_committed on Kafka: what consumers of an exactly-once output see.
         const reader = log.reader({ topic: output, from: 'earliest', stopAtEnd: true });
         for await (const batch of reader) {
@@ -191,12 +192,15 @@ function describeScale(backend: Backend): void {
             if (seen.has(id)) duplicates++;
             seen.set(id, value);
             const truth = expected.get(id);
-            if (!truth || truth.n !== value.n || truth.total !== value.total) wrong++;
+            if (!truth || truth.n !== value.n || truth.total !== value.total) {
+              wrong++;
+              if (examples.length < 5) examples.push(`${id}: n ${value.n} (expected ${truth?.n}), total ${value.total} (expected ${truth?.total}), offset ${record.partition}@${record.offset}`);
+            }
           }
         }
         await reader.close();
         const missing = [...expected.keys()].filter((id) => !seen.has(id));
-        expect({ missing: missing.length, wrong, windows: seen.size }).toEqual({ missing: 0, wrong: 0, windows: expected.size });
+        expect({ missing: missing.length, wrong, windows: seen.size }, `${examples.join('\n')}\n--- first run ---\n${killed.stderr}\n--- second run ---\n${finished.stderr}`).toEqual({ missing: 0, wrong: 0, windows: expected.size });
         if (backend.guarantee === 'exactly-once') expect(duplicates).toBe(0);
       } finally {
         await close();

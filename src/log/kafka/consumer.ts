@@ -17,6 +17,8 @@ import { RangeAssigner } from './range-assigner.js';
 import { toLogRecord } from './records.js';
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+/** A third of the session timeout (10 s), as kafkajs's own heartbeat interval. */
+const HEARTBEAT_WHILE_WAITING_MS = 3_000;
 
 export interface KafkaConsumerHost {
   admin: Admin;
@@ -118,7 +120,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
-    await this.changes;
+    await this.waitForChanges(heartbeat);
     if (isStale() || this.stopping) return;
     const key = tpKey(batch.topic, batch.partition);
     if (!this.assigned.some((tp) => tp.topic === batch.topic && tp.partition === batch.partition)) return;
@@ -130,6 +132,21 @@ export class KafkaGroupConsumer implements GroupConsumer {
     }
     if (this.floors.get(key) === floor) resolveOffset(batch.lastOffset());
     await heartbeat();
+  }
+
+  /**
+   * Waits for the assignment changes in progress (a task's restore can take a while: a large
+   * changelog), heartbeating meanwhile: kafkajs heartbeats only between batches, and a member
+   * silent for the session timeout is put out of its group, which then delivers its partitions
+   * again from the last commit.
+   */
+  private async waitForChanges(heartbeat: () => Promise<void>): Promise<void> {
+    let settled = false;
+    const changes = this.changes.finally(() => (settled = true));
+    while (!settled) {
+      await Promise.race([changes, new Promise((resolve) => setTimeout(resolve, HEARTBEAT_WHILE_WAITING_MS).unref())]);
+      if (!settled) await heartbeat().catch(() => undefined);
+    }
   }
 
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {

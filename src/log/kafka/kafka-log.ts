@@ -385,7 +385,13 @@ export class KafkaLog implements Log {
     const producer = this.kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
     try {
       await producer.connect();
+      // kafkajs registers the transactional id (InitProducerId, which fences an older producer
+      // with the same id and aborts its open transaction) only at its first transaction, not at
+      // connect: an empty transaction does it now, so what is read next (a task's changelog, by
+      // its new owner) no longer waits for the old owner's transaction to time out.
+      await (await producer.transaction()).abort();
     } catch (error) {
+      await producer.disconnect().catch(() => undefined);
       throw fromKafkaError(error, `cannot open the transactional producer ${transactionalId}`);
     }
     const log = this;

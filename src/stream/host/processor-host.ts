@@ -349,8 +349,10 @@ export class ProcessorHost<T extends HostedTask> {
     if (onTiming) this.pendingSince ??= startedAt;
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
-      // Processed before a rewind, and durable: the replay starts at the first record not.
-      if (rewound !== undefined && record.offset < position.offset) continue;
+      // Processed already by this task: a feed may deliver records again from the last commit
+      // (kafkajs does after a member rejoins its group with the same partitions, which the
+      // task keeps with its state past that commit), and a replay after a rewind starts there too.
+      if (record.offset < position.offset) continue;
       if (record.value === null) task.tombstone?.(record);
       else {
         let value: unknown;
