@@ -52,7 +52,8 @@ export class ReaderFeed implements GroupConsumer {
   /** Starts one read loop per topic; resolves at once (topics that do not exist yet are waited for). */
   async run(handlers: ConsumerHandlers): Promise<void> {
     this.handlers = handlers;
-    this.loops = this.options.topics.map((topic) => this.follow(topic));
+    // A loop ends only when the feed stops or the processor's handler fails (which the host reports itself).
+    this.loops = this.options.topics.map((topic) => this.follow(topic).catch(() => undefined));
   }
 
   private async follow(topic: string): Promise<void> {
@@ -69,7 +70,8 @@ export class ReaderFeed implements GroupConsumer {
     if (this.stopped) return;
     const read: TopicRead = { topic, partitions: described, reader: undefined, restart: false };
     // Where each partition starts, resolved before the processor is told (it may seek elsewhere: a restored checkpoint).
-    const offsets = await this.log.offsets(topic);
+    const offsets = await this.offsetsOf(topic, pollMs);
+    if (!offsets) return;
     const starts = this.starts.set(topic, new Map(offsets.map((o) => [o.partition, this.options.start === 'latest' ? o.end : o.start]))).get(topic)!;
     this.reads.set(topic, read);
     await this.handlers!.onAssigned?.(Array.from({ length: described }, (_, partition) => ({ topic, partition })));
@@ -103,6 +105,20 @@ export class ReaderFeed implements GroupConsumer {
         await reader?.close().catch(() => undefined);
       }
     }
+  }
+
+  /** The topic's offsets, asked again while the log does not answer (a new topic's metadata still spreading); undefined once stopped. */
+  private async offsetsOf(topic: string, pollMs: number): Promise<Awaited<ReturnType<Log['offsets']>> | undefined> {
+    for (let failures = 0; !this.stopped; failures++) {
+      try {
+        return await this.log.offsets(topic);
+      } catch (error) {
+        if (isFastdataError(error, 'FD_LOG_CLOSED')) return undefined;
+        if (failures === 0) this.options.onWarning?.(`cannot read the offsets of ${topic} yet, asking again: ${errorMessage(error)}`);
+        await this.sleeper.sleep(pollMs);
+      }
+    }
+    return undefined;
   }
 
   private async describe(topic: string): Promise<number | undefined> {
