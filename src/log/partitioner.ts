@@ -39,3 +39,25 @@ export function murmur2(data: Uint8Array): number {
 export function partitionForKey(key: Uint8Array, partitions: number): number {
   return (murmur2(key) & 0x7fffffff) % partitions;
 }
+
+const SCRATCH_BYTES = 256;
+const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+const scratchViews: Buffer[] = [];
+
+/**
+ * The partition of a string key (its UTF-8 bytes), as `partitionForKey`. An ASCII key is
+ * hashed from a scratch buffer, not a Buffer of its own: keys are mostly short ASCII ids,
+ * and this runs per record (the embedded log's producer, a keyBy choosing the task of a key).
+ */
+export function partitionForStringKey(key: string, partitions: number): number {
+  const n = key.length;
+  if (n > SCRATCH_BYTES) return partitionForKey(Buffer.from(key), partitions);
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i);
+    if (c > 127) return partitionForKey(Buffer.from(key), partitions);
+    scratch[i] = c;
+  }
+  let view = scratchViews[n];
+  if (view === undefined) scratchViews[n] = view = scratch.subarray(0, n);
+  return partitionForKey(view, partitions);
+}

@@ -13,13 +13,31 @@ import { FastdataError } from '../errors.js';
 import type { LogRecord } from '../log/types.js';
 import type { Clock } from '../time/clock.js';
 import type { DeadLetter } from './host/dead-letters.js';
+import type { Keyed } from './ops/keyed.js';
 import type { StateStore } from './state-store.js';
+import { TaskInput } from './task-input.js';
 
 /** What the task tells its host (the runtime, or the test driver). */
 export interface TaskHost {
   deadLetter(letter: DeadLetter): void;
   warn(message: string): void;
+  /** How keys reach the task that owns them; without it (one task, the test driver) every key is this task's. */
+  routing?: KeyRouting;
 }
+
+/**
+ * What a `keyBy` needs of the runtime so that every record of a key meets one task: the
+ * number of tasks (a key's task is its murmur2 partition, as Kafka places it) and a way to
+ * send a record to another task, through the keyBy's repartition topic.
+ */
+export interface KeyRouting {
+  readonly partitions: number;
+  /** `source`: the input record `value` was decoded from, when it is that record's value unchanged. */
+  forward(keyBy: string, key: string, value: unknown, eventTime: number, source: LogRecord | undefined): void;
+}
+
+/** How a keyBy gets its keys to their task: through a repartition topic, or as the input is (checked per record). */
+export type KeyByMode = 'repartition' | 'input';
 
 export class TaskContext {
   readonly module: string;
@@ -33,6 +51,13 @@ export class TaskContext {
   source: LogRecord | undefined = undefined;
   /** Timestamp the next output record gets; set by emitting operators (a window emits at its end). */
   emitTime = Number.NaN;
+  /** The decoded value of `source`: a keyBy sends the record's own bytes on when it forwards that very value. */
+  sourceValue: unknown = undefined;
+  readonly routing: KeyRouting | undefined;
+  /** The keyBy operators of the pipeline, by name: how each gets keys to their task. */
+  private readonly keyBys = new Map<string, KeyByMode>();
+  /** Records other tasks sent to a keyBy of this one (through its repartition topic), by keyBy name. */
+  private readonly arrivals = new Map<string, TaskInput<Keyed<unknown>>>();
 
   private currentWatermark = Number.NEGATIVE_INFINITY;
   private readonly watermarkListeners = new Set<(watermark: number) => void>();
@@ -47,6 +72,26 @@ export class TaskContext {
     this.partition = partition;
     this.clock = clock;
     this.host = host;
+    this.routing = host.routing;
+  }
+
+  /** A keyBy of the pipeline declares itself (when subscribed): its name, stable across rebuilds. */
+  declareKeyBy(explicit: string | undefined, mode: KeyByMode): string {
+    const name = this.stateName('keyBy', explicit);
+    this.keyBys.set(name, mode);
+    return name;
+  }
+
+  /** The keyBy operators the pipeline declared, with how each routes keys. */
+  keyByModes(): ReadonlyMap<string, KeyByMode> {
+    return this.keyBys;
+  }
+
+  /** What other tasks send to keyBy `name`: the keyBy emits them as its own. */
+  arrivalsOf(name: string): TaskInput<Keyed<unknown>> {
+    let input = this.arrivals.get(name);
+    if (!input) this.arrivals.set(name, (input = new TaskInput()));
+    return input;
   }
 
   get watermark(): number {
@@ -133,6 +178,7 @@ export class TaskContext {
 
   /** Forgets what the last pipeline instance registered (listeners, timers, default names) before a rebuild. */
   resetPipeline(): void {
+    this.keyBys.clear();
     this.watermarkListeners.clear();
     for (const stop of [...this.timers]) stop();
     this.nameCounters = new Map();

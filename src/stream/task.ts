@@ -11,6 +11,7 @@ import type { Clock } from '../time/clock.js';
 import type { StreamModule } from './define.js';
 import { type TaskHost, TaskContext, withTaskContext } from './task-context.js';
 import type { StateEntry } from './host/changelog.js';
+import { Keyed } from './ops/keyed.js';
 import { TaskInput } from './task-input.js';
 
 export interface StreamTaskHost extends TaskHost {
@@ -82,17 +83,28 @@ export class StreamTask {
   process(alias: string, value: unknown, source: LogRecord | undefined, eventTime: number): void {
     const subject = this.subjects.get(alias);
     if (!subject) throw new FastdataError('FD_ARGUMENT_INVALID', `stream ${this.module.name} has no input ${alias}; its inputs are ${[...this.subjects.keys()].join(', ')}`);
+    this.push(value, source, eventTime, () => subject.next(value));
+  }
+
+  /** A record another task sent to keyBy `keyBy` of this pipeline (its key belongs to this task): on from that keyBy. */
+  arrive(keyBy: string, key: string, value: unknown, source: LogRecord | undefined, eventTime: number): void {
+    this.push(value, source, eventTime, () => this.ctx.arrivalsOf(keyBy).next(new Keyed(key, value, eventTime)));
+  }
+
+  private push(value: unknown, source: LogRecord | undefined, eventTime: number, deliver: () => void): void {
     if (this.completed) return;
     const ctx = this.ctx;
     ctx.source = source;
+    ctx.sourceValue = value;
     ctx.eventTime = eventTime;
     ctx.emitTime = eventTime;
     try {
-      subject.next(value);
+      deliver();
       if (this.pipelineError !== undefined) this.recover(true);
       else this.consecutiveFailures = 0;
     } finally {
       ctx.source = undefined;
+      ctx.sourceValue = undefined;
       ctx.eventTime = Number.NaN;
     }
   }

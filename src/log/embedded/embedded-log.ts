@@ -16,7 +16,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FastdataError } from '../../errors.js';
 import { type Clock, systemClock } from '../../time/clock.js';
-import { partitionForKey } from '../partitioner.js';
+import { partitionForKey, partitionForStringKey } from '../partitioner.js';
 import {
   DEFAULT_TOPIC_CONFIG,
   type ConsumerOptions,
@@ -309,7 +309,7 @@ export class EmbeddedLog implements Log {
         partition = explicit;
       } else {
         const key = input.key;
-        partition = key === null ? unkeyedPartition : partitionForKey(typeof key === 'string' ? asciiScratch(key) : key, partitionCount);
+        partition = key === null ? unkeyedPartition : typeof key === 'string' ? partitionForStringKey(key, partitionCount) : partitionForKey(key, partitionCount);
       }
       const group = byPartition[partition]!;
       batchBytes[partition]! += input.batchBytes;
@@ -429,19 +429,6 @@ function keyForBatch(key: Buffer | string): Buffer | string {
   return key;
 }
 
-const SCRATCH_BYTES = 256;
-const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
-const scratchViews: Buffer[] = [];
-
-/** The bytes of an ASCII key, for the partitioner: in a scratch buffer that the next call reuses. */
-function asciiScratch(key: string): Buffer {
-  const n = key.length;
-  if (n > SCRATCH_BYTES) return Buffer.from(key, 'latin1');
-  for (let i = 0; i < n; i++) scratch[i] = key.charCodeAt(i);
-  let view = scratchViews[n];
-  if (view === undefined) scratchViews[n] = view = scratch.subarray(0, n);
-  return view;
-}
 
 interface EncodedHeaders {
   pairs: (readonly [Buffer, Buffer])[] | null;

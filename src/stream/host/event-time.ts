@@ -7,11 +7,22 @@
  * a stream task has one clock whose channels are its inputs (partition p of each), so a
  * slow input holds its windows open; the alert evaluator has a clock per source topic
  * whose channels are its partitions, so a lagging partition's records are not late.
+ *
+ * Records that come through a repartition topic were sent by other tasks: their event
+ * times do not move a clock, the watermark markers those tasks send along do (header
+ * `fastdata.watermark`, one channel per sending task), so a task's windows wait for every
+ * task that may still send it records. What a task sends in its markers is the watermark
+ * of its own inputs (its `input` clock), which feeds its `task` clock as one more channel.
  */
 import { errorMessage } from '../../errors.js';
 import type { LogRecord, TopicPartition } from '../../log/types.js';
 import type { Clock } from '../../time/clock.js';
 import { WatermarkTracker, type WatermarkSnapshot } from '../watermark.js';
+
+/** Header of a watermark marker: the sending task's watermark (ms since the epoch). */
+export const WATERMARK_HEADER = 'fastdata.watermark';
+/** Header of a record or marker sent by another task: which one (its id). */
+export const ORIGIN_HEADER = 'fastdata.origin';
 
 export interface EventTimeSpec {
   /** How a topic's records tell their event time (milliseconds since the epoch or a Date); undefined: the log record's timestamp. */
@@ -24,16 +35,29 @@ export interface EventTimeSpec {
   lateness: number;
   /** After this long without records (processing time), a channel stops holding its clock back. */
   idleTimeout: number;
+  /**
+   * Topics written by other tasks (repartition topics): their markers move `clock`, one
+   * channel per task in `origins`; their records' event times move nothing.
+   */
+  markedBy?(topic: string): { clock: string; origins: readonly string[] } | undefined;
+  /** A clock whose watermark is a channel of another (a module that repartitions: `input` into `task`). */
+  feeds?: { from: string; into: string };
 }
 
 /** One topic-partition of a task, as records of it move time. */
 export interface TimeLane {
+  /** The clock the task is told about when this lane moves time. */
   readonly clock: string;
   /** The event time of a record, or a message saying why it has none usable. */
   eventTime(value: unknown, record: LogRecord): number | string;
-  /** Notes a record's event time; the clock's watermark, when it moved forward, else undefined. */
+  /** Notes a record's event time; the watermark of `clock`, when it moved forward, else undefined. */
   observe(eventTime: number, receivedAt: number): number | undefined;
+  /** A watermark marker of a repartition topic's lane (undefined for other lanes); the watermark of `clock` if it moved. */
+  readonly marker: ((record: LogRecord, receivedAt: number) => number | undefined) | undefined;
 }
+
+const FEED_CHANNEL = (clock: string) => `@${clock}`;
+const ORIGIN_CHANNEL = (topic: string, origin: string) => `${topic}#${origin}`;
 
 export class TaskEventTime {
   private readonly trackers = new Map<string, WatermarkTracker>();
@@ -47,26 +71,41 @@ export class TaskEventTime {
   constructor(spec: EventTimeSpec, lanes: readonly TopicPartition[], clock: Clock) {
     this.spec = spec;
     this.clock = clock;
-    const channels = new Map<string, Set<string>>();
-    for (const { topic, partition } of lanes) {
-      const name = spec.clockOf(topic);
-      const set = channels.get(name) ?? new Set<string>();
-      set.add(spec.channelOf(topic, partition));
-      channels.set(name, set);
-    }
-    for (const [name, set] of channels) this.trackers.set(name, new WatermarkTracker([...set], spec.lateness, spec.idleTimeout, clock));
+    for (const lane of lanes) this.register(lane);
     for (const { topic, partition } of lanes) this.lanes.set(laneKey(topic, partition), this.makeLane(topic, partition));
+  }
+
+  /** The tracker of a clock, created on first use: channels fed by other clocks or markers carry watermarks, so no lateness there. */
+  private tracker(name: string): WatermarkTracker {
+    let tracker = this.trackers.get(name);
+    if (!tracker) {
+      const carriesWatermarks = this.spec.feeds?.into === name || false;
+      tracker = new WatermarkTracker([], carriesWatermarks ? 0 : this.spec.lateness, this.spec.idleTimeout, this.clock);
+      this.trackers.set(name, tracker);
+      if (this.spec.feeds?.into === name) tracker.addInput(FEED_CHANNEL(this.spec.feeds.from));
+    }
+    return tracker;
+  }
+
+  /** The channels a lane holds its clock back with, until they are idle. */
+  private register({ topic, partition }: TopicPartition): void {
+    const marked = this.spec.markedBy?.(topic);
+    if (marked) {
+      const tracker = this.tracker(marked.clock);
+      for (const origin of marked.origins) tracker.addInput(ORIGIN_CHANNEL(topic, origin));
+      return;
+    }
+    const clock = this.spec.clockOf(topic);
+    this.tracker(clock).addInput(this.spec.channelOf(topic, partition));
+    if (this.spec.feeds?.from === clock) this.tracker(this.spec.feeds.into);
   }
 
   /** Lanes that join later (a topic of a reader feed that appeared after the others). */
   addLanes(lanes: readonly TopicPartition[]): void {
-    for (const { topic, partition } of lanes) {
-      if (this.lanes.has(laneKey(topic, partition))) continue;
-      const name = this.spec.clockOf(topic);
-      let tracker = this.trackers.get(name);
-      if (!tracker) this.trackers.set(name, (tracker = new WatermarkTracker([], this.spec.lateness, this.spec.idleTimeout, this.clock)));
-      tracker.addInput(this.spec.channelOf(topic, partition));
-      this.lanes.set(laneKey(topic, partition), this.makeLane(topic, partition));
+    for (const lane of lanes) {
+      if (this.lanes.has(laneKey(lane.topic, lane.partition))) continue;
+      this.register(lane);
+      this.lanes.set(laneKey(lane.topic, lane.partition), this.makeLane(lane.topic, lane.partition));
     }
   }
 
@@ -76,38 +115,87 @@ export class TaskEventTime {
   }
 
   private makeLane(topic: string, partition: number): TimeLane {
+    const extract = this.spec.extractor(topic);
+    const eventTime = extract
+      ? (value: unknown, record: LogRecord): number | string => {
+          let time: unknown;
+          try {
+            time = extract(value, record);
+          } catch (error) {
+            return `the eventTime function threw: ${errorMessage(error)}`;
+          }
+          return typeof time === 'number' && Number.isFinite(time) ? time : usableTime(time);
+        }
+      : (_: unknown, record: LogRecord) => record.timestamp;
+    const marked = this.spec.markedBy?.(topic);
+    if (marked) {
+      const tracker = this.tracker(marked.clock);
+      return {
+        clock: marked.clock,
+        eventTime,
+        // A repartitioned record's own time does not move time: the markers of its sender do.
+        observe: () => undefined,
+        marker: (record, receivedAt) => {
+          const origin = record.headers[ORIGIN_HEADER]?.toString();
+          const watermark = Number(record.headers[WATERMARK_HEADER]?.toString());
+          if (origin === undefined || !Number.isFinite(watermark)) return undefined;
+          const before = tracker.watermark;
+          const after = tracker.observe(ORIGIN_CHANNEL(topic, origin), watermark, receivedAt);
+          return after > before ? after : undefined;
+        },
+      };
+    }
     const clock = this.spec.clockOf(topic);
     const channel = this.spec.channelOf(topic, partition);
-    const tracker = this.trackers.get(clock)!;
-    const extract = this.spec.extractor(topic);
+    const tracker = this.tracker(clock);
+    const feeds = this.spec.feeds?.from === clock ? this.spec.feeds : undefined;
+    if (!feeds) {
+      return {
+        clock,
+        eventTime,
+        observe(time, receivedAt) {
+          const before = tracker.watermark;
+          const after = tracker.observe(channel, time, receivedAt);
+          return after > before ? after : undefined;
+        },
+        marker: undefined,
+      };
+    }
+    // This clock's watermark is a channel of another: only moves of it go on (most records move nothing).
+    const target = this.tracker(feeds.into);
+    const feedChannel = FEED_CHANNEL(clock);
     return {
-      clock,
-      eventTime: extract
-        ? (value, record) => {
-            let time: unknown;
-            try {
-              time = extract(value, record);
-            } catch (error) {
-              return `the eventTime function threw: ${errorMessage(error)}`;
-            }
-            return typeof time === 'number' && Number.isFinite(time) ? time : usableTime(time);
-          }
-        : (_, record) => record.timestamp,
-      observe(eventTime, receivedAt) {
+      clock: feeds.into,
+      eventTime,
+      observe(time, receivedAt) {
         const before = tracker.watermark;
-        const after = tracker.observe(channel, eventTime, receivedAt);
-        return after > before ? after : undefined;
+        const after = tracker.observe(channel, time, receivedAt);
+        if (!(after > before)) return undefined;
+        const was = target.watermark;
+        const now = target.observe(feedChannel, after, receivedAt);
+        return now > was ? now : undefined;
       },
+      marker: undefined,
     };
   }
 
   /** Re-evaluates idleness; the clocks whose watermark moved, with it. */
   tick(): [clock: string, watermark: number][] {
     const moved: [string, number][] = [];
+    const feeds = this.spec.feeds;
+    const now = this.clock.now();
     for (const [name, tracker] of this.trackers) {
+      if (feeds?.into === name) continue; // after the clock that feeds it
       const before = tracker.watermark;
       const after = tracker.tick();
       if (after > before) moved.push([name, after]);
+      if (feeds?.from === name && Number.isFinite(after)) this.trackers.get(feeds.into)?.observe(FEED_CHANNEL(name), after, now);
+    }
+    const into = feeds ? this.trackers.get(feeds.into) : undefined;
+    if (into) {
+      const before = into.watermark;
+      const after = into.tick();
+      if (after > before) moved.push([feeds!.into, after]);
     }
     return moved;
   }

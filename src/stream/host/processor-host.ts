@@ -32,7 +32,7 @@ import type { RunnerEvent } from '../runner-events.js';
 import { readChangelog } from './changelog.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import { type DeadLetter, deadLetterRecord } from './dead-letters.js';
-import { type EventTimeSpec, TaskEventTime } from './event-time.js';
+import { type EventTimeSpec, TaskEventTime, WATERMARK_HEADER } from './event-time.js';
 import { OutputDedupe } from './output-dedupe.js';
 import { type HostedTask, type TaskFactory, type TaskIo, laneKey } from './processor.js';
 import { type HostCounters, TaskSlot, noCounts } from './task-slot.js';
@@ -49,8 +49,12 @@ export interface ProcessorHostOptions<T extends HostedTask> {
   serde?: AvroSerde;
   /** Decode every record as this schema (old records in today's shape); default: as written. */
   readerSchema?: ParsedSchema;
-  /** The records' values as something else than Avro (JSON control topics); throwing is a record that does not decode. */
-  decode?: (value: Buffer) => unknown;
+  /**
+   * How the records' values decode when not all are Avro (JSON control topics, a repartition
+   * topic's JSON records); throwing is a record that does not decode, and a writer schema not
+   * cached yet (FD_SCHEMA_NOT_FOUND) is fetched through `serde`.
+   */
+  decode?: (value: Buffer, record: LogRecord) => unknown;
   feed: GroupConsumer;
   /** The task a topic-partition belongs to. Default: its partition (partition p of every input, co-partitioned). */
   taskOf?: (topic: string, partition: number) => number;
@@ -308,6 +312,7 @@ export class ProcessorHost<T extends HostedTask> {
       deadLetter: (letter) => this.deadLetter(slot, letter),
       warn: (message) => this.emit({ type: 'warning', module: this.name, message }),
       originHeaders: () => slot.originHeaders(),
+      watermark: (clock) => slot.time?.watermark(clock) ?? Number.NEGATIVE_INFINITY,
     };
   }
 
@@ -353,12 +358,16 @@ export class ProcessorHost<T extends HostedTask> {
       // (kafkajs does after a member rejoins its group with the same partitions, which the
       // task keeps with its state past that commit), and a replay after a rewind starts there too.
       if (record.offset < position.offset) continue;
-      if (record.value === null) task.tombstone?.(record);
+      if (lane?.marker !== undefined && record.headers[WATERMARK_HEADER] !== undefined) {
+        // Another task's watermark, sent along its records through a repartition topic.
+        const watermark = lane.marker(record, receivedAt);
+        if (watermark !== undefined) task.advanceWatermark?.(lane.clock, watermark);
+      } else if (record.value === null) task.tombstone?.(record);
       else {
         let value: unknown;
         let decoded = true;
         try {
-          value = decode ? decode(record.value) : serde!.decodeSync(record.value, readerSchema);
+          value = decode ? decode(record.value, record) : serde!.decodeSync(record.value, readerSchema);
         } catch (error) {
           const outcome = await this.decodeSlowly(slot, record, error);
           if (outcome === 'wait') {
@@ -408,7 +417,7 @@ export class ProcessorHost<T extends HostedTask> {
    */
   private async decodeSlowly(slot: TaskSlot<T>, record: LogRecord, error: unknown): Promise<{ decoded: boolean; value: unknown } | 'wait'> {
     let failure = error;
-    if (!this.options.decode && isFastdataError(error, 'FD_SCHEMA_NOT_FOUND') && error.context.id !== undefined) {
+    if (this.options.serde && isFastdataError(error, 'FD_SCHEMA_NOT_FOUND') && error.context.id !== undefined) {
       try {
         return { decoded: true, value: await this.options.serde!.decode(record.value!, this.options.readerSchema) };
       } catch (again) {

@@ -53,6 +53,8 @@ export interface TaskIo {
   output(topic: string, record: ProduceRecord): void;
   deadLetter(letter: DeadLetter): void;
   warn(message: string): void;
+  /** The watermark of one of the task's clocks (event-time.ts); -Infinity before any. */
+  watermark(clock: string): number;
   /**
    * Headers that name this task and the epoch of the checkpoint its outputs will belong to:
    * outputs carry them, so outputs re-derived after a crash are recognised (output-dedupe.ts).

@@ -4,7 +4,7 @@ import { formatMillis } from '../../time/duration.js';
 import { currentTaskContext } from '../task-context.js';
 import type { AggregateResults, Aggregator } from './aggregators.js';
 import { CloseQueue } from './close-queue.js';
-import { keyOfRecord } from './key-by.js';
+import { subscribeKeyBy } from './key-by.js';
 import { Windowed } from './keyed.js';
 import type { WindowSpec } from './window-spec.js';
 import { WindowedObservable } from './windows.js';
@@ -265,16 +265,14 @@ export function aggregate<T, S extends Record<string, AnyAggregator<T>>>(
         // keyBy, the window and this aggregate fused into one subscriber on keyBy's input:
         // no Keyed or Windowed object and no operator hop per record (windows.ts).
         const fused = source as WindowedObservable<T>;
-        const { keyOf } = fused.keyed;
         const window = fused.spec;
-        subscription = fused.keyed.input.subscribe({
-          next(value) {
-            const key = keyOfRecord(keyOf, value, ctx);
-            if (key !== undefined) add(key, value, ctx.eventTime, window);
-          },
-          error: (error) => subscriber.error(error),
-          complete: () => subscriber.complete(),
-        });
+        subscription = subscribeKeyBy(
+          fused.keyed,
+          'keyBy',
+          (key, value, time) => add(key, value, time, window),
+          (error) => subscriber.error(error),
+          () => subscriber.complete(),
+        );
       } else {
         subscription = source.subscribe({
           next(w) {

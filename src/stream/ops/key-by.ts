@@ -1,7 +1,24 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { errorMessage } from '../../errors.js';
-import { type TaskContext, currentTaskContext } from '../task-context.js';
+import { partitionForStringKey } from '../../log/partitioner.js';
+import { type KeyByMode, type TaskContext, currentTaskContext } from '../task-context.js';
 import { Keyed } from './keyed.js';
+
+export interface KeyByOptions {
+  /**
+   * Stable name of this keyBy; it names its repartition topic,
+   * `fastdata.<module>.<name>.repartition`. Default: `keyBy-<n>` by position.
+   */
+  name?: string;
+  /**
+   * `'input'`: the input is already partitioned by this key (its producers key its records
+   * by it), so no repartition topic is needed; the runtime checks it on every record and
+   * sends a record whose key belongs to another partition to the dead-letter topic (reason
+   * `wrong-partition`) rather than compute a partial window. Default: records whose key
+   * belongs to another task go to it through the repartition topic.
+   */
+  partitioned?: 'input';
+}
 
 function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
@@ -33,6 +50,59 @@ export function keyOfRecord<T>(keyOf: (value: T) => string | number, value: T, c
 }
 
 /**
+ * Whether this task owns `key` (the record goes on here). The task that owns a key is its
+ * murmur2 partition, as Kafka places a record keyed by it; a record of another task's key
+ * is sent to that task through the keyBy's repartition topic, or, when the author said the
+ * input is partitioned by this key, dead-lettered.
+ */
+export function ownsKey(ctx: TaskContext, keyBy: string, mode: KeyByMode, key: string, value: unknown): boolean {
+  const routing = ctx.routing;
+  if (routing === undefined || routing.partitions <= 1) return true;
+  const owner = partitionForStringKey(key, routing.partitions);
+  if (owner === ctx.partition) return true;
+  if (mode === 'input') {
+    ctx.deadLetter({
+      reason: 'wrong-partition',
+      message:
+        `keyBy '${keyBy}' was told the input is partitioned by its key, but key ${JSON.stringify(key)} belongs to partition ${owner} and came on partition ${ctx.partition}: ` +
+        `key the input's records by it, or drop { partitioned: 'input' } so that the runtime repartitions`,
+      details: { 'fastdata.key': key, 'fastdata.key.partition': String(owner) },
+    });
+  } else {
+    // The record's own bytes go on when the keyBy forwards the input value itself (no map before it).
+    routing.forward(keyBy, key, value, ctx.eventTime, value === ctx.sourceValue ? ctx.source : undefined);
+  }
+  return false;
+}
+
+/**
+ * Subscribes a keyBy: its records (the key computed, and owned here) and, when it
+ * repartitions, the records other tasks send it, each given to `emit`.
+ */
+export function subscribeKeyBy<T>(
+  source: KeyedObservable<T>,
+  operator: string,
+  emit: (key: string, value: T, time: number) => void,
+  onError: (error: unknown) => void,
+  onComplete: () => void,
+): Subscription {
+  const ctx = currentTaskContext(operator);
+  const mode: KeyByMode = source.options.partitioned === 'input' ? 'input' : 'repartition';
+  const name = ctx.declareKeyBy(source.options.name, mode);
+  const keyOf = source.keyOf;
+  const subscription = source.input.subscribe({
+    next(value) {
+      const key = keyOfRecord(keyOf, value, ctx);
+      if (key !== undefined && ownsKey(ctx, name, mode, key, value)) emit(key, value, ctx.eventTime);
+    },
+    error: onError,
+    complete: onComplete,
+  });
+  if (mode === 'repartition') subscription.add(ctx.arrivalsOf(name).observable.subscribe((k) => emit(k.key, k.value as T, k.time)));
+  return subscription;
+}
+
+/**
  * What `keyBy` returns: an Observable of `Keyed` records that remembers its input and key
  * function, so that a window operator right after it can fuse with it (see windows.ts):
  * compute the key itself and skip the `Keyed` object and one subscriber hop per record.
@@ -40,21 +110,21 @@ export function keyOfRecord<T>(keyOf: (value: T) => string | number, value: T, c
 export class KeyedObservable<T> extends Observable<Keyed<T>> {
   readonly input: Observable<T>;
   readonly keyOf: (value: T) => string | number;
+  readonly options: KeyByOptions;
 
-  constructor(input: Observable<T>, keyOf: (value: T) => string | number) {
-    super((subscriber) => {
-      const ctx = currentTaskContext('keyBy');
-      return input.subscribe({
-        next(value) {
-          const key = keyOfRecord(keyOf, value, ctx);
-          if (key !== undefined) subscriber.next(new Keyed(key, value, ctx.eventTime));
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-    });
+  constructor(input: Observable<T>, keyOf: (value: T) => string | number, options: KeyByOptions) {
+    super((subscriber) =>
+      subscribeKeyBy(
+        this,
+        'keyBy',
+        (key, value, time) => subscriber.next(new Keyed(key, value, time)),
+        (error) => subscriber.error(error),
+        () => subscriber.complete(),
+      ),
+    );
     this.input = input;
     this.keyOf = keyOf;
+    this.options = options;
   }
 }
 
@@ -62,16 +132,22 @@ export class KeyedObservable<T> extends Observable<Keyed<T>> {
  * Groups records by a key (a string, or a number turned into one), carrying each record's
  * event time along for the windows and state after it.
  *
- * State is kept per task, that is per input partition: records with the same key must
- * arrive on the same partition, which holds when producers key the input topic by the
- * same entity (Kafka's rule for co-partitioning). A key function that throws or returns
- * something else than a string or a finite number sends the record to the dead-letter
- * topic (reason `invalid-key`); the pipeline goes on.
+ * Every record of a key meets one task, whatever the input's partitioning: state is kept
+ * per task (per input partition), so a record whose key belongs to another task is sent
+ * to it through the keyBy's repartition topic, `fastdata.<module>.<name>.repartition`,
+ * with its event time; the tasks' watermarks travel along, so windows downstream still
+ * close. When the input is keyed by the same key (the demo's readings, keyed by sensor),
+ * nothing goes through the topic. A module repartitions at one keyBy; say
+ * `{ partitioned: 'input' }` for the others (checked per record).
+ *
+ * A key function that throws or returns something else than a string or a finite number
+ * sends the record to the dead-letter topic (reason `invalid-key`); the pipeline goes on.
  *
  * @example
- * readings.pipe(keyBy((r) => r.sensorId), tumbling('1m', { grace: '10s', emit: 'final' }), aggregate({ n: count() }))
+ * readings.pipe(keyBy((r) => r.site), tumbling('1m', { grace: '10s', emit: 'final' }), aggregate({ n: count() }))
  */
-export function keyBy<T>(keyOf: (value: T) => string | number): OperatorFunction<T, Keyed<T>> {
+export function keyBy<T>(keyOf: (value: T) => string | number, options: KeyByOptions = {}): OperatorFunction<T, Keyed<T>> {
   if (typeof keyOf !== 'function') throw new TypeError('keyBy(keyOf): keyOf must be a function returning the key of a record');
-  return (source) => new KeyedObservable(source, keyOf);
+  if (options.partitioned !== undefined && options.partitioned !== 'input') throw new TypeError(`keyBy(keyOf, { partitioned }): only 'input' is allowed, got ${JSON.stringify(options.partitioned)}`);
+  return (source) => new KeyedObservable(source, keyOf, options);
 }

@@ -1,7 +1,6 @@
 import { Observable, type OperatorFunction, map } from 'rxjs';
 import type { Duration } from '../../time/duration.js';
-import { currentTaskContext } from '../task-context.js';
-import { KeyedObservable, keyOfRecord } from './key-by.js';
+import { KeyedObservable, subscribeKeyBy } from './key-by.js';
 import { type Keyed, Windowed } from './keyed.js';
 import { type WindowOptions, type WindowSpec, windowSpec } from './window-spec.js';
 
@@ -16,18 +15,15 @@ export class WindowedObservable<T> extends Observable<Windowed<T>> {
   readonly spec: WindowSpec;
 
   constructor(keyed: KeyedObservable<T>, spec: WindowSpec) {
-    super((subscriber) => {
-      const ctx = currentTaskContext('keyBy');
-      const keyOf = keyed.keyOf;
-      return keyed.input.subscribe({
-        next(value) {
-          const key = keyOfRecord(keyOf, value, ctx);
-          if (key !== undefined) subscriber.next(new Windowed(key, value, ctx.eventTime, spec));
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-    });
+    super((subscriber) =>
+      subscribeKeyBy(
+        keyed,
+        'keyBy',
+        (key, value, time) => subscriber.next(new Windowed(key, value, time, spec)),
+        (error) => subscriber.error(error),
+        () => subscriber.complete(),
+      ),
+    );
     this.keyed = keyed;
     this.spec = spec;
   }

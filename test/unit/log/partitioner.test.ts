@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { murmur2, partitionForKey } from '../../../src/log/partitioner.js';
+import { murmur2, partitionForKey, partitionForStringKey } from '../../../src/log/partitioner.js';
 
 describe('murmur2 partitioner', () => {
   it('hashes exactly as Kafka’s Java Utils.murmur2', () => {
@@ -26,5 +26,12 @@ describe('murmur2 partitioner', () => {
         expect(partitionForKey(key, partitions)).toBe(expected);
       }
     }
+  });
+});
+
+describe('partitionForStringKey', () => {
+  it('places a string key as its UTF-8 bytes would be placed: ASCII, not, empty and long', () => {
+    const keys = ['sensor-001', '', 'ä-sensor', '温度计', 'x'.repeat(300), `${'y'.repeat(300)}é`];
+    for (const key of keys) for (const n of [1, 2, 4, 7, 64]) expect(partitionForStringKey(key, n), `${key.slice(0, 12)} / ${n}`).toBe(partitionForKey(Buffer.from(key), n));
   });
 });
