@@ -24,7 +24,8 @@ over the output of \`sensor-stats\`.
   eventTime: (s) => s.windowEnd,
   pipeline: ({ stats }) =>
     stats.pipe(
-      keyBy((s) => s.sensorId),
+      // sensor.stats is keyed by sensor (its output key): no repartition topic needed.
+      keyBy((s) => s.sensorId, { partitioned: 'input' }),
       // 8 minutes of warmup rather than the default 5: the spread of a few minutes says little
       // about that of an hour. A sensor silent for an hour starts learning again.
       anomalyScore((s) => s.meanTemperature, { name: 'temperature', alpha: 0.1, threshold: 3, warmup: 8, ttl: '1h' }),

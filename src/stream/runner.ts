@@ -23,6 +23,8 @@ import { type HostTiming, type ProcessingGuarantee, ProcessorHost } from './host
 import { ModuleTask } from './module-task.js';
 import { moduleTimeSpec } from './module-time.js';
 import { OutputStage } from './output-stage.js';
+import { type Repartition, repartitionDecoder, repartitionTopic } from './repartition.js';
+import { repartitioningKeyBys } from './topology.js';
 import type { RunnerEvent } from './runner-events.js';
 
 export type { ProcessingGuarantee };
@@ -73,6 +75,8 @@ export interface RunnerStatus {
 }
 
 const RETENTION_DLQ_MS = 7 * 24 * 3_600_000;
+/** A repartition topic is read by the module itself, normally within seconds; a week covers a module stopped over a long weekend. */
+const RETENTION_REPARTITION_MS = 7 * 24 * 3_600_000;
 
 /**
  * A module's changelog: compacted, segments rolled every 10 minutes so compaction keeps up,
@@ -93,6 +97,7 @@ export class StreamRunner {
   private state: 'idle' | 'waiting' | 'running' | 'stopped' = 'idle';
   private failure: string | undefined;
   private inputPartitions = 0;
+  private repartition: Repartition | undefined;
   private stopping = false;
   private stopUntilEndCheck: (() => void) | undefined;
   private settle!: () => void;
@@ -145,18 +150,26 @@ export class StreamRunner {
     });
     await this.ensureInternalTopic(m.topics.changelog, CHANGELOG_CONFIG);
     await this.ensureInternalTopic(m.topics.deadLetter, { retentionMs: RETENTION_DLQ_MS });
+    // One task owns every key when there is one partition: nothing to send anywhere.
+    const keyBys = this.inputPartitions > 1 ? repartitioningKeyBys(m) : [];
+    const repartition = keyBys.length > 0 ? { topics: new Map(keyBys.map((k) => [k, repartitionTopic(m.name, k)])), partitions: this.inputPartitions } : undefined;
+    const repartitionTopics = [...(repartition?.topics.values() ?? [])];
+    this.repartition = repartition;
+    for (const topic of repartitionTopics) await this.ensureInternalTopic(topic, { retentionMs: RETENTION_REPARTITION_MS });
 
     const stage = new OutputStage(m, (value) => encoder.encode(value));
     const host = new ProcessorHost<ModuleTask>({
       name: m.name,
       log,
       serde,
-      feed: log.consumer({ groupId: m.groupId, topics: m.inputs.map((i) => i.topic), start: 'earliest', maxWaitMs: 200 }),
-      createTask: (id, lanes, io, restored) => new ModuleTask(m, id, lanes, io, restored, clock, stage),
-      time: moduleTimeSpec(m),
+      ...(repartition ? { decode: repartitionDecoder((value) => serde.decodeSync(value)) } : {}),
+      feed: log.consumer({ groupId: m.groupId, topics: [...m.inputs.map((i) => i.topic), ...repartitionTopics], start: 'earliest', maxWaitMs: 200 }),
+      createTask: (id, lanes, io, restored) => new ModuleTask(m, id, lanes, io, restored, clock, stage, this.inputPartitions, repartition),
+      time: moduleTimeSpec(m, repartition),
       deadLetterTopic: m.topics.deadLetter,
       changelogTopic: m.topics.changelog,
-      outputTopics: [m.output.topic],
+      outputTopics: [m.output.topic, ...repartitionTopics],
+      internalTopics: repartitionTopics,
       guarantee: this.options.guarantee,
       transactionalIdPrefix: m.groupId,
       commitInterval: m.commitInterval,
@@ -196,10 +209,23 @@ export class StreamRunner {
   private async atEnd(ends: TopicPartitionOffset[]): Promise<boolean> {
     const host = this.host;
     if (!host || host.failed) return false;
+    if (!(await this.processedTo(host, ends))) return false;
+    // The inputs are done; what their records sent other tasks must be too: written (nothing
+    // buffered here; a member that committed its inputs wrote it) and read up to the end.
+    const repartition = this.repartition;
+    if (!repartition) return true;
+    if (host.pendingOutputs > 0 || !host.tasks().every((task) => task.markersSent)) return false;
+    const now: TopicPartitionOffset[] = [];
+    for (const topic of repartition.topics.values()) for (const o of await this.options.log.offsets(topic)) now.push({ topic, partition: o.partition, offset: o.end });
+    return this.processedTo(host, now);
+  }
+
+  /** Whether every one of `ends` is processed, by this member or committed by another of the group. */
+  private async processedTo(host: ProcessorHost<ModuleTask>, ends: TopicPartitionOffset[]): Promise<boolean> {
     const own = new Map(host.positions().map((p) => [`${p.topic}\u0000${p.partition}`, p.offset]));
     const committed = new Map<string, number>();
-    for (const input of this.module.inputs) {
-      for (const c of await this.options.log.committed(this.module.groupId, input.topic)) committed.set(`${c.topic}\u0000${c.partition}`, c.offset);
+    for (const topic of new Set(ends.map((e) => e.topic))) {
+      for (const c of await this.options.log.committed(this.module.groupId, topic)) committed.set(`${c.topic}\u0000${c.partition}`, c.offset);
     }
     return ends.every((e) => {
       const key = `${e.topic}\u0000${e.partition}`;

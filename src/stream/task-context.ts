@@ -32,8 +32,11 @@ export interface TaskHost {
  */
 export interface KeyRouting {
   readonly partitions: number;
-  /** `source`: the input record `value` was decoded from, when it is that record's value unchanged. */
-  forward(keyBy: string, key: string, value: unknown, eventTime: number, source: LogRecord | undefined): void;
+  /**
+   * `record`: the record being processed (undefined while a window or timer emits);
+   * `unchanged`: `value` is that record's decoded value itself, so its bytes can go on.
+   */
+  forward(keyBy: string, key: string, value: unknown, eventTime: number, record: LogRecord | undefined, unchanged: boolean): void;
 }
 
 /** How a keyBy gets its keys to their task: through a repartition topic, or as the input is (checked per record). */
@@ -78,6 +81,9 @@ export class TaskContext {
   /** A keyBy of the pipeline declares itself (when subscribed): its name, stable across rebuilds. */
   declareKeyBy(explicit: string | undefined, mode: KeyByMode): string {
     const name = this.stateName('keyBy', explicit);
+    if (this.keyBys.has(name)) {
+      throw new FastdataError('FD_PIPELINE_INVALID', `two keyBys are named '${name}' (or one keyed stream is subscribed twice); give each its own name`, { context: { stream: this.module } });
+    }
     this.keyBys.set(name, mode);
     return name;
   }

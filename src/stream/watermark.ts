@@ -10,13 +10,17 @@
  * it stood: maxEventTime − lateness + (time idle − idleTimeout). A quiet partition thus
  * still closes its windows, about idleTimeout after they would have closed with traffic,
  * whether its event times are live or replayed history. An input that never sent anything
- * does not hold the others back once it has been idle that long.
+ * does not hold the others back once it has been idle that long. An input whose sender
+ * tells its idleness itself (another task's watermark markers) has no timeout: it holds
+ * the others until its sender says it is idle (`markIdle`).
  */
 import type { Clock } from '../time/clock.js';
 
 interface InputProgress {
   maxEventTime: number;
   lastActivity: number;
+  /** Its sender said it is idle (a watermark marker): it does not hold the others back until it sends again. */
+  saidIdle: boolean;
 }
 
 export interface WatermarkSnapshot {
@@ -39,14 +43,14 @@ export class WatermarkTracker {
     this.idleTimeout = idleTimeout;
     this.clock = clock;
     const now = clock.now();
-    for (const alias of aliases) this.inputs.set(alias, { maxEventTime: Number.NEGATIVE_INFINITY, lastActivity: now });
+    for (const alias of aliases) this.inputs.set(alias, { maxEventTime: Number.NEGATIVE_INFINITY, lastActivity: now, saidIdle: false });
     this.only = this.inputs.size === 1 && idleTimeout > 0 ? this.inputs.values().next().value : undefined;
   }
 
   /** An input that joins later (a topic that appeared after the others): it holds the watermark from now until it is idle. */
   addInput(alias: string): void {
     if (this.inputs.has(alias)) return;
-    this.inputs.set(alias, { maxEventTime: Number.NEGATIVE_INFINITY, lastActivity: this.clock.now() });
+    this.inputs.set(alias, { maxEventTime: Number.NEGATIVE_INFINITY, lastActivity: this.clock.now(), saidIdle: false });
     this.only = this.inputs.size === 1 && this.idleTimeout > 0 ? this.inputs.values().next().value : undefined;
   }
 
@@ -63,6 +67,7 @@ export class WatermarkTracker {
     if (only !== undefined) {
       if (eventTime > only.maxEventTime) only.maxEventTime = eventTime;
       only.lastActivity = now;
+      only.saidIdle = false;
       const mark = only.maxEventTime - this.lateness;
       if (mark > this.current) this.current = mark;
       return this.current;
@@ -70,7 +75,21 @@ export class WatermarkTracker {
     const input = this.inputs.get(alias)!;
     if (eventTime > input.maxEventTime) input.maxEventTime = eventTime;
     input.lastActivity = now;
+    input.saidIdle = false;
     return this.compute(now);
+  }
+
+  /** The sender of an input says it is idle: the input stops holding the others back until its next `observe`. Returns the watermark. */
+  markIdle(alias: string): number {
+    const input = this.inputs.get(alias);
+    if (input) input.saidIdle = true;
+    return this.compute(this.clock.now());
+  }
+
+  /** Whether no input holds the watermark back any more: each has been idle for the timeout, or said it is. */
+  isIdle(now = this.clock.now()): boolean {
+    for (const input of this.inputs.values()) if (!input.saidIdle && now - input.lastActivity < this.idleTimeout) return false;
+    return true;
   }
 
   /** Re-evaluates idleness (called on a timer). Returns the task watermark. */
@@ -85,6 +104,7 @@ export class WatermarkTracker {
   private compute(now: number): number {
     let lowest = Number.POSITIVE_INFINITY;
     for (const input of this.inputs.values()) {
+      if (input.saidIdle) continue;
       const idleFor = now - input.lastActivity;
       const idle = idleFor >= this.idleTimeout;
       let mark: number;

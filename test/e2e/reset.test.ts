@@ -1,7 +1,8 @@
 /**
  * `fastdata reset <module>` on the embedded log: a module that processed its input is
  * reset (its group's commits deleted, its state emptied) and, run again, reprocesses the
- * input from the start, writing every window again with the same figures; a reset while a
+ * input from the start (what its repartition topic held before is not read again), writing
+ * every window again with the same figures; a reset while a
  * process holds the data dir is refused, and a dry run changes nothing.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -30,10 +31,11 @@ export default defineStream({
   eventTime: (r) => r.ts,
   watermark: { idleTimeout: '1h' },
   pipeline: ({ readings }) => readings.pipe(
-    keyBy((r) => r.key),
+    // Upper case: a key other than the input's, so readings go through the repartition topic too.
+    keyBy((r) => r.key.toUpperCase()),
     tumbling('1m', { grace: '0s', emit: 'final' }),
     aggregate({ n: count() }, { name: 'minute' }),
-    map((w) => ({ key: w.key, windowStart: w.windowStart, n: w.n })),
+    map((w) => ({ key: w.key.toLowerCase(), windowStart: w.windowStart, n: w.n })),
   ),
 });
 `;

@@ -3,7 +3,8 @@
  * tell whether a new version of the module can take over the old version's state.
  *
  * The rule (docs/authoring.md): the layout is
- *   - the input topics with their aliases (state is per input partition, built from them), and
+ *   - the input topics with their aliases (state is per input partition, built from them),
+ *   - whether each keyBy repartitions or takes the input's partitioning (which task holds a key), and
  *   - for every state store the pipeline creates when it is subscribed, its name and what
  *     its operator declares: for `aggregate`, the window (kind, size, advance, grace, emit;
  *     when the window comes straight before it, as usual) and each accumulator's field name,
@@ -18,28 +19,25 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { StreamModule } from '../../stream/define.js';
-import { StreamTask } from '../../stream/task.js';
-import { ManualClock } from '../../time/clock.js';
+import { probePipeline } from '../../stream/topology.js';
 
 export interface StateLayout {
   inputs: Record<string, string>;
+  /** How each keyBy gets its keys to their task: starting to repartition moves keys to other tasks. */
+  keyBys: Record<string, string>;
   stores: Record<string, unknown>;
 }
 
 /** Subscribes the module's pipeline in a throwaway task; throws what the pipeline function throws. */
 export function stateLayoutOf(module: StreamModule): StateLayout {
-  const ignore = () => undefined;
-  const task = new StreamTask(module, 0, new ManualClock(0), { output: ignore, deadLetter: ignore, warn: ignore });
-  task.start();
-  try {
+  return probePipeline(module, (task) => {
     const stores: Record<string, unknown> = {};
     for (const [name] of task.ctx.storeEntries()) stores[name] = task.ctx.storeLayouts().get(name) ?? { kind: 'undeclared' };
     const inputs = Object.fromEntries(module.inputs.map((i) => [i.alias, i.topic]));
+    const keyBys = Object.fromEntries(task.ctx.keyByModes());
     // Through JSON: functions' texts and numbers only, so two layouts compare as data.
-    return JSON.parse(JSON.stringify({ inputs, stores })) as StateLayout;
-  } finally {
-    task.stop();
-  }
+    return JSON.parse(JSON.stringify({ inputs, keyBys, stores })) as StateLayout;
+  });
 }
 
 /** Why `next` cannot take over the state of `previous`, in a few words; undefined when it can. */
@@ -48,6 +46,10 @@ export function layoutChange(previous: StateLayout, next: StateLayout): string |
     return `inputs ${describeInputs(previous.inputs)} -> ${describeInputs(next.inputs)}`;
   }
   const reasons: string[] = [];
+  for (const [name, mode] of Object.entries(next.keyBys)) {
+    const before = previous.keyBys[name];
+    if (before !== undefined && before !== mode) reasons.push(`keyBy '${name}' ${mode === 'repartition' ? 'now repartitions' : "is now partitioned: 'input'"}`);
+  }
   for (const name of Object.keys(previous.stores)) {
     if (!(name in next.stores)) reasons.push(`state '${name}' removed or renamed`);
   }

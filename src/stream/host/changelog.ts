@@ -61,6 +61,8 @@ interface LegacyMarker {
 
 /** The clock of a stream task, which legacy markers' single watermark belongs to. */
 export const TASK_CLOCK = 'task';
+/** A stream task that repartitions: the clock of its own inputs, one channel of TASK_CLOCK beside the other tasks' markers. */
+export const INPUT_CLOCK = 'input';
 
 /** The records of one checkpoint of task `partition`: `repair` first, then `entries`, then the marker. */
 export function changelogRecords(partition: number, entries: readonly StateEntry[], marker: CheckpointMarker): ProduceRecord[] {

@@ -23,6 +23,8 @@ import { WatermarkTracker, type WatermarkSnapshot } from '../watermark.js';
 export const WATERMARK_HEADER = 'fastdata.watermark';
 /** Header of a record or marker sent by another task: which one (its id). */
 export const ORIGIN_HEADER = 'fastdata.origin';
+/** The watermark a marker carries when its sender's inputs have had no record for the idle timeout: do not wait for it. */
+export const IDLE_MARK = 'idle';
 
 export interface EventTimeSpec {
   /** How a topic's records tell their event time (milliseconds since the epoch or a Date); undefined: the log record's timestamp. */
@@ -79,8 +81,9 @@ export class TaskEventTime {
   private tracker(name: string): WatermarkTracker {
     let tracker = this.trackers.get(name);
     if (!tracker) {
-      const carriesWatermarks = this.spec.feeds?.into === name || false;
-      tracker = new WatermarkTracker([], carriesWatermarks ? 0 : this.spec.lateness, this.spec.idleTimeout, this.clock);
+      // Its channels carry watermarks, each idle only when its sender says so: no lateness, no timeout.
+      const carriesWatermarks = this.spec.feeds?.into === name;
+      tracker = carriesWatermarks ? new WatermarkTracker([], 0, Number.POSITIVE_INFINITY, this.clock) : new WatermarkTracker([], this.spec.lateness, this.spec.idleTimeout, this.clock);
       this.trackers.set(name, tracker);
       if (this.spec.feeds?.into === name) tracker.addInput(FEED_CHANNEL(this.spec.feeds.from));
     }
@@ -137,10 +140,12 @@ export class TaskEventTime {
         observe: () => undefined,
         marker: (record, receivedAt) => {
           const origin = record.headers[ORIGIN_HEADER]?.toString();
-          const watermark = Number(record.headers[WATERMARK_HEADER]?.toString());
-          if (origin === undefined || !Number.isFinite(watermark)) return undefined;
+          const said = record.headers[WATERMARK_HEADER]?.toString();
+          const watermark = Number(said);
+          if (origin === undefined || !(said === IDLE_MARK || Number.isFinite(watermark))) return undefined;
+          const channel = ORIGIN_CHANNEL(topic, origin);
           const before = tracker.watermark;
-          const after = tracker.observe(ORIGIN_CHANNEL(topic, origin), watermark, receivedAt);
+          const after = said === IDLE_MARK ? tracker.markIdle(channel) : tracker.observe(channel, watermark, receivedAt);
           return after > before ? after : undefined;
         },
       };
@@ -179,8 +184,12 @@ export class TaskEventTime {
     };
   }
 
-  /** Re-evaluates idleness; the clocks whose watermark moved, with it. */
-  tick(): [clock: string, watermark: number][] {
+  /**
+   * Re-evaluates idleness; the clocks whose watermark moved, with it. `caughtUp`: the task
+   * has nothing left to read, so inputs that never had a record may stop holding back the
+   * clock they feed (while some are still to be fetched, they are not idle, only unread).
+   */
+  tick(caughtUp = true): [clock: string, watermark: number][] {
     const moved: [string, number][] = [];
     const feeds = this.spec.feeds;
     const now = this.clock.now();
@@ -189,7 +198,12 @@ export class TaskEventTime {
       const before = tracker.watermark;
       const after = tracker.tick();
       if (after > before) moved.push([name, after]);
-      if (feeds?.from === name && Number.isFinite(after)) this.trackers.get(feeds.into)?.observe(FEED_CHANNEL(name), after, now);
+      if (feeds?.from === name) {
+        const into = this.trackers.get(feeds.into);
+        // Inputs that never had a record and are idle: the task's own inputs hold nothing back.
+        if (Number.isFinite(after)) into?.observe(FEED_CHANNEL(name), after, now);
+        else if (caughtUp && tracker.isIdle(now)) into?.markIdle(FEED_CHANNEL(name));
+      }
     }
     const into = feeds ? this.trackers.get(feeds.into) : undefined;
     if (into) {

@@ -67,6 +67,8 @@ export interface ProcessorHostOptions<T extends HostedTask> {
   changelogTopic?: string;
   /** Topics the tasks write outputs to; with a changelog, outputs re-derived after a crash are not written twice. */
   outputTopics?: readonly string[];
+  /** Output topics the processor reads back itself (repartition topics): what it writes there is not counted as outputs. */
+  internalTopics?: readonly string[];
   guarantee?: ProcessingGuarantee;
   /** Exactly-once: task t's producer has the transactional id `<prefix>-<t>`. */
   transactionalIdPrefix?: string;
@@ -115,6 +117,7 @@ export class ProcessorHost<T extends HostedTask> {
   private readonly writer: CheckpointWriter;
   private deadLetterPartitions = 0;
   private readonly highWatermarks = new Map<string, number>();
+  private readonly internalTopics: ReadonlySet<string>;
   private buffered = 0;
   private lock: Promise<void> = Promise.resolve();
   private stopTimer: (() => void) | undefined;
@@ -132,6 +135,7 @@ export class ProcessorHost<T extends HostedTask> {
     this.name = options.name;
     this.options = { ...options, clock: options.clock ?? systemClock, guarantee: options.guarantee ?? 'at-least-once', maxBufferedOutputs: options.maxBufferedOutputs ?? 5_000 };
     this.taskOf = options.taskOf ?? partitionTask;
+    this.internalTopics = new Set(options.internalTopics ?? []);
     this.writer = new CheckpointWriter({
       name: options.name,
       log: options.log,
@@ -170,7 +174,7 @@ export class ProcessorHost<T extends HostedTask> {
         void this.exclusive(async () => {
           if (this.state !== 'running') return;
           for (const slot of this.slots.values()) {
-            for (const [clock, watermark] of slot.time?.tick() ?? []) slot.task.advanceWatermark?.(clock, watermark);
+            for (const [clock, watermark] of slot.time?.tick(this.caughtUp(slot)) ?? []) slot.task.advanceWatermark?.(clock, watermark);
             slot.task.tick?.();
           }
           if (this.checkpointDue()) await this.checkpoint();
@@ -289,6 +293,13 @@ export class ProcessorHost<T extends HostedTask> {
         for (const c of await log.committed(feed.groupId, topic)) committedOf.set(laneKey(topic, c.partition), c.offset);
       }
     }
+    // Where each lane ends now: a lane with records to read is not idle, even before its first fetch (see caughtUp).
+    for (const topic of new Set(lanes.map((l) => l.topic))) {
+      for (const o of await log.offsets(topic)) {
+        const key = laneKey(topic, o.partition);
+        if (lanes.some((l) => l.topic === topic && l.partition === o.partition)) this.highWatermarks.set(key, Math.max(this.highWatermarks.get(key) ?? 0, o.end));
+      }
+    }
     for (const lane of lanes) {
       const key = laneKey(lane.topic, lane.partition);
       const committed = committedOf.get(key);
@@ -313,12 +324,23 @@ export class ProcessorHost<T extends HostedTask> {
       warn: (message) => this.emit({ type: 'warning', module: this.name, message }),
       originHeaders: () => slot.originHeaders(),
       watermark: (clock) => slot.time?.watermark(clock) ?? Number.NEGATIVE_INFINITY,
+      caughtUp: () => this.caughtUp(slot),
     };
+  }
+
+  /** Whether the task has read every lane up to where it ended when last seen: nothing waits to be fetched. */
+  private caughtUp(slot: TaskSlot<T>): boolean {
+    for (const lane of slot.lanes) {
+      const key = laneKey(lane.topic, lane.partition);
+      const position = slot.positions.get(key)?.offset;
+      if (position !== undefined && position < (this.highWatermarks.get(key) ?? 0)) return false;
+    }
+    return true;
   }
 
   private collect(slot: TaskSlot<T>, topic: string, record: ProduceRecord): void {
     if (!slot.buffer(topic, record)) return;
-    slot.counters.outputs++;
+    if (!this.internalTopics.has(topic)) slot.counters.outputs++;
     this.buffered++;
   }
 
@@ -458,6 +480,7 @@ export class ProcessorHost<T extends HostedTask> {
     const now = this.options.clock.now();
     this.lastCheckpointAt = now;
     if (!this.hasPendingWork()) return;
+    for (const slot of this.slots.values()) slot.task.beforeCheckpoint?.();
     // Together: each task's wait for an outside store is bounded, and so is their sum (the group's session timeout).
     await Promise.all([...this.slots.values()].map((slot) => this.flushTask(slot)));
     const counts = this.options.guarantee === 'exactly-once' ? await this.writer.writeInTransactions(this.slots.values(), now) : await this.writer.writeInOrder(this.slots.values(), now);
@@ -543,6 +566,11 @@ export class ProcessorHost<T extends HostedTask> {
     await this.lock;
     for (const id of [...this.slots.keys()]) await this.dropTask(id);
     if (this.state !== 'failed') this.state = 'stopped';
+  }
+
+  /** Outputs and dead letters written by no checkpoint yet. */
+  get pendingOutputs(): number {
+    return this.buffered;
   }
 
   /** Where each lane of the tasks this member runs stands: the next offset to process. */

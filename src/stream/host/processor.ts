@@ -32,6 +32,8 @@ export interface HostedTask {
    * alert deadline): such a change is checkpointed too. Without it, only records make a task dirty.
    */
   stateChanged?(): boolean;
+  /** The last outputs of a checkpoint, after everything the task processed for it (a module's watermark markers). */
+  beforeCheckpoint?(): void;
   /** What the checkpoint marker carries for this processor beside positions and watermarks. */
   checkpointMeta?(): unknown;
   /**
@@ -55,6 +57,8 @@ export interface TaskIo {
   warn(message: string): void;
   /** The watermark of one of the task's clocks (event-time.ts); -Infinity before any. */
   watermark(clock: string): number;
+  /** Whether the task has read all its lanes hold (as far as the host knows): an idle input is one with nothing left to read. */
+  caughtUp(): boolean;
   /**
    * Headers that name this task and the epoch of the checkpoint its outputs will belong to:
    * outputs carry them, so outputs re-derived after a crash are recognised (output-dedupe.ts).

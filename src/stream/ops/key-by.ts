@@ -69,8 +69,7 @@ export function ownsKey(ctx: TaskContext, keyBy: string, mode: KeyByMode, key: s
       details: { 'fastdata.key': key, 'fastdata.key.partition': String(owner) },
     });
   } else {
-    // The record's own bytes go on when the keyBy forwards the input value itself (no map before it).
-    routing.forward(keyBy, key, value, ctx.eventTime, value === ctx.sourceValue ? ctx.source : undefined);
+    routing.forward(keyBy, key, value, ctx.eventTime, ctx.source, ctx.source !== undefined && value === ctx.sourceValue);
   }
   return false;
 }
@@ -137,8 +136,11 @@ export class KeyedObservable<T> extends Observable<Keyed<T>> {
  * to it through the keyBy's repartition topic, `fastdata.<module>.<name>.repartition`,
  * with its event time; the tasks' watermarks travel along, so windows downstream still
  * close. When the input is keyed by the same key (the demo's readings, keyed by sensor),
- * nothing goes through the topic. A module repartitions at one keyBy; say
- * `{ partitioned: 'input' }` for the others (checked per record).
+ * nothing goes through the topic; with one input partition there is no topic at all. Say
+ * `{ partitioned: 'input' }` when the input is keyed by this key: no topic, and a record
+ * that breaks the claim is dead-lettered (checked per record). A keyBy repartitions
+ * records as they come from the inputs: one after a window, or after another keyBy that
+ * repartitioned, dead-letters a record it would have to send elsewhere.
  *
  * A key function that throws or returns something else than a string or a finite number
  * sends the record to the dead-letter topic (reason `invalid-key`); the pipeline goes on.

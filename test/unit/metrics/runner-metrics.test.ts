@@ -46,7 +46,7 @@ const counts = defineStream<{ readings: Reading }, { sensorId: string; n: number
   commitInterval: 20,
   pipeline: ({ readings }) =>
     readings.pipe(
-      keyBy((r) => r.sensorId),
+      keyBy((r) => r.sensorId, { partitioned: 'input' }),
       tumbling('10s', { grace: 0, emit: 'final' }),
       aggregate({ n: count() }),
       map((w) => ({ sensorId: w.key, n: w.n })),

@@ -45,7 +45,7 @@ const stats = defineStream<{ readings: Reading }, { sensorId: string; windowStar
   commitInterval: 20,
   pipeline: ({ readings }) =>
     readings.pipe(
-      keyBy((r) => r.sensorId),
+      keyBy((r) => r.sensorId, { partitioned: 'input' }),
       tumbling('10s', { grace: '1s', emit: 'final' }),
       aggregate({ n: count(), max: max((r) => r.temperature) }),
       map((w) => ({ sensorId: w.key, windowStart: w.windowStart, n: w.n, max: w.max })),
