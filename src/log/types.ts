@@ -110,6 +110,13 @@ export interface Batch {
   records: LogRecord[];
   /** The partition's end offset when the batch was fetched, for lag. */
   highWatermark: number;
+  /**
+   * Where the next fetch of this partition starts, when it is past the last record: the
+   * records a transactional writer leaves behind (commit markers, aborted records) take
+   * offsets and are never delivered. A batch may then have no record at all. Default: the
+   * last record's offset + 1.
+   */
+  nextOffset?: number;
 }
 
 /**

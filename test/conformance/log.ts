@@ -309,6 +309,36 @@ export function describeLogConformance(name: string, open: () => Promise<LogUnde
         expect(new Set(c.received.map((r) => text(r.value))).size).toBe(90);
       });
 
+      it('brings a member to the end of a transactional partition, past its commit and abort markers', async (context) => {
+        if (!log.transactionalProducer) return context.skip(); // the embedded log has no transactions
+        const topic = await newTopic(1);
+        const producer = await log.transactionalProducer(uniqueName('tx'));
+        try {
+          const committed = await producer.begin();
+          await committed.produce(topic, [{ key: 'a', value: 'kept-1' }, { key: 'b', value: 'kept-2' }]);
+          await committed.commit();
+          const aborted = await producer.begin();
+          await aborted.produce(topic, [{ key: 'c', value: 'dropped' }]);
+          await aborted.abort();
+        } finally {
+          await producer.close();
+        }
+        // kept-1, kept-2, a commit marker, the aborted record, an abort marker.
+        const end = (await log.offsets(topic))[0]!.end;
+        expect(end).toBe(5);
+        let reached = 0;
+        const c = collectingConsumer(log, uniqueName('group'), [topic], {
+          eachBatch: async (batch) => {
+            const last = batch.records.length > 0 ? batch.records[batch.records.length - 1]!.offset + 1 : 0;
+            reached = Math.max(reached, batch.nextOffset ?? last);
+          },
+        });
+        await c.started;
+        await eventually(() => reached === end);
+        expect(c.received.map((r) => text(r.value))).toEqual(['kept-1', 'kept-2']);
+        await c.consumer.stop();
+      });
+
       it('starts a new group at the earliest or the latest offset, as asked', async () => {
         const topic = await newTopic(1);
         await log.produce(topic, [{ value: 'old' }]);

@@ -71,6 +71,12 @@ export class KafkaGroupConsumer implements GroupConsumer {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.host.onCrash(this.groupId, payload.error);
     });
+    // A batch of transaction markers or aborted records only (the end of every transactional
+    // partition, such as an exactly-once repartition topic) never reaches eachBatch; without
+    // its end the handler would take the partition for unread forever.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize === 0) this.onFilteredBatch(payload.topic, payload.partition, Number(payload.lastOffset) + 1, Number(payload.highWatermark));
+    });
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: this.options.topics, fromBeginning: (this.options.start ?? 'earliest') === 'earliest' });
@@ -127,11 +133,21 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const floor = this.floors.get(key);
     let records = batch.messages.map((m) => toLogRecord(batch.topic, batch.partition, m));
     if (floor !== undefined) records = records.filter((r) => r.offset >= floor);
-    if (records.length > 0) {
-      await this.handlers!.eachBatch({ topic: batch.topic, partition: batch.partition, records, highWatermark: Number(batch.highWatermark) });
+    // lastOffset counts the transaction markers kafkajs filtered out.
+    const nextOffset = Number(batch.lastOffset()) + 1;
+    if (records.length > 0 || nextOffset > (floor ?? 0)) {
+      await this.handlers!.eachBatch({ topic: batch.topic, partition: batch.partition, records, highWatermark: Number(batch.highWatermark), nextOffset });
     }
     if (this.floors.get(key) === floor) resolveOffset(batch.lastOffset());
     await heartbeat();
+  }
+
+  private onFilteredBatch(topic: string, partition: number, nextOffset: number, highWatermark: number): void {
+    if (this.stopping || !this.assigned.some((tp) => tp.topic === topic && tp.partition === partition)) return;
+    const floor = this.floors.get(tpKey(topic, partition));
+    if (floor !== undefined && nextOffset <= floor) return;
+    // Not awaited (an event): the handler queues it behind the batches before it, in order.
+    void this.handlers!.eachBatch({ topic, partition, records: [], highWatermark, nextOffset }).catch(() => undefined);
   }
 
   /**

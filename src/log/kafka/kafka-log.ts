@@ -94,11 +94,13 @@ export class KafkaLog implements Log {
       // topic-partition", several on every start while new topics' metadata spreads): kafkajs
       // logs each and throws it to its caller, which retries it (kafkajs itself) or reports
       // it (this class, as a FastdataError), so the log line says nothing the caller does not.
+      // Nor "Failed to send messages": a retriable produce error kafkajs retries (a transaction
+      // begun while the coordinator still completes the last one), thrown once retries run out.
       logLevel: logLevel.ERROR,
       logCreator:
         () =>
         ({ level, log }) => {
-          if (level > logLevel.ERROR || log.message.startsWith('Response ')) return;
+          if (level > logLevel.ERROR || log.message.startsWith('Response ') || log.message.startsWith('Failed to send messages')) return;
           warn(`kafka: ${log.message}${log.error ? `: ${String(log.error)}` : ''}`);
         },
     };

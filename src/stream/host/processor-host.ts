@@ -374,6 +374,8 @@ export class ProcessorHost<T extends HostedTask> {
     const receivedAt = this.options.clock.now();
     const startedAt = onTiming ? performance.now() : 0;
     if (onTiming) this.pendingSince ??= startedAt;
+    /** Whether the rest of the batch comes again (a rewind): its end is not reached. */
+    let cut = false;
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       // Processed already by this task: a feed may deliver records again from the last commit
@@ -395,6 +397,7 @@ export class ProcessorHost<T extends HostedTask> {
           if (outcome === 'wait') {
             // The registry does not answer: this record and the rest are read again later.
             this.rewind(slot, position, record.offset, records[records.length - 1]!.offset + 1);
+            cut = true;
             break;
           }
           decoded = outcome.decoded;
@@ -424,8 +427,16 @@ export class ProcessorHost<T extends HostedTask> {
         if (onTiming) this.pendingSince ??= performance.now();
         if (!this.slots.has(slot.id)) return undefined;
         // The checkpoint sought this lane back: the rest of the batch comes again.
-        if (slot.rewound.has(key)) break;
+        if (slot.rewound.has(key)) {
+          cut = true;
+          break;
+        }
       }
+    }
+    // Past the transaction markers after the last record: nothing is left to read before them.
+    if (!cut && batch.nextOffset !== undefined && batch.nextOffset > position.offset) {
+      position.offset = batch.nextOffset;
+      slot.dirty = true;
     }
     await task.afterBatch?.();
     onTiming?.({ module: this.name, kind: 'batch', seconds: (performance.now() - startedAt) / 1000 });
