@@ -21,6 +21,17 @@ export interface SensorReading {
   battery: number;
 }
 
+/** `schemas/site-stats.avsc`, topic `site.stats`, key `site`. */
+export interface SiteStats {
+  site: string;
+  windowStart: number;
+  windowEnd: number;
+  count: number;
+  meanTemperature: number;
+  minTemperature: number;
+  maxTemperature: number;
+}
+
 /** `schemas/sensor-stats.avsc`, topic `sensor.stats`, key `sensorId`. */
 export interface SensorStats {
   sensorId: string;

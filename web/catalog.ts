@@ -151,7 +151,7 @@ function draw(root: HTMLElement, catalog: Catalog): void {
   }
   const lineage = section('Lineage', 'lineage');
   const legend = el('p', 'legend');
-  for (const kind of ['source', 'module', 'output', 'rule', 'dashboard', 'sink']) legend.append(el('span', `key kind-${kind}`, kind));
+  for (const kind of ['source', 'internal', 'module', 'output', 'rule', 'dashboard', 'sink']) legend.append(el('span', `key kind-${kind}`, kind));
   const scroller = el('div', 'graph');
   scroller.append(
     drawLineage(catalog.lineage, (id) => {

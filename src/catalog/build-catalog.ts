@@ -62,6 +62,12 @@ export async function buildCatalog(project: CatalogProject, registry: SchemaRegi
   const readers = new Map<string, string[]>();
   const read = (topic: string, by: string) => readers.set(topic, [...(readers.get(topic) ?? []), by]);
   for (const m of project.modules) for (const input of m.inputs) read(input, m.name);
+  for (const m of project.modules) {
+    for (const topic of m.repartitions) {
+      writers.set(topic, m.name);
+      read(topic, m.name);
+    }
+  }
   for (const r of project.rules) read(r.source, `rule ${r.name}`);
 
   const partitions = new Map(project.topics.map((t) => [t.name, t.partitions]));
@@ -71,7 +77,7 @@ export async function buildCatalog(project: CatalogProject, registry: SchemaRegi
     .sort()
     .map((name) => ({
       name,
-      role: written.has(name) ? 'output' : readers.has(name) ? 'source' : isInternalTopic(name, project.alertTopic) ? 'internal' : 'other',
+      role: isInternalTopic(name, project.alertTopic) ? 'internal' : written.has(name) ? 'output' : readers.has(name) ? 'source' : 'other',
       partitions: partitions.get(name) ?? null,
       writer: writers.get(name) ?? null,
       readers: readers.get(name) ?? [],

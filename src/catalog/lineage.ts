@@ -1,6 +1,6 @@
 /**
- * The lineage graph of a project: source topics into modules, modules into their output
- * topics, outputs into further modules, alert rules (and the rules into the alert topic),
+ * The lineage graph of a project: source topics into modules (and into the modules'
+ * repartition topics, which lead into the module too), modules into their output topics, outputs into further modules, alert rules (and the rules into the alert topic),
  * dashboards and sinks. Node ids are `<kind>:<name>` so a module and a topic of the same
  * name never collide; the order is stable (by kind, then name) so tests and the page see
  * the same graph every time.
@@ -14,7 +14,7 @@ export const ruleId = (name: string) => `rule:${name}`;
 export const dashboardId = (name: string) => `dashboard:${name}`;
 export const sinkId = (kind: string, table: string) => `sink:${kind}:${table}`;
 
-const KIND_ORDER: Record<LineageKind, number> = { source: 0, module: 1, output: 2, rule: 3, dashboard: 4, sink: 5 };
+const KIND_ORDER: Record<LineageKind, number> = { source: 0, internal: 1, module: 2, output: 3, rule: 4, dashboard: 5, sink: 6 };
 
 /** The topics some module or rule writes. */
 export function writtenTopics(project: CatalogProject): Set<string> {
@@ -41,6 +41,12 @@ export function buildLineage(project: CatalogProject): LineageGraph {
   for (const m of project.modules) {
     const id = node(moduleId(m.name), 'module', m.name);
     for (const input of m.inputs) edge(topic(input), id);
+    // A repartition topic: the inputs' records whose key another task owns reach it through it.
+    for (const internal of m.repartitions) {
+      const via = node(topicId(internal), 'internal', internal);
+      for (const input of m.inputs) edge(topic(input), via);
+      edge(via, id);
+    }
     edge(id, topic(m.output));
     if (m.sinks.cassandra) edge(topic(m.output), node(sinkId('cassandra', m.sinks.cassandra.table), 'sink', `cassandra ${m.sinks.cassandra.table}`));
   }

@@ -13,6 +13,8 @@ export interface ProjectModule {
   /** The module's `output.schema`: a path relative to the project root, or the schema itself; null when unknown. */
   schema: string | object | null;
   sinks: { cassandra?: { table: string } };
+  /** Its repartition topics: its keyBys send records to the task of their key through them. */
+  repartitions: string[];
   /** Absolute path of the module's file; null when not known (a module handed over in memory). */
   file: string | null;
 }
@@ -56,8 +58,13 @@ export interface CatalogProject {
   problems: string[];
 }
 
-/** Topics fastdata keeps for itself: changelogs, dead letters, the alert engine's state; never sources. */
+/** Topics fastdata keeps for itself: changelogs, dead letters, repartition topics, the alert engine's state; never sources. */
 export function isInternalTopic(name: string, alertTopic: string): boolean {
   if (name === alertTopic) return false;
-  return name.startsWith('__') || /^fastdata\.[^.]+\.(changelog|dlq)$/.test(name) || (name.startsWith(`${alertTopic}.`) && name !== alertTopic);
+  return (
+    name.startsWith('__') ||
+    /^fastdata\.[^.]+\.(changelog|dlq)$/.test(name) ||
+    /^fastdata\.[^.]+\.[^.]+\.repartition$/.test(name) ||
+    (name.startsWith(`${alertTopic}.`) && name !== alertTopic)
+  );
 }

@@ -4,7 +4,7 @@
  */
 
 /** What a node of the lineage graph is. A topic is a `source` when no module or rule writes it. */
-export type LineageKind = 'source' | 'output' | 'module' | 'rule' | 'dashboard' | 'sink';
+export type LineageKind = 'source' | 'internal' | 'output' | 'module' | 'rule' | 'dashboard' | 'sink';
 
 export interface LineageNode {
   /** `<kind>:<name>`, e.g. `topic:sensor.stats`, `module:sensor-stats`, `sink:cassandra:sensor_stats`. */

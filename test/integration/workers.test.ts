@@ -1,9 +1,11 @@
 /**
- * The demo's sensor-stats module on Kafka and the schema registry, in two `fastdata run`
- * worker processes of one consumer group. Mid-stream one worker is killed with SIGKILL;
- * the survivor takes its partitions over, restores their windows from the changelog, and
- * the closed windows in sensor.stats are compared with the windows the test computes
- * from the input it produced: with at-least-once nothing is missing (a window may come
+ * The demo's sensor-stats and site-stats modules on Kafka and the schema registry, in two
+ * `fastdata run` worker processes of one consumer group per module. site-stats groups by
+ * site, not by the sensor the input is keyed by, so most readings go through its
+ * repartition topic. Mid-stream one worker is killed with SIGKILL; the survivor takes its
+ * partitions over, restores their windows from the changelogs, and the closed windows in
+ * sensor.stats and site.stats are compared with the windows the test computes from the
+ * input it produced: with at-least-once nothing is missing (a window may come
  * twice, with the same figures); with exactly-once, read with read_committed, nothing is
  * missing and nothing is duplicated.
  */
@@ -26,7 +28,17 @@ import type { SensorReading as Reading } from '../../streams/types.js';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const INPUT = 'sensor.readings';
 const OUTPUT = 'sensor.stats';
-const MODULE_TOPICS = [INPUT, OUTPUT, 'fastdata.sensor-stats.changelog', 'fastdata.sensor-stats.dlq'];
+const SITE_OUTPUT = 'site.stats';
+const MODULE_TOPICS = [
+  INPUT,
+  OUTPUT,
+  'fastdata.sensor-stats.changelog',
+  'fastdata.sensor-stats.dlq',
+  SITE_OUTPUT,
+  'fastdata.site-stats.changelog',
+  'fastdata.site-stats.dlq',
+  'fastdata.site-stats.by-site.repartition',
+];
 const SENSORS = 24;
 const MINUTES = 8;
 /**
@@ -48,14 +60,32 @@ function readingsOfMinute(minute: number): Reading[] {
   return out;
 }
 
-/** The windows sensor-stats must emit for `readings`: sensor, minute, count. */
-function expectedWindows(readings: Reading[]): Map<string, number> {
+/** The windows a module must emit for `readings`, grouped by `keyOf`: key@minute -> count. */
+function expectedWindows(readings: Reading[], keyOf: (r: Reading) => string = (r) => r.sensorId): Map<string, number> {
   const windows = new Map<string, number>();
   for (const r of readings) {
-    const key = `${r.sensorId}@${Math.floor(r.ts / 60_000) * 60_000}`;
+    const key = `${keyOf(r)}@${Math.floor(r.ts / 60_000) * 60_000}`;
     windows.set(key, (windows.get(key) ?? 0) + 1);
   }
   return windows;
+}
+
+/** What `topic` holds, read to its end: key@windowStart -> the counts written for it. */
+async function windowCounts(log: Log, serde: AvroSerde, topic: string, keyField: string): Promise<Map<string, number[]>> {
+  const received = new Map<string, number[]>();
+  const reader = log.reader({ topic, from: 'earliest', stopAtEnd: true });
+  try {
+    for await (const batch of reader) {
+      for (const record of batch.records) {
+        const stats = (await serde.decode(record.value!)) as Record<string, unknown> & { windowStart: number; count: number };
+        const key = `${String(stats[keyField])}@${stats.windowStart}`;
+        received.set(key, [...(received.get(key) ?? []), stats.count]);
+      }
+    }
+  } finally {
+    await reader.close();
+  }
+  return received;
 }
 
 async function deleteTopics(log: Log): Promise<void> {
@@ -84,7 +114,7 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
 
   const startWorker = (guarantee: string) => {
     // --no-alerts: this test is about the modules (alerting on Kafka is alerts-kafka.test.ts), and the demo's audit receiver would write into the repo's .fastdata/.
-    const worker = startCli(['run', '--module', 'sensor-stats', '--no-alerts', '--data-dir', data.path], {
+    const worker = startCli(['run', '--module', 'sensor-stats', '--module', 'site-stats', '--no-alerts', '--data-dir', data.path], {
       cwd: repo,
       env: {
         FASTDATA_LOG__KIND: 'kafka',
@@ -109,13 +139,16 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
     };
     const all = Array.from({ length: MINUTES }, (_, m) => readingsOfMinute(m)).flat();
     const expected = expectedWindows(all);
+    const expectedSites = expectedWindows(all, (r) => r.site);
 
     await produceMinutes(0, 3);
     const a = startWorker(guarantee);
     const b = startWorker(guarantee);
     // Generous: two workers start (tsx-compiled modules, a group join) on 2 cores shared with
     // three JVMs and the other test files; a full run once took over 60 s here.
-    await eventually(() => /assigned partitions/.test(a.output.stderr) && /assigned partitions/.test(b.output.stderr), { timeoutMs: 150_000, intervalMs: 200 });
+    await eventually(() => /assigned partitions/.test(a.output.stderr) && /assigned partitions/.test(b.output.stderr), { timeoutMs: 150_000, intervalMs: 200 }).catch((error: Error) => {
+      throw new Error(`${error.message}: the workers did not both get partitions\n--- first ---\n${a.output.stderr}\n--- second ---\n${b.output.stderr}`);
+    });
     // Some windows are out (and checkpointed) before the kill, so the survivor must restore.
     await eventually(async () => (await log.offsets(OUTPUT)).reduce((n, o) => n + o.end, 0) > 0, { timeoutMs: 60_000, intervalMs: 250 });
     await produceMinutes(3, 5);
@@ -125,36 +158,37 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
 
     // The survivor owns every partition once the broker has noticed the death (session timeout).
     await eventually(() => /assigned partitions 0, 1, 2, 3|restored/.test(b.output.stderr), { timeoutMs: 60_000, intervalMs: 250 });
-    const received = new Map<string, number[]>();
+    let received = new Map<string, number[]>();
+    let receivedSites = new Map<string, number[]>();
     const outputsComplete = eventually(
       async () => {
-        received.clear();
-        const reader = log.reader({ topic: OUTPUT, from: 'earliest', stopAtEnd: true });
-        for await (const batch of reader) {
-          for (const record of batch.records) {
-            const stats = (await serde.decode(record.value!)) as { sensorId: string; windowStart: number; count: number };
-            const key = `${stats.sensorId}@${stats.windowStart}`;
-            received.set(key, [...(received.get(key) ?? []), stats.count]);
-          }
-        }
-        return [...expected.keys()].every((key) => received.has(key));
+        received = await windowCounts(log, serde, OUTPUT, 'sensorId');
+        receivedSites = await windowCounts(log, serde, SITE_OUTPUT, 'site');
+        return [...expected.keys()].every((key) => received.has(key)) && [...expectedSites.keys()].every((key) => receivedSites.has(key));
       },
       // The last minute closes when its partitions go idle (15 s) and the watermark follows the clock.
       { timeoutMs: 120_000, intervalMs: 1_000 },
     );
     await outputsComplete.catch((error: Error) => {
       const missing = [...expected.keys()].filter((key) => !received.has(key));
-      throw new Error(`${error.message}: ${missing.length} of ${expected.size} windows missing (e.g. ${missing.slice(0, 5).join(', ')})\n--- killed worker ---\n${a.output.stderr}\n--- survivor ---\n${b.output.stderr}`);
+      const missingSites = [...expectedSites.keys()].filter((key) => !receivedSites.has(key));
+      throw new Error(
+        `${error.message}: ${missing.length} of ${expected.size} sensor windows missing (e.g. ${missing.slice(0, 5).join(', ')}), ` +
+          `${missingSites.length} of ${expectedSites.size} site windows missing (e.g. ${missingSites.slice(0, 5).join(', ')})\n--- killed worker ---\n${a.output.stderr}\n--- survivor ---\n${b.output.stderr}`,
+      );
     });
     const code = await b.stop('SIGTERM');
     expect(code).toBe(0);
-    return { expected, received, a, b };
+    return { expected, received, expectedSites, receivedSites, a, b };
   }
 
   it('at-least-once: every window of the input is in sensor.stats, with the right count', { timeout: 300_000 }, async () => {
-    const { expected, received, b } = await runScenario('at-least-once');
+    const { expected, received, expectedSites, receivedSites, b } = await runScenario('at-least-once');
     expect([...received.keys()].sort()).toEqual([...expected.keys()].sort());
     for (const [key, counts] of received) for (const count of counts) expect(count, key).toBe(expected.get(key));
+    // Per site, through the repartition topic: every window, each time with every reading of its site.
+    expect([...receivedSites.keys()].sort()).toEqual([...expectedSites.keys()].sort());
+    for (const [key, counts] of receivedSites) for (const count of counts) expect(count, key).toBe(expectedSites.get(key));
     expect(b.output.stderr).toMatch(/restored \d+ state entries/);
 
     // The access layer over Kafka: the latest window of every sensor, as REST answers it.
@@ -183,11 +217,15 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
   });
 
   it('exactly-once: every window exactly once (read_committed), with the right count', { timeout: 300_000 }, async () => {
-    const { expected, received, b } = await runScenario('exactly-once');
+    const { expected, received, expectedSites, receivedSites, b } = await runScenario('exactly-once');
     expect([...received.keys()].sort()).toEqual([...expected.keys()].sort());
     const duplicated = [...received].filter(([, counts]) => counts.length > 1).map(([key]) => key);
     expect(duplicated).toEqual([]);
     for (const [key, [count]] of received) expect(count, key).toBe(expected.get(key));
+    // Per site, through the repartition topic (written in the same transactions): every window once, with every reading.
+    expect([...receivedSites.keys()].sort()).toEqual([...expectedSites.keys()].sort());
+    expect([...receivedSites].filter(([, counts]) => counts.length > 1).map(([key]) => key)).toEqual([]);
+    for (const [key, [count]] of receivedSites) expect(count, key).toBe(expectedSites.get(key));
     expect(b.output.stderr).toMatch(/restored \d+ state entries/);
     // Written in transactions: every commit marker takes an offset that no record has.
     const ends = (await log.offsets(OUTPUT)).reduce((n, o) => n + o.end, 0);

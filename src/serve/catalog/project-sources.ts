@@ -17,6 +17,8 @@ import { parse } from 'yaml';
 import { loadAlertRules } from '../../alerts/rules/index.js';
 import { outputSchemaOf } from '../../alerts/runtime/schema-of.js';
 import { ALERT_TOPICS } from '../../alerts/topic/topics.js';
+import { repartitionTopic } from '../../stream/repartition.js';
+import { repartitioningKeyBys } from '../../stream/topology.js';
 import type { CatalogProject, ProjectDashboard, ProjectModule, ProjectRule } from '../../catalog/project.js';
 import { formatProblem } from '../../config/validated-file.js';
 import { loadProjectConfig } from '../../config/project-config.js';
@@ -63,7 +65,25 @@ async function projectModules(root: string, problems: string[]): Promise<{ modul
 
 function toProjectModule(m: StreamModule, file: string | null): ProjectModule {
   const table = m.output.sinks?.cassandra?.table;
-  return { name: m.name, doc: m.doc, inputs: m.inputs.map((i) => i.topic), output: m.output.topic, schema: m.output.schema, sinks: table ? { cassandra: { table } } : {}, file };
+  return {
+    name: m.name,
+    doc: m.doc,
+    inputs: m.inputs.map((i) => i.topic),
+    output: m.output.topic,
+    schema: m.output.schema,
+    sinks: table ? { cassandra: { table } } : {},
+    repartitions: repartitionsOf(m),
+    file,
+  };
+}
+
+/** The module's repartition topics (with one input partition there is none in the log, but the graph shows where records would go). */
+function repartitionsOf(m: StreamModule): string[] {
+  try {
+    return repartitioningKeyBys(m).map((keyBy) => repartitionTopic(m.name, keyBy));
+  } catch {
+    return []; // a pipeline that throws when built was reported when the module was loaded
+  }
 }
 
 /** The file modules, overlaid with the running ones (see the header). */
@@ -79,7 +99,7 @@ async function modulesWithRunning(access: RunningOutputs, root: string, problems
   for (const o of running) {
     if (o.module === 'alerts' && !byName.has('alerts')) continue; // the alert engine's topics: the rules stand for it
     const known = byName.get(o.module);
-    byName.set(o.module, known ? { ...known, doc: o.doc, inputs: [...o.inputs], output: o.topic } : { name: o.module, doc: o.doc, inputs: [...o.inputs], output: o.topic, schema: null, sinks: {}, file: null });
+    byName.set(o.module, known ? { ...known, doc: o.doc, inputs: [...o.inputs], output: o.topic } : { name: o.module, doc: o.doc, inputs: [...o.inputs], output: o.topic, schema: null, sinks: {}, repartitions: [], file: null });
   }
   return { modules: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)), streamModules: modules };
 }

@@ -40,17 +40,21 @@ describe('the demo project in the catalog', () => {
 
   it('reads every part without a problem', () => {
     expect(project.problems).toEqual([]);
-    expect(project.modules.map((m) => m.name)).toEqual(['sensor-anomalies', 'sensor-stats']);
+    expect(project.modules.map((m) => m.name)).toEqual(['sensor-anomalies', 'sensor-stats', 'site-stats']);
     expect(project.rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'overheating']);
     expect(project.dashboards.map((d) => d.name)).toEqual(['fleet']);
   });
 
-  it('draws the lineage from the source through both modules to rules, the alert topic, the dashboard and the sink, edge by edge', () => {
+  it('draws the lineage from the source through the modules (and a repartition topic) to rules, the alert topic, the dashboard and the sink, edge by edge', () => {
     const graph = buildLineage(project);
     const edges = graph.edges.map((e) => `${e.from} -> ${e.to}`).sort();
     expect(edges).toEqual(
       [
         'topic:sensor.readings -> module:sensor-stats',
+        'topic:sensor.readings -> module:site-stats',
+        'topic:sensor.readings -> topic:fastdata.site-stats.by-site.repartition',
+        'topic:fastdata.site-stats.by-site.repartition -> module:site-stats',
+        'module:site-stats -> topic:site.stats',
         'module:sensor-stats -> topic:sensor.stats',
         'topic:sensor.stats -> module:sensor-anomalies',
         'module:sensor-anomalies -> topic:sensor.anomalies',
@@ -66,11 +70,14 @@ describe('the demo project in the catalog', () => {
     );
     expect(graph.nodes.map((n) => [n.id, n.kind])).toEqual([
       ['topic:sensor.readings', 'source'],
+      ['topic:fastdata.site-stats.by-site.repartition', 'internal'],
       ['module:sensor-anomalies', 'module'],
       ['module:sensor-stats', 'module'],
+      ['module:site-stats', 'module'],
       ['topic:fastdata.alerts', 'output'],
       ['topic:sensor.anomalies', 'output'],
       ['topic:sensor.stats', 'output'],
+      ['topic:site.stats', 'output'],
       ['rule:dead-sensor', 'rule'],
       ['rule:overheating', 'rule'],
       ['dashboard:fleet', 'dashboard'],
@@ -99,8 +106,10 @@ describe('the demo project in the catalog', () => {
     expect(roles).toEqual({
       'fastdata.alerts': ['output', 'alerts', []],
       'sensor.anomalies': ['output', 'sensor-anomalies', []],
-      'sensor.readings': ['source', null, ['sensor-stats']],
+      'fastdata.site-stats.by-site.repartition': ['internal', 'site-stats', ['site-stats']],
+      'sensor.readings': ['source', null, ['sensor-stats', 'site-stats']],
       'sensor.stats': ['output', 'sensor-stats', ['sensor-anomalies', 'rule dead-sensor', 'rule overheating']],
+      'site.stats': ['output', 'site-stats', []],
     });
   });
 

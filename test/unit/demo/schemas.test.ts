@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAvroSchema } from '../../../src/schema/avro.js';
-import type { SensorAnomaly, SensorReading, SensorStats } from '../../../streams/types.js';
+import type { SensorAnomaly, SensorReading, SensorStats, SiteStats } from '../../../streams/types.js';
 
 interface AvscField {
   name: string;
@@ -24,6 +24,15 @@ const statsFields: Record<keyof SensorStats, true> = {
   stddevTemperature: true,
   meanHumidity: true,
 };
+const siteStatsFields: Record<keyof SiteStats, true> = {
+  site: true,
+  windowStart: true,
+  windowEnd: true,
+  count: true,
+  meanTemperature: true,
+  minTemperature: true,
+  maxTemperature: true,
+};
 const anomalyFields: Record<keyof SensorAnomaly, true> = {
   sensorId: true,
   windowStart: true,
@@ -42,6 +51,7 @@ describe('demo schemas', () => {
     ['sensor-reading.avsc', readingFields],
     ['sensor-stats.avsc', statsFields],
     ['sensor-anomaly.avsc', anomalyFields],
+    ['site-stats.avsc', siteStatsFields],
   ] as const;
 
   it.each(cases)('%s parses, documents every field and matches streams/types.ts', (file, fields) => {
@@ -55,7 +65,7 @@ describe('demo schemas', () => {
 
   it('types every time as a timestamp-millis long', () => {
     const times = cases.flatMap(([file]) => avsc(file).fields.filter((f) => ['ts', 'windowStart', 'windowEnd'].includes(f.name)).map((f) => [file, f.name, f.type]));
-    expect(times.length).toBe(5);
+    expect(times.length).toBe(7);
     for (const [, , type] of times) expect(type).toEqual({ type: 'long', logicalType: 'timestamp-millis' });
   });
 });
