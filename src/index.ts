@@ -2,8 +2,12 @@
  * fastdata: the public face for model authors. Stream modules import from here only.
  */
 export { defineStream } from './stream/define.js';
-export type { StreamDefinition, StreamModule, InputSpec, OutputSpec, WatermarkOptions, Inputs } from './stream/define.js';
+export type { StreamDefinition, StreamModule, InputSpec, OutputSpec, WatermarkOptions, Inputs, Tables, TableSpec } from './stream/define.js';
 export { keyBy } from './stream/ops/key-by.js';
+export type { KeyByOptions } from './stream/ops/key-by.js';
+export { joinTable } from './stream/ops/join-table.js';
+export type { JoinTableOptions } from './stream/ops/join-table.js';
+export type { Table } from './stream/ops/table.js';
 export { tumbling, hopping, session } from './stream/ops/windows.js';
 export type { WindowOptions, EmitPolicy, WindowSpec } from './stream/ops/window-spec.js';
 export { aggregate } from './stream/ops/aggregate.js';

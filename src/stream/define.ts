@@ -5,6 +5,7 @@
  */
 import type { Observable } from 'rxjs';
 import { FastdataError } from '../errors.js';
+import type { Table } from './ops/table.js';
 import { unknownKeyMessage } from '../config/nearest-name.js';
 import { validateTopicName } from '../log/validate.js';
 import { resolveSinks, sinksProblems, type SinksSpec } from './sink-spec.js';
@@ -42,18 +43,30 @@ export interface WatermarkOptions {
 }
 
 export type Inputs<In> = { [K in keyof In]: Observable<In[K]> };
+/** The tables a pipeline joins with (`joinTable`), by alias. */
+export type Tables<Tb> = { [K in keyof Tb]: Table<Tb[K]> };
 
-export interface StreamDefinition<In extends Record<string, unknown>, Out> {
+export interface TableSpec {
+  /**
+   * A compacted topic keyed by the join key, with as many partitions as the inputs (the
+   * table's partition p is read beside the inputs' partition p). Its latest value per key is the row.
+   */
+  topic: string;
+}
+
+export interface StreamDefinition<In extends Record<string, unknown>, Out, Tb extends Record<string, unknown> = Record<string, never>> {
   /** Lower-case letters, digits and '-': it names the consumer group and the internal topics. */
   name: string;
   /** Markdown, shown in the catalog. */
   doc?: string;
   inputs: { [K in keyof In]: string | InputSpec<In[K]> };
+  /** Topics read as tables (the latest value per key), which `joinTable` looks records up in. */
+  tables?: { [K in keyof Tb]: string | TableSpec };
   output: OutputSpec<Out>;
   /** Event time of an input record, milliseconds since the epoch. Default: the log record's timestamp. */
   eventTime?: (record: In[keyof In]) => number;
   watermark?: WatermarkOptions;
-  pipeline: (inputs: Inputs<In>) => Observable<Out>;
+  pipeline: (inputs: Inputs<In>, tables: Tables<Tb>) => Observable<Out>;
   /** Least time between two checkpoints (outputs, changelog, offsets). Default 200ms. */
   commitInterval?: Duration;
 }
@@ -62,6 +75,11 @@ export interface ResolvedInput {
   alias: string;
   topic: string;
   eventTime: ((record: unknown) => number) | undefined;
+}
+
+export interface ResolvedTable {
+  alias: string;
+  topic: string;
 }
 
 export interface ResolvedOutput<Out> {
@@ -76,16 +94,17 @@ export interface ResolvedOutput<Out> {
 }
 
 /** A validated stream module: what `defineStream` returns and the runtime runs. */
-export interface StreamModule<In extends Record<string, unknown> = Record<string, unknown>, Out = unknown> {
+export interface StreamModule<In extends Record<string, unknown> = Record<string, unknown>, Out = unknown, Tb extends Record<string, unknown> = Record<string, unknown>> {
   readonly kind: 'fastdata.stream';
   readonly name: string;
   readonly doc: string;
   readonly inputs: readonly ResolvedInput[];
+  readonly tables: readonly ResolvedTable[];
   readonly output: ResolvedOutput<Out>;
   readonly lateness: number;
   readonly idleTimeout: number;
   readonly commitInterval: number;
-  pipeline(inputs: Inputs<In>): Observable<Out>;
+  pipeline(inputs: Inputs<In>, tables: Tables<Tb>): Observable<Out>;
   /** Topic names fastdata derives for the module. */
   readonly topics: Readonly<{ changelog: string; deadLetter: string }>;
   readonly groupId: string;
@@ -93,8 +112,9 @@ export interface StreamModule<In extends Record<string, unknown> = Record<string
 
 /** The keys each part of a definition may have: a misspelt one is refused at load, with the nearest (`commitIntervall` → commitInterval). */
 const KEYS = {
-  definition: ['name', 'doc', 'inputs', 'output', 'eventTime', 'watermark', 'pipeline', 'commitInterval'],
+  definition: ['name', 'doc', 'inputs', 'tables', 'output', 'eventTime', 'watermark', 'pipeline', 'commitInterval'],
   input: ['topic', 'eventTime'],
+  table: ['topic'],
   output: ['topic', 'schema', 'key', 'partitions', 'retention', 'sinks'],
   watermark: ['lateness', 'idleTimeout'],
 } as const;
@@ -114,9 +134,11 @@ export function internalTopics(name: string) {
   return { changelog: `fastdata.${name}.changelog`, deadLetter: `fastdata.${name}.dlq` };
 }
 
-export function defineStream<In extends Record<string, unknown>, Out>(definition: StreamDefinition<In, Out>): StreamModule<In, Out> {
+export function defineStream<In extends Record<string, unknown>, Out, Tb extends Record<string, unknown> = Record<string, never>>(
+  definition: StreamDefinition<In, Out, Tb>,
+): StreamModule<In, Out, Tb> {
   const problems: string[] = [];
-  const d = (definition ?? {}) as Partial<StreamDefinition<In, Out>>;
+  const d = (definition ?? {}) as Partial<StreamDefinition<In, Out, Tb>>;
   const check = (ok: boolean, message: string) => {
     if (!ok) problems.push(message);
   };
@@ -155,6 +177,21 @@ export function defineStream<In extends Record<string, unknown>, Out>(definition
     check(new Set(topics).size === topics.length, `inputs: a topic is named twice (${topics.join(', ')}); read it once and share the stream in the pipeline`);
   }
 
+  const tables: ResolvedTable[] = [];
+  if (d.tables !== undefined && (d.tables === null || typeof d.tables !== 'object' || Array.isArray(d.tables))) {
+    problems.push("tables: an object of aliases and topics, e.g. tables: { metadata: 'sensor.metadata' }");
+  } else {
+    for (const [alias, spec] of Object.entries((d.tables ?? {}) as Record<string, string | TableSpec>)) {
+      check(ALIAS.test(alias), `tables.${alias}: the alias must be a JavaScript identifier`);
+      check(!inputs.some((i) => i.alias === alias), `tables.${alias}: an input has the same alias; give the table another`);
+      const topic = typeof spec === 'string' ? spec : spec?.topic;
+      problems.push(...unknownKeys(spec, KEYS.table, `tables.${alias}`));
+      attempt(() => validateTopicName(topic));
+      check(!inputs.some((i) => i.topic === topic), `tables.${alias}: ${String(topic)} is also an input; read a topic either as a stream or as a table`);
+      tables.push({ alias, topic: String(topic) });
+    }
+  }
+
   const output = d.output;
   let retentionMs: number | undefined;
   if (output === null || typeof output !== 'object') {
@@ -169,6 +206,7 @@ export function defineStream<In extends Record<string, unknown>, Out>(definition
     );
     if (output.retention !== undefined) retentionMs = attempt(() => toMillis(output.retention, { what: 'output.retention' }));
     check(!inputs.some((i) => i.topic === output.topic), `output.topic: ${output.topic} is also an input; a module cannot read its own output`);
+    check(!tables.some((t) => t.topic === output.topic), `output.topic: ${output.topic} is also a table; a module cannot read its own output`);
     problems.push(...sinksProblems(output.sinks));
   }
 
@@ -190,6 +228,7 @@ export function defineStream<In extends Record<string, unknown>, Out>(definition
     name,
     doc: d.doc ?? '',
     inputs: Object.freeze(inputs.map((i) => Object.freeze({ ...i, eventTime: i.eventTime ?? defaultEventTime }))),
+    tables: Object.freeze(tables.map((t) => Object.freeze(t))),
     output: Object.freeze({
       topic: output!.topic,
       schema: output!.schema,

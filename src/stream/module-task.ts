@@ -27,6 +27,8 @@ const MARKER_INTERVAL_MS = 1000;
 export class ModuleTask implements HostedTask {
   readonly task: StreamTask;
   private readonly aliasOf: Map<string, string>;
+  /** The alias of each table topic. */
+  private readonly tableOf: Map<string, string>;
   private readonly io: TaskIo;
   private readonly clock: Clock;
   private readonly id: number;
@@ -54,6 +56,7 @@ export class ModuleTask implements HostedTask {
     repartition?: Repartition,
   ) {
     this.aliasOf = new Map(module.inputs.map((i) => [i.topic, i.alias]));
+    this.tableOf = new Map(module.tables.map((t) => [t.topic, t.alias]));
     this.io = io;
     this.clock = clock;
     this.id = id;
@@ -113,7 +116,21 @@ export class ModuleTask implements HostedTask {
   process(value: unknown, record: LogRecord, eventTime: number): void {
     const alias = this.aliasOf.get(record.topic);
     if (alias !== undefined) this.task.process(alias, value, record, eventTime);
+    else if (this.tableOf.has(record.topic)) this.updateTable(record, value);
     else this.task.arrive(this.keyByOf.get(record.topic)!, record.key?.toString() ?? '', value, record, eventTime);
+  }
+
+  /** A deleted row (a tombstone of a table); other inputs' tombstones are skipped. */
+  tombstone(record: LogRecord): void {
+    if (this.tableOf.has(record.topic)) this.updateTable(record, null);
+  }
+
+  private updateTable(record: LogRecord, value: unknown): void {
+    if (record.key === null) {
+      this.io.deadLetter({ reason: 'invalid-key', message: `a record of table ${record.topic} has no key, so it is no row of any key; key the table's records by the join key`, source: record });
+      return;
+    }
+    this.task.updateTable(this.tableOf.get(record.topic)!, record.key.toString(), value);
   }
 
   advanceWatermark(clock: string, watermark: number): void {

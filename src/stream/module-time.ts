@@ -16,7 +16,10 @@ import { type Repartition, repartitionedEventTime } from './repartition.js';
 
 export function moduleTimeSpec(module: StreamModule, repartition?: Repartition): EventTimeSpec {
   const inputs = new Map(module.inputs.map((i) => [i.topic, i]));
+  const tables = new Set(module.tables.map((t) => t.topic));
   const spec: EventTimeSpec = {
+    // A table's rows are not events: a quiet table holds no window open.
+    timeless: (topic) => tables.has(topic),
     extractor: (topic) => inputs.get(topic)?.eventTime,
     clockOf: () => TASK_CLOCK,
     channelOf: (topic) => inputs.get(topic)?.alias ?? topic,

@@ -163,13 +163,14 @@ export class StreamRunner {
       log,
       serde,
       ...(repartition ? { decode: repartitionDecoder((value) => serde.decodeSync(value)) } : {}),
-      feed: log.consumer({ groupId: m.groupId, topics: [...m.inputs.map((i) => i.topic), ...repartitionTopics], start: 'earliest', maxWaitMs: 200 }),
+      feed: log.consumer({ groupId: m.groupId, topics: [...m.inputs.map((i) => i.topic), ...m.tables.map((t) => t.topic), ...repartitionTopics], start: 'earliest', maxWaitMs: 200 }),
       createTask: (id, lanes, io, restored) => new ModuleTask(m, id, lanes, io, restored, clock, stage, this.inputPartitions, repartition),
       time: moduleTimeSpec(m, repartition),
       deadLetterTopic: m.topics.deadLetter,
       changelogTopic: m.topics.changelog,
       outputTopics: [m.output.topic, ...repartitionTopics],
       internalTopics: repartitionTopics,
+      tableTopics: m.tables.map((t) => t.topic),
       guarantee: this.options.guarantee,
       transactionalIdPrefix: m.groupId,
       commitInterval: m.commitInterval,
@@ -233,20 +234,22 @@ export class StreamRunner {
     });
   }
 
-  /** Input topics must exist (another module or the generator creates them) and be co-partitioned. */
+  /** Input and table topics must exist (another module, the generator or a source creates them) and be co-partitioned. */
   private async waitForInputs(): Promise<number> {
     const { log } = this.options;
+    const read = [...this.module.inputs.map((i) => ({ topic: i.topic, what: 'input' })), ...this.module.tables.map((t) => ({ topic: t.topic, what: 'table' }))];
     let announced = false;
     for (;;) {
-      const described = await Promise.all(this.module.inputs.map((i) => log.describeTopic(i.topic)));
-      const missing = this.module.inputs.filter((_, i) => !described[i]).map((i) => i.topic);
+      const described = await Promise.all(read.map((r) => log.describeTopic(r.topic)));
+      const missing = read.filter((_, i) => !described[i]).map((r) => r.topic);
       if (missing.length === 0) {
         const counts = new Set(described.map((d) => d!.partitions));
         if (counts.size > 1) {
-          const list = this.module.inputs.map((input, i) => `${input.topic} (${described[i]!.partitions})`).join(', ');
+          const list = read.map((r, i) => `${r.topic} (${r.what}, ${described[i]!.partitions})`).join(', ');
           throw new FastdataError(
             'FD_STREAM_DEFINITION_INVALID',
-            `stream ${this.module.name}: its inputs have different partition counts: ${list}. A task reads partition p of every input, so they must match; repartition one of them`,
+            `stream ${this.module.name}: its inputs and tables have different partition counts: ${list}. A task reads partition p of every input and table, so they must match: ` +
+              'create the table (keyed by its key) or the input again with the same count',
             { context: { stream: this.module.name } },
           );
         }

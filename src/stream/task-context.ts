@@ -14,6 +14,7 @@ import type { LogRecord } from '../log/types.js';
 import type { Clock } from '../time/clock.js';
 import type { DeadLetter } from './host/dead-letters.js';
 import type { Keyed } from './ops/keyed.js';
+import { TableRows } from './ops/table.js';
 import type { StateStore } from './state-store.js';
 import { TaskInput } from './task-input.js';
 
@@ -57,6 +58,8 @@ export class TaskContext {
   /** The decoded value of `source`: a keyBy sends the record's own bytes on when it forwards that very value. */
   sourceValue: unknown = undefined;
   readonly routing: KeyRouting | undefined;
+  /** The rows of the tables the pipeline joins with (this task's partition of each), kept across pipeline rebuilds. */
+  readonly tables = new TableRows();
   /** The keyBy operators of the pipeline, by name: how each gets keys to their task. */
   private readonly keyBys = new Map<string, KeyByMode>();
   /** Records other tasks sent to a keyBy of this one (through its repartition topic), by keyBy name. */

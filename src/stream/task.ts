@@ -12,6 +12,7 @@ import type { StreamModule } from './define.js';
 import { type TaskHost, TaskContext, withTaskContext } from './task-context.js';
 import type { StateEntry } from './host/changelog.js';
 import { Keyed } from './ops/keyed.js';
+import { Table } from './ops/table.js';
 import { TaskInput } from './task-input.js';
 
 export interface StreamTaskHost extends TaskHost {
@@ -50,12 +51,13 @@ export class StreamTask {
     this.ctx.resetPipeline();
     this.subjects = new Map(this.module.inputs.map((i) => [i.alias, new TaskInput<unknown>()]));
     const inputs = Object.fromEntries([...this.subjects].map(([alias, subject]) => [alias, subject.observable]));
+    const tables = Object.fromEntries(this.module.tables.map((t) => [t.alias, new Table(t.alias, t.topic)]));
     this.pipelineError = undefined;
     this.completed = false;
     withTaskContext(this.ctx, () => {
       let output;
       try {
-        output = this.module.pipeline(inputs as never);
+        output = this.module.pipeline(inputs as never, tables as never);
       } catch (error) {
         throw new FastdataError('FD_PIPELINE_INVALID', `stream ${this.module.name}: its pipeline function threw: ${errorMessage(error)}`, {
           context: { stream: this.module.name },
@@ -84,6 +86,11 @@ export class StreamTask {
     const subject = this.subjects.get(alias);
     if (!subject) throw new FastdataError('FD_ARGUMENT_INVALID', `stream ${this.module.name} has no input ${alias}; its inputs are ${[...this.subjects.keys()].join(', ')}`);
     this.push(value, source, eventTime, () => subject.next(value));
+  }
+
+  /** A record of a table's topic: the new row of `key`, or its deletion (null, a tombstone). */
+  updateTable(alias: string, key: string, value: unknown): void {
+    this.ctx.tables.apply(alias, key, value);
   }
 
   /** A record another task sent to keyBy `keyBy` of this pipeline (its key belongs to this task): on from that keyBy. */

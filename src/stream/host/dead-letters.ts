@@ -3,7 +3,7 @@
  * evaluator): the record's bytes unchanged (or, for a value that never was a record, the
  * value as JSON), and headers that say why, where it came from and who sent it:
  *
- *   fastdata.dlq.reason      decode | event-time | late | invalid-key | wrong-partition | pipeline-error | output-invalid | sink-write
+ *   fastdata.dlq.reason      decode | event-time | late | invalid-key | wrong-partition | unmatched | pipeline-error | output-invalid | sink-write
  *   fastdata.dlq.message     what went wrong, in words
  *   fastdata.dlq.module      the processor (a module's name, `<module>:cassandra`, `alerts`)
  *   fastdata.source.topic / .partition / .offset    the input record, when there is one
@@ -13,7 +13,7 @@
 import type { LogRecord, ProduceRecord } from '../../log/types.js';
 
 /** Why a record went to a dead-letter topic: the `fastdata.dlq.reason` header. */
-export type DeadLetterReason = 'decode' | 'event-time' | 'late' | 'invalid-key' | 'wrong-partition' | 'pipeline-error' | 'output-invalid' | 'sink-write';
+export type DeadLetterReason = 'decode' | 'event-time' | 'late' | 'invalid-key' | 'wrong-partition' | 'unmatched' | 'pipeline-error' | 'output-invalid' | 'sink-write';
 
 export interface DeadLetter {
   reason: DeadLetterReason;

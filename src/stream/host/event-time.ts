@@ -44,6 +44,8 @@ export interface EventTimeSpec {
   markedBy?(topic: string): { clock: string; origins: readonly string[] } | undefined;
   /** A clock whose watermark is a channel of another (a module that repartitions: `input` into `task`). */
   feeds?: { from: string; into: string };
+  /** Topics whose records have no event time and hold no clock back (a module's tables: rows, not events). */
+  timeless?(topic: string): boolean;
 }
 
 /** One topic-partition of a task, as records of it move time. */
@@ -73,8 +75,7 @@ export class TaskEventTime {
   constructor(spec: EventTimeSpec, lanes: readonly TopicPartition[], clock: Clock) {
     this.spec = spec;
     this.clock = clock;
-    for (const lane of lanes) this.register(lane);
-    for (const { topic, partition } of lanes) this.lanes.set(laneKey(topic, partition), this.makeLane(topic, partition));
+    this.addLanes(lanes);
   }
 
   /** The tracker of a clock, created on first use: channels fed by other clocks or markers carry watermarks, so no lateness there. */
@@ -106,13 +107,13 @@ export class TaskEventTime {
   /** Lanes that join later (a topic of a reader feed that appeared after the others). */
   addLanes(lanes: readonly TopicPartition[]): void {
     for (const lane of lanes) {
-      if (this.lanes.has(laneKey(lane.topic, lane.partition))) continue;
+      if (this.lanes.has(laneKey(lane.topic, lane.partition)) || this.spec.timeless?.(lane.topic)) continue;
       this.register(lane);
       this.lanes.set(laneKey(lane.topic, lane.partition), this.makeLane(lane.topic, lane.partition));
     }
   }
 
-  /** The lane of a topic-partition of the task (one lookup per batch, not per record). */
+  /** The lane of a topic-partition of the task (one lookup per batch, not per record); none for a timeless topic. */
   lane(topic: string, partition: number): TimeLane | undefined {
     return this.lanes.get(laneKey(topic, partition));
   }

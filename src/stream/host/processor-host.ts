@@ -69,6 +69,12 @@ export interface ProcessorHostOptions<T extends HostedTask> {
   outputTopics?: readonly string[];
   /** Output topics the processor reads back itself (repartition topics): what it writes there is not counted as outputs. */
   internalTopics?: readonly string[];
+  /**
+   * Topics read as tables (a module's `tables`): when a task starts, it reads its partitions
+   * of them from the start to their end before any other record (its rows are complete
+   * before the first input record meets them), then follows them like any lane.
+   */
+  tableTopics?: readonly string[];
   guarantee?: ProcessingGuarantee;
   /** Exactly-once: task t's producer has the transactional id `<prefix>-<t>`. */
   transactionalIdPrefix?: string;
@@ -258,6 +264,7 @@ export class ProcessorHost<T extends HostedTask> {
     slot.time = this.options.time ? new TaskEventTime(this.options.time, lanes, this.options.clock) : undefined;
     slot.task = this.options.createTask(id, lanes, this.taskIo(slot), restored && { entries: restored.entries, meta: marker?.meta });
     for (const [clock, watermark] of slot.time?.restore(marker?.watermarks) ?? []) slot.task.advanceWatermark?.(clock, watermark);
+    await this.loadTables(slot);
     this.emit({
       type: 'restored',
       module: this.name,
@@ -266,6 +273,52 @@ export class ProcessorHost<T extends HostedTask> {
       offsets: Object.fromEntries([...slot.positions.values()].map((p) => [p.topic, p.offset])),
       duplicatesToSkip: dedupe?.size ?? 0,
     });
+  }
+
+  /**
+   * Gives a new task the rows of its table lanes: each read from its start to its end
+   * (compacted topics: the latest value per key), then followed from there by the feed.
+   */
+  private async loadTables(slot: TaskSlot<T>): Promise<void> {
+    const tables = new Set(this.options.tableTopics ?? []);
+    const { log, feed } = this.options;
+    for (const lane of slot.lanes.filter((l) => tables.has(l.topic))) {
+      const end = (await log.offsets(lane.topic)).find((o) => o.partition === lane.partition)?.end ?? 0;
+      let next = end;
+      let unreadable = 0;
+      const reader = log.reader({ topic: lane.topic, partitions: [lane.partition], from: 'earliest', stopAtEnd: true });
+      try {
+        for await (const batch of reader) {
+          for (const record of batch.records) {
+            next = Math.max(next, record.offset + 1);
+            if (record.value === null) slot.task.tombstone?.(record);
+            else {
+              const value = await this.decodeTableRow(record);
+              if (value === undefined) unreadable++;
+              else slot.task.process(value.value, record, Number.NaN);
+            }
+          }
+        }
+      } finally {
+        await reader.close();
+      }
+      if (unreadable > 0) this.emit({ type: 'warning', module: this.name, message: `${unreadable} records of table ${lane.topic}[${lane.partition}] cannot be decoded; their keys have no row` });
+      slot.positions.set(laneKey(lane.topic, lane.partition), { ...lane, offset: next });
+      feed.seek({ ...lane, offset: next });
+    }
+  }
+
+  private async decodeTableRow(record: LogRecord): Promise<{ value: unknown } | undefined> {
+    const { decode, serde, readerSchema } = this.options;
+    try {
+      return { value: decode ? decode(record.value!, record) : serde!.decodeSync(record.value!, readerSchema) };
+    } catch (error) {
+      if (!serde || !isFastdataError(error, 'FD_SCHEMA_NOT_FOUND')) return undefined;
+      return serde.decode(record.value!, readerSchema).then(
+        (value) => ({ value }),
+        () => undefined,
+      );
+    }
   }
 
   /** Lanes of a task that exists: a topic of a reader feed that appeared after the others. */

@@ -42,7 +42,7 @@ describe('defineStream refuses what it does not know', () => {
   });
 
   it('lists the keys without a guess when nothing is near', () => {
-    expect(problemsOf({ ...valid, parallelism: 4 })).toMatch(/parallelism: unknown key; the keys here are name, doc, inputs, output/);
+    expect(problemsOf({ ...valid, parallelism: 4 })).toMatch(/parallelism: unknown key; the keys here are name, doc, inputs, tables, output/);
   });
 
   it('refuses a watermark that is not an object', () => {
@@ -57,5 +57,29 @@ describe('nearestName', () => {
     expect(nearestName('partition', ['partitions', 'retention'])).toBe('partitions');
     expect(nearestName('colour', ['color', 'thresholds'])).toBe('color');
     expect(nearestName('banana', ['lateness', 'idleTimeout'])).toBeUndefined();
+  });
+});
+
+describe('defineStream tables', () => {
+  it('resolves tables by alias and topic', () => {
+    const m = defineStream({ ...valid, tables: { meta: 'sensor.metadata', sites: { topic: 'site.metadata' } } } as never);
+    expect(m.tables).toEqual([
+      { alias: 'meta', topic: 'sensor.metadata' },
+      { alias: 'sites', topic: 'site.metadata' },
+    ]);
+  });
+
+  it('refuses a table that is also an input or the output, a clashing alias, a bad topic and unknown keys, naming each', () => {
+    const message = problemsOf({
+      ...valid,
+      tables: { readings: 'other.topic', again: 'sensor.readings', out: 'sensor.stats', 'bad-alias': 'x.y', bad: 'no spaces allowed', odd: { topic: 't', key: 'id' } },
+    });
+    expect(message).toContain('tables.readings: an input has the same alias');
+    expect(message).toContain('tables.again: sensor.readings is also an input');
+    expect(message).toContain('output.topic: sensor.stats is also a table');
+    expect(message).toContain('tables.bad-alias: the alias must be a JavaScript identifier');
+    expect(message).toMatch(/no spaces allowed/);
+    expect(message).toContain('tables.odd.key: unknown key');
+    expect(problemsOf({ ...valid, tables: ['sensor.metadata'] })).toContain('tables: an object of aliases and topics');
   });
 });
