@@ -7,6 +7,8 @@ export { keyBy } from './stream/ops/key-by.js';
 export type { KeyByOptions } from './stream/ops/key-by.js';
 export { joinTable } from './stream/ops/join-table.js';
 export type { JoinTableOptions } from './stream/ops/join-table.js';
+export { joinStream } from './stream/ops/join-stream.js';
+export type { JoinStreamOptions } from './stream/ops/join-stream.js';
 export type { Table } from './stream/ops/table.js';
 export { tumbling, hopping, session } from './stream/ops/windows.js';
 export type { WindowOptions, EmitPolicy, WindowSpec } from './stream/ops/window-spec.js';
