@@ -11,6 +11,7 @@ export { joinStream } from './stream/ops/join-stream.js';
 export type { JoinStreamOptions } from './stream/ops/join-stream.js';
 export type { Table } from './stream/ops/table.js';
 export { tumbling, hopping, session } from './stream/ops/windows.js';
+export { sliding } from './stream/ops/windows.js';
 export type { WindowOptions, EmitPolicy, WindowSpec } from './stream/ops/window-spec.js';
 export { aggregate } from './stream/ops/aggregate.js';
 export type { AggregateOptions, WindowResult } from './stream/ops/aggregate.js';

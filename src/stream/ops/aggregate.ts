@@ -1,14 +1,10 @@
-import { Observable, type OperatorFunction, type Subscription } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { FastdataError, errorMessage } from '../../errors.js';
-import { formatMillis } from '../../time/duration.js';
-import { currentTaskContext } from '../task-context.js';
 import type { AggregateResults, Aggregator } from './aggregators.js';
-import { CloseQueue } from './close-queue.js';
-import { subscribeKeyBy } from './key-by.js';
-import { Windowed } from './keyed.js';
-import type { WindowSpec } from './window-spec.js';
-import { WindowedObservable } from './windows.js';
-import { type WindowState, WindowStore } from './window-store.js';
+import type { Windowed } from './keyed.js';
+import type { WindowState } from './window-store.js';
+import type { WindowLogic } from './windowed-state.js';
+import { windowLayout, windowedOperator } from './windowed-operator.js';
 
 /** What `aggregate` emits: the key, the window and one field per aggregator. */
 export type WindowResult<R> = { key: string; windowStart: number; windowEnd: number } & R;
@@ -29,16 +25,6 @@ const safeInit = (a: AnyAggregator<unknown>): unknown => {
   } catch {
     return '<init threw>';
   }
-};
-
-const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
-/**
- * `a` modulo `n`, from 0 up to `n`. A `%` of non-integers (event times are past 2^31) is a
- * call into C, so non-negative times, nearly all of them, get one instead of two.
- */
-const floorMod = (a: number, n: number) => {
-  const r = a % n;
-  return r >= 0 ? r : (r + n) % n;
 };
 
 /**
@@ -102,6 +88,7 @@ function compileAdder<T>(aggs: readonly AnyAggregator<T>[], names: readonly stri
  * store (checkpointed to the module's changelog topic). Windows close when the watermark
  * passes their end plus grace; a record whose every window has closed is late: it is
  * counted and sent to the dead-letter topic with the reason `late`, never silently dropped.
+ * (The windows themselves are `WindowedState`'s; this operator brings the aggregators.)
  *
  * @example
  * readings.pipe(
@@ -124,180 +111,38 @@ export function aggregate<T, S extends Record<string, AnyAggregator<T>>>(
     }
   }
   const aggs = names.map((n) => aggregators[n]!);
+  type Result = WindowResult<AggregateResults<S>>;
 
-  return (source) =>
-    new Observable<WindowResult<AggregateResults<S>>>((subscriber) => {
-      const ctx = currentTaskContext('aggregate');
-      // The layout: what a stored window means. The window is known here only when fused
-      // with the keyBy and window before it (the usual pipeline); the accumulators by their
-      // field names, their initial value's shape and their add function (count vs sum).
-      const fusedSpec = source instanceof WindowedObservable ? (source as WindowedObservable<T>).spec : undefined;
-      const layout = {
-        kind: 'windows',
-        window: fusedSpec && { kind: fusedSpec.kind, size: fusedSpec.size, advance: fusedSpec.advance, grace: fusedSpec.grace, emit: fusedSpec.emit },
-        fields: names.map((n, i) => ({ name: n, init: safeInit(aggs[i]!), add: String(aggs[i]!.addField ?? aggs[i]!.add) })),
-      };
-      const store = ctx.store(ctx.stateName('aggregate', options.name), () => new WindowStore(), layout);
-      const adder = compileAdder(aggs, names);
-      const queue = new CloseQueue<WindowState>();
-      for (const w of store.all()) queue.push(w.closeAt, w);
-      let spec: WindowSpec | undefined;
-      let pendingUpdates = new Set<WindowState>();
-      let stopUpdateTimer: (() => void) | undefined;
-
-      const result = (w: WindowState) => {
-        const out: Record<string, unknown> = { key: w.key, windowStart: w.start, windowEnd: w.end };
-        for (let i = 0; i < aggs.length; i++) out[names[i]!] = aggs[i]!.result(w.accs[i]);
-        return out as WindowResult<AggregateResults<S>>;
-      };
-
-      const emit = (w: WindowState) => {
-        const previous = ctx.emitTime;
-        ctx.emitTime = w.end;
-        if (spec?.emit === 'update') w.emitOnClose = false;
-        subscriber.next(result(w));
-        ctx.emitTime = previous;
-      };
-
-      const closeUpTo = (watermark: number) => {
-        while (queue.peekTime() <= watermark) {
-          const [closeAt, w] = queue.pop()!;
-          if (!w.live || w.closeAt !== closeAt) continue; // superseded entry
-          store.remove(w);
-          pendingUpdates.delete(w);
-          if (w.emitOnClose) emit(w);
-        }
-      };
-
-      const changed = (w: WindowState) => {
-        store.touch(w);
-        if (spec!.emit !== 'update') return;
-        w.emitOnClose = true;
-        if (spec!.updateEvery === 0) emit(w);
-        else pendingUpdates.add(w);
-      };
-
-      const late = (time: number, watermark: number) => {
-        ctx.deadLetter({
-          reason: 'late',
-          message: `event time ${iso(time)} arrived after its window closed: the watermark is ${iso(watermark)} and ${spec!.label} allows ${formatMillis(spec!.grace)} of grace`,
-          details: { 'fastdata.event.time': String(time), 'fastdata.watermark': String(watermark) },
-        });
-      };
-
-      /** An aggregator (its field function, or a custom add) threw: the record goes to the dead-letter topic. */
-      const failed = (value: T) => {
+  return windowedOperator<T, unknown[], Result>('aggregate', options.name, (fusedSpec) => {
+    const adder = compileAdder(aggs, names);
+    const logic: WindowLogic<T, unknown[], Result> = {
+      init: () => aggs.map((a) => a.init()),
+      read: (value) => adder.read(value),
+      add: (w, value) => adder.addTo(w.acc, value),
+      merge: (a, b) => {
+        for (let i = 0; i < aggs.length; i++) a[i] = aggs[i]!.merge(a[i], b[i]);
+        return a;
+      },
+      failure: (value) => {
+        // An aggregator (its field function, or a custom add) threw.
         const { error, name, partial } = adder.failure(value);
         const note = partial ? ' (the aggregators listed before it had already added the record)' : '';
-        ctx.deadLetter({ reason: 'pipeline-error', message: `aggregate field ${name}: ${errorMessage(error)}${note}` });
-      };
-
-      const addToFixedWindows = (key: string, value: T, t: number, s: WindowSpec) => {
-        const watermark = ctx.watermark;
-        let accepted = false;
-        for (let start = t - floorMod(t, s.advance); start > t - s.size; start -= s.advance) {
-          const end = start + s.size;
-          if (end + s.grace <= watermark) continue; // this window has closed
-          if (!accepted && !adder.read(value)) return failed(value);
-          accepted = true;
-          let state = store.find(key, start);
-          if (!state) {
-            state = store.create(key, start, end, end + s.grace, aggs.map((a) => a.init()), s.emit === 'final');
-            queue.push(state.closeAt, state);
-          }
-          if (!adder.addTo(state.accs, value)) return failed(value);
-          changed(state);
-        }
-        if (!accepted) late(t, watermark);
-      };
-
-      const addToSession = (key: string, value: T, t: number, s: WindowSpec) => {
-        const gap = s.size;
-        const merging = (store.windowsOf(key) ?? []).filter((x) => t >= x.start - gap && t <= x.end + gap);
-        if (merging.length === 0 && t + gap + s.grace <= ctx.watermark) return late(t, ctx.watermark);
-        if (!adder.read(value)) return failed(value);
-        let session = merging[0];
-        if (!session) {
-          session = store.create(key, t, t, t + gap + s.grace, aggs.map((a) => a.init()), s.emit === 'final');
-        } else {
-          for (const other of merging.slice(1)) {
-            for (let i = 0; i < aggs.length; i++) session.accs[i] = aggs[i]!.merge(session.accs[i], other.accs[i]);
-            if (other.start < session.start) store.moveStart(session, other.start);
-            session.end = Math.max(session.end, other.end);
-            store.remove(other);
-            pendingUpdates.delete(other);
-          }
-          if (t < session.start) store.moveStart(session, t);
-          session.end = Math.max(session.end, t);
-        }
-        if (!adder.addTo(session.accs, value)) return failed(value);
-        const closeAt = session.end + gap + s.grace;
-        if (closeAt !== session.closeAt || merging.length === 0) {
-          session.closeAt = closeAt;
-          queue.push(closeAt, session);
-        }
-        changed(session);
-      };
-
-      /** One record of `key` at event time `t`, in the windows of `window`. */
-      const add = (key: string, value: T, t: number, window: WindowSpec) => {
-        if (window !== spec) {
-          if (spec && spec.label !== window.label) {
-            subscriber.error(new FastdataError('FD_PIPELINE_INVALID', `one aggregate() got records of two windows, ${spec.label} and ${window.label}; give each window its own aggregate()`));
-            return;
-          }
-          spec = window;
-          if (spec.emit === 'update' && spec.updateEvery > 0 && !stopUpdateTimer) {
-            stopUpdateTimer = ctx.every(spec.updateEvery, () => {
-              const due = pendingUpdates;
-              pendingUpdates = new Set();
-              for (const x of due) if (x.live && x.emitOnClose) emit(x);
-            });
-          }
-        }
-        if (spec.kind === 'session') addToSession(key, value, t, spec);
-        else addToFixedWindows(key, value, t, spec);
-      };
-
-      const unsubscribeWatermark = ctx.onWatermark(closeUpTo);
-      let subscription: Subscription;
-      if (source instanceof WindowedObservable) {
-        // keyBy, the window and this aggregate fused into one subscriber on keyBy's input:
-        // no Keyed or Windowed object and no operator hop per record (windows.ts).
-        const fused = source as WindowedObservable<T>;
-        const window = fused.spec;
-        subscription = subscribeKeyBy(
-          fused.keyed,
-          'keyBy',
-          (key, value, time) => add(key, value, time, window),
-          (error) => subscriber.error(error),
-          () => subscriber.complete(),
-        );
-      } else {
-        subscription = source.subscribe({
-          next(w) {
-            if (!(w instanceof Windowed)) {
-              subscriber.error(
-                new FastdataError(
-                  'FD_PIPELINE_INVALID',
-                  'aggregate() needs windowed records: put keyBy(...) and a window (tumbling, hopping or session) before it',
-                  { context: { stream: ctx.module } },
-                ),
-              );
-              return;
-            }
-            add(w.key, w.value, w.time, w.window);
-          },
-          error: (error) => subscriber.error(error),
-          complete: () => subscriber.complete(),
-        });
-      }
-      // Windows restored from the changelog may already be due.
-      closeUpTo(ctx.watermark);
-      return () => {
-        subscription.unsubscribe();
-        unsubscribeWatermark();
-        stopUpdateTimer?.();
-      };
-    });
+        return `aggregate field ${name}: ${errorMessage(error)}${note}`;
+      },
+      result: (w: WindowState<unknown[]>) => {
+        const out: Record<string, unknown> = { key: w.key, windowStart: w.start, windowEnd: w.end };
+        for (let i = 0; i < aggs.length; i++) out[names[i]!] = aggs[i]!.result(w.acc[i]);
+        return out as Result;
+      },
+    };
+    // The layout: what a stored window means. The window is known here only when fused
+    // with the keyBy and window before it (the usual pipeline); the accumulators by their
+    // field names, their initial value's shape and their add function (count vs sum).
+    const layout = {
+      kind: 'windows',
+      window: windowLayout(fusedSpec),
+      fields: names.map((n, i) => ({ name: n, init: safeInit(aggs[i]!), add: String(aggs[i]!.addField ?? aggs[i]!.add) })),
+    };
+    return { logic, layout };
+  });
 }

@@ -14,7 +14,7 @@ export class Keyed<T> {
   ) {}
 }
 
-/** A keyed record with the windows it is to be aggregated in: what `tumbling`, `hopping` and `session` emit. */
+/** A keyed record with the windows it is to be aggregated in: what `tumbling`, `hopping`, `sliding` and `session` emit. */
 export class Windowed<T> {
   constructor(
     readonly key: string,

@@ -20,10 +20,10 @@ export interface WindowOptions {
 }
 
 export interface WindowSpec {
-  readonly kind: 'tumbling' | 'hopping' | 'session';
-  /** Window length (tumbling, hopping); the inactivity gap that ends a session. */
+  readonly kind: 'tumbling' | 'hopping' | 'sliding' | 'session';
+  /** Window length (tumbling, hopping); the largest time difference within a sliding window; the inactivity gap that ends a session. */
   readonly size: number;
-  /** Distance between window starts (hopping; equals size for tumbling; 0 for sessions). */
+  /** Distance between window starts (hopping; equals size for tumbling; 0 for sliding windows and sessions). */
   readonly advance: number;
   readonly grace: number;
   readonly emit: EmitPolicy;
@@ -38,7 +38,7 @@ export function windowSpec(kind: WindowSpec['kind'], size: Duration, advance: Du
     throw new FastdataError('FD_PIPELINE_INVALID', `${kind}() needs options { grace, emit }: say how late a record may be and when results are emitted`);
   }
   const sizeMs = toMillis(size, { what: what(kind === 'session' ? 'gap' : 'size') });
-  const advanceMs = advance === undefined ? (kind === 'session' ? 0 : sizeMs) : toMillis(advance, { what: what('advance') });
+  const advanceMs = advance === undefined ? (kind === 'session' || kind === 'sliding' ? 0 : sizeMs) : toMillis(advance, { what: what('advance') });
   if (kind === 'hopping' && advanceMs > sizeMs) {
     throw new FastdataError('FD_PIPELINE_INVALID', `hopping window advance (${advanceMs} ms) is longer than its size (${sizeMs} ms); records between windows would be lost — use an advance <= size`);
   }
