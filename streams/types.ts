@@ -58,3 +58,26 @@ export interface SensorAnomaly {
   stuck: boolean;
   observations: number;
 }
+
+/** `schemas/sensor-metadata.avsc`, compacted topic `sensor.metadata` (a table), key `sensorId`; written by the generator. */
+export interface SensorMetadata {
+  sensorId: string;
+  site: string;
+  location: string;
+  model: string;
+  installedAt: number;
+  maxTemperature: number;
+}
+
+/** `schemas/sensor-health.avsc`, topic `sensor.health`, key `sensorId`. */
+export interface SensorHealth {
+  sensorId: string;
+  site: string;
+  location: string;
+  model: string;
+  windowStart: number;
+  windowEnd: number;
+  maxTemperature: number;
+  limit: number;
+  headroom: number;
+}

@@ -168,7 +168,7 @@ function draw(root: HTMLElement, catalog: Catalog): void {
   for (const m of catalog.modules) {
     const card = el('article', 'module');
     card.id = `entry-module:${m.name}`;
-    card.append(el('h3', '', m.name), el('p', 'flow', `${m.inputs.join(', ')} → ${m.output}${m.sinks.map((s) => ` → ${s.kind} ${s.table}`).join('')}`));
+    card.append(el('h3', '', m.name), el('p', 'flow', `${m.inputs.join(', ')}${m.tables.map((t) => ` ⋈ table ${t}`).join('')} → ${m.output}${m.sinks.map((s) => ` → ${s.kind} ${s.table}`).join('')}`));
     const doc = el('div', 'doc');
     // docHtml is rendered server-side from escaped text (src/catalog/markdown.ts): no markup of the author's survives.
     doc.innerHTML = m.docHtml;

@@ -18,6 +18,7 @@ export function catalogModule(project: CatalogProject, m: ProjectModule): Catalo
     doc: m.doc,
     docHtml: renderMarkdown(m.doc),
     inputs: [...m.inputs],
+    tables: [...m.tables],
     output: m.output,
     schemaFile: typeof m.schema === 'string' ? m.schema : null,
     file: m.file ? relative(project.root, m.file) || m.file : null,
@@ -61,7 +62,7 @@ export async function buildCatalog(project: CatalogProject, registry: SchemaRegi
   if (project.rules.length > 0) writers.set(project.alertTopic, 'alerts');
   const readers = new Map<string, string[]>();
   const read = (topic: string, by: string) => readers.set(topic, [...(readers.get(topic) ?? []), by]);
-  for (const m of project.modules) for (const input of m.inputs) read(input, m.name);
+  for (const m of project.modules) for (const input of [...m.inputs, ...m.tables]) read(input, m.name);
   for (const m of project.modules) {
     for (const topic of m.repartitions) {
       writers.set(topic, m.name);

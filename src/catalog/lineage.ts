@@ -41,6 +41,7 @@ export function buildLineage(project: CatalogProject): LineageGraph {
   for (const m of project.modules) {
     const id = node(moduleId(m.name), 'module', m.name);
     for (const input of m.inputs) edge(topic(input), id);
+    for (const table of m.tables) edge(topic(table), id);
     // A repartition topic: the inputs' records whose key another task owns reach it through it.
     for (const internal of m.repartitions) {
       const via = node(topicId(internal), 'internal', internal);

@@ -9,6 +9,8 @@ export interface ProjectModule {
   name: string;
   doc: string;
   inputs: string[];
+  /** Topics it reads as tables (`joinTable`): the latest row per key. */
+  tables: string[];
   output: string;
   /** The module's `output.schema`: a path relative to the project root, or the schema itself; null when unknown. */
   schema: string | object | null;

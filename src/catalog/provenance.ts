@@ -48,7 +48,7 @@ export async function provenance(project: CatalogProject, registry: SchemaRegist
       { context: { topic, field: 'topic' } },
     );
   }
-  const inputTopics = module ? module.inputs : [...new Set(rules.map((r) => r.source))].sort();
+  const inputTopics = module ? [...module.inputs, ...module.tables] : [...new Set(rules.map((r) => r.source))].sort();
   const writerOf = (t: string) => project.modules.find((m) => m.output === t)?.name ?? (written.has(t) ? 'alerts' : null);
   const inputs = await Promise.all(
     inputTopics.map(async (t) => ({ topic: t, role: written.has(t) ? ('output' as const) : ('source' as const), writer: writerOf(t), schema: await latestOf(registry, valueSubject(t)) })),

@@ -31,6 +31,8 @@ export interface CatalogModule {
   doc: string;
   docHtml: string;
   inputs: string[];
+  /** Topics it joins with as tables (latest row per key). */
+  tables: string[];
   output: string;
   /** The output schema: the `.avsc` path relative to the project, or null when given inline. */
   schemaFile: string | null;

@@ -25,6 +25,16 @@ export interface FleetReading {
   battery: number;
 }
 
+/** A row of `sensor.metadata`, as `schemas/sensor-metadata.avsc` describes it. */
+export interface SensorMetadata {
+  sensorId: string;
+  site: string;
+  location: string;
+  model: string;
+  installedAt: number;
+  maxTemperature: number;
+}
+
 export interface SensorProfile {
   index: number;
   sensorId: string;
@@ -86,6 +96,26 @@ export function sensorProfiles(sensors: number, seed: number): SensorProfile[] {
       batteryOffset: BATTERY_SPAN * random(),
     };
   });
+}
+
+const MODELS = ['TH-200', 'TH-210', 'AQ-5'] as const;
+const INSTALLED_FROM = Date.UTC(2024, 0, 1);
+
+/**
+ * What the fleet's metadata says of sensor `p`. Its rated limit is its room's warmest
+ * healthy reading plus a margin (baseline + daily swing + 2.5 °C): a healthy sensor stays
+ * under it (ventilation cycles, draughts and noise add at most about 1.5 °C), an
+ * overheating one (+8 °C) goes over it unless its room is at its coolest.
+ */
+export function sensorMetadata(p: SensorProfile, seed: number): SensorMetadata {
+  return {
+    sensorId: p.sensorId,
+    site: p.site,
+    location: `${p.site} / hall ${1 + (p.index % 3)}`,
+    model: MODELS[Math.floor(hashUniform(seed, 11, p.index) * MODELS.length)]!,
+    installedAt: INSTALLED_FROM + Math.floor(hashUniform(seed, 12, p.index) * 365) * DAY_MS,
+    maxTemperature: round(p.baseline + p.dailyAmplitude + 2.5, 1),
+  };
 }
 
 /** The reading of a healthy sensor at `ts`, before rounding; `ts` need not be on the sensor's schedule. */

@@ -44,6 +44,8 @@ export interface SensorFleetOptions {
   serde: AvroSerde;
   /** Default 'sensor.readings'. */
   topic?: string;
+  /** The compacted topic of the fleet's metadata, one row per sensor. Default 'sensor.metadata'. */
+  metadataTopic?: string;
   /** Number of sensors. Default 20. */
   sensors?: number;
   /** Readings per second, whole fleet. Default 40 (each of 20 sensors every 500 ms). */
@@ -78,6 +80,7 @@ export interface ResolvedFleetOptions {
   log: Log;
   serde: AvroSerde;
   topic: string;
+  metadataTopic: string;
   sensors: number;
   rate: number;
   backfillMs: number;
@@ -95,7 +98,7 @@ const FAULT_DEFAULTS = {
 } as const;
 
 const FAULT_KINDS: readonly FaultKind[] = ['overheating', 'stuck', 'dead', 'late'];
-const OPTION_NAMES = ['log', 'serde', 'topic', 'sensors', 'rate', 'backfill', 'faults', 'seed', 'clock', 'partitions'];
+const OPTION_NAMES = ['log', 'serde', 'topic', 'metadataTopic', 'sensors', 'rate', 'backfill', 'faults', 'seed', 'clock', 'partitions'];
 const MAX_SENSORS = 10_000;
 const MAX_RATE = 100_000;
 /** What the topic keeps by default: an older backfill would be deleted as it is written. */
@@ -199,6 +202,13 @@ export function resolveFleetOptions(input: unknown): ResolvedFleetOptions {
   } catch (error) {
     problems.push(`topic: ${errorMessage(error)}`);
   }
+  const metadataTopic = o.metadataTopic ?? 'sensor.metadata';
+  try {
+    validateTopicName(metadataTopic);
+  } catch (error) {
+    problems.push(`metadataTopic: ${errorMessage(error)}`);
+  }
+  if (metadataTopic === topic) problems.push(`metadataTopic: ${show(metadataTopic)} is the readings' topic too; give the table a topic of its own (default sensor.metadata)`);
   const sensors = wholeNumber(problems, o.sensors, 20, 'sensors', 1, MAX_SENSORS, '20');
   const rate = o.rate ?? 40;
   if (!(typeof rate === 'number' && rate > 0 && rate <= MAX_RATE)) {
@@ -215,5 +225,5 @@ export function resolveFleetOptions(input: unknown): ResolvedFleetOptions {
       context: { field: problems[0]!.split(':')[0], problems },
     });
   }
-  return { log: log!, serde: serde!, topic: topic as string, sensors, rate: rate as number, backfillMs, faults: resolvedFaults, seed, clock, partitions };
+  return { log: log!, serde: serde!, topic: topic as string, metadataTopic: metadataTopic as string, sensors, rate: rate as number, backfillMs, faults: resolvedFaults, seed, clock, partitions };
 }

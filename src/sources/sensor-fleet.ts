@@ -2,6 +2,9 @@
  * The demo's data: a fleet of temperature sensors producing Avro readings to
  * `sensor.readings` (key = sensorId), with faults a model should catch: a sensor
  * overheating, one stuck on a value, one dead for a while, and readings that arrive late.
+ * Beside them, a table: one row per sensor in the compacted topic `sensor.metadata` (key =
+ * sensorId, as many partitions as the readings), written at every start (the same rows for
+ * the same seed), which modules join with (`joinTable`).
  *
  * Readings follow a fixed timetable: the fleet reads `rate` times a second, the sensors in
  * turn, so reading n is taken at floor(n * 1000 / rate) ms by sensor n mod sensors. What
@@ -24,8 +27,9 @@ import type { AvroEncoder } from '../schema/serde.js';
 import { valueSubject } from '../schema/types.js';
 import { CloseQueue } from '../stream/ops/close-queue.js';
 import { FaultSchedule, type FaultWindow } from './fleet-faults.js';
-import { type FleetReading, type SensorProfile, readingAt, sensorProfiles } from './fleet-model.js';
+import { type FleetReading, type SensorMetadata, type SensorProfile, readingAt, sensorMetadata, sensorProfiles } from './fleet-model.js';
 import { type ResolvedFleetOptions, type SensorFleetOptions, resolveFleetOptions } from './fleet-options.js';
+import { SENSOR_METADATA_SCHEMA } from './sensor-metadata-schema.js';
 import { SENSOR_READING_SCHEMA } from './sensor-reading-schema.js';
 
 export type { FaultKind, FaultOption, SensorFleetOptions } from './fleet-options.js';
@@ -157,6 +161,7 @@ class Fleet implements SensorFleet {
     const existing = await log.describeTopic(this.topic);
     if (existing === undefined) await log.createTopic({ name: this.topic, partitions });
     this.partitions = existing?.partitions ?? partitions;
+    await this.writeMetadata(this.partitions);
     const hasData = existing !== undefined && (await log.offsets(this.topic)).some((p) => p.end > p.start);
     const now = clock.now();
     this.held.clear();
@@ -173,6 +178,17 @@ class Fleet implements SensorFleet {
     if (this.stopping) return;
     this.state = 'running';
     this.stopTimer = clock.every(TICK_MS, () => this.kick());
+  }
+
+  /** The fleet's table: a row per sensor, in a compacted topic co-partitioned with the readings. */
+  private async writeMetadata(partitions: number): Promise<void> {
+    const { log, serde, seed, metadataTopic } = this.o;
+    const encoder = await serde.encoderFor<SensorMetadata>(valueSubject(metadataTopic), SENSOR_METADATA_SCHEMA);
+    if ((await log.describeTopic(metadataTopic)) === undefined) await log.createTopic({ name: metadataTopic, partitions, config: { cleanupPolicy: 'compact' } });
+    const rows = this.profiles.map((p) => sensorMetadata(p, seed));
+    for (let i = 0; i < rows.length; i += MAX_BATCH) {
+      await log.produce(metadataTopic, rows.slice(i, i + MAX_BATCH).map((row) => ({ key: row.sensorId, value: encoder.encode(row) })));
+    }
   }
 
   /** On each tick: produce what is due, one pump at a time; a tick during a pump asks for one more round. */

@@ -154,6 +154,19 @@ export class TestDriver<In extends Record<string, unknown> = Record<string, unkn
     return this;
   }
 
+  /**
+   * Writes a row of one of the module's tables (`joinTable` looks records up in it), or
+   * deletes it (`null`, a tombstone), as a record of the table's topic would.
+   */
+  table(alias: string, key: string, row: unknown): this {
+    if (!this.module.tables.some((t) => t.alias === alias)) {
+      const known = this.module.tables.map((t) => t.alias);
+      throw new FastdataError('FD_ARGUMENT_INVALID', `stream ${this.module.name} has no table ${alias}; ${known.length > 0 ? `its tables are ${known.join(', ')}` : 'it declares no tables'}`);
+    }
+    this.task.updateTable(alias, key, row);
+    return this;
+  }
+
   /** Pushes records in order. */
   pipeAll<K extends keyof In & string>(input: K, values: Iterable<In[K]>): this {
     for (const value of values) this.pipe(input, value);
@@ -209,7 +222,8 @@ export class TestDriver<In extends Record<string, unknown> = Record<string, unkn
     for (const entry of this.task.drainState()) {
       const id = JSON.stringify([entry.store, entry.id]);
       if (entry.value === null) this.changelog.delete(id);
-      else this.changelog.set(id, entry);
+      // Through JSON, as the changelog topic holds it: state that JSON would change shows here too.
+      else this.changelog.set(id, { ...entry, value: JSON.parse(JSON.stringify(entry.value)) });
     }
     const watermarks = this.time.snapshot();
     this.task.stop();

@@ -69,6 +69,7 @@ function toProjectModule(m: StreamModule, file: string | null): ProjectModule {
     name: m.name,
     doc: m.doc,
     inputs: m.inputs.map((i) => i.topic),
+    tables: m.tables.map((t) => t.topic),
     output: m.output.topic,
     schema: m.output.schema,
     sinks: table ? { cassandra: { table } } : {},
@@ -99,7 +100,7 @@ async function modulesWithRunning(access: RunningOutputs, root: string, problems
   for (const o of running) {
     if (o.module === 'alerts' && !byName.has('alerts')) continue; // the alert engine's topics: the rules stand for it
     const known = byName.get(o.module);
-    byName.set(o.module, known ? { ...known, doc: o.doc, inputs: [...o.inputs], output: o.topic } : { name: o.module, doc: o.doc, inputs: [...o.inputs], output: o.topic, schema: null, sinks: {}, repartitions: [], file: null });
+    byName.set(o.module, known ? { ...known, doc: o.doc, inputs: [...o.inputs], output: o.topic } : { name: o.module, doc: o.doc, inputs: [...o.inputs], tables: [], output: o.topic, schema: null, sinks: {}, repartitions: [], file: null });
   }
   return { modules: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)), streamModules: modules };
 }

@@ -17,6 +17,7 @@ const SCHEMA_FILES: Record<string, string> = {
   'sensor.readings': 'sensor-reading.avsc',
   'sensor.stats': 'sensor-stats.avsc',
   'sensor.anomalies': 'sensor-anomaly.avsc',
+  'sensor.health': 'sensor-health.avsc',
 };
 
 const demoSchemas: SchemaOf = async (topic) => {
@@ -36,7 +37,7 @@ describe('the demo rules', () => {
   it('load against the demo schemas', async () => {
     const { rules, problems } = await loadAlertRules(join(repo, 'alerts'), demoSchemas, new Set(['audit', 'ops-webhook']));
     expect(problems.map(formatProblem)).toEqual([]);
-    expect(rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'overheating']);
+    expect(rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'over-limit', 'overheating']);
     const overheating = rules.find((r) => r.name === 'overheating')!;
     expect(overheating).toMatchObject({ file: 'alerts/overheating.yaml', source: 'sensor.stats', keyPath: 'sensorId', forMs: 120_000, severity: 'critical', receivers: ['audit'] });
     const dead = rules.find((r) => r.name === 'dead-sensor')!;

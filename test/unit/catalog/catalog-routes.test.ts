@@ -22,7 +22,7 @@ const V2 = reading([{ name: 'count', type: 'long' }, { name: 'temp', type: ['nul
 
 const project: CatalogProject = {
   root: '/nowhere',
-  modules: [{ name: 'summary', doc: 'Sums <script>alert(1)</script> **readings**.', inputs: ['t.readings'], output: 't.summary', schema: null, sinks: {}, repartitions: [], file: null }],
+  modules: [{ name: 'summary', doc: 'Sums <script>alert(1)</script> **readings**.', inputs: ['t.readings'], tables: [], output: 't.summary', schema: null, sinks: {}, repartitions: [], file: null }],
   rules: [],
   dashboards: [],
   topics: [{ name: 't.readings', partitions: 1 }],

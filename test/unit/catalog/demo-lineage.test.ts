@@ -40,12 +40,12 @@ describe('the demo project in the catalog', () => {
 
   it('reads every part without a problem', () => {
     expect(project.problems).toEqual([]);
-    expect(project.modules.map((m) => m.name)).toEqual(['sensor-anomalies', 'sensor-stats', 'site-stats']);
-    expect(project.rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'overheating']);
+    expect(project.modules.map((m) => m.name)).toEqual(['sensor-anomalies', 'sensor-health', 'sensor-stats', 'site-stats']);
+    expect(project.rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'over-limit', 'overheating']);
     expect(project.dashboards.map((d) => d.name)).toEqual(['fleet']);
   });
 
-  it('draws the lineage from the source through the modules (and a repartition topic) to rules, the alert topic, the dashboard and the sink, edge by edge', () => {
+  it('draws the lineage from the sources (a table too) through the modules (and a repartition topic) to rules, the alert topic, the dashboard and the sink, edge by edge', () => {
     const graph = buildLineage(project);
     const edges = graph.edges.map((e) => `${e.from} -> ${e.to}`).sort();
     expect(edges).toEqual(
@@ -66,19 +66,29 @@ describe('the demo project in the catalog', () => {
         'topic:sensor.anomalies -> dashboard:fleet',
         'topic:fastdata.alerts -> dashboard:fleet',
         'topic:sensor.stats -> sink:cassandra:sensor_stats',
+        'topic:sensor.stats -> module:sensor-health',
+        'topic:sensor.metadata -> module:sensor-health',
+        'module:sensor-health -> topic:sensor.health',
+        'topic:sensor.health -> rule:over-limit',
+        'rule:over-limit -> topic:fastdata.alerts',
+        'topic:sensor.health -> dashboard:fleet',
       ].sort(),
     );
     expect(graph.nodes.map((n) => [n.id, n.kind])).toEqual([
+      ['topic:sensor.metadata', 'source'],
       ['topic:sensor.readings', 'source'],
       ['topic:fastdata.site-stats.by-site.repartition', 'internal'],
       ['module:sensor-anomalies', 'module'],
+      ['module:sensor-health', 'module'],
       ['module:sensor-stats', 'module'],
       ['module:site-stats', 'module'],
       ['topic:fastdata.alerts', 'output'],
       ['topic:sensor.anomalies', 'output'],
+      ['topic:sensor.health', 'output'],
       ['topic:sensor.stats', 'output'],
       ['topic:site.stats', 'output'],
       ['rule:dead-sensor', 'rule'],
+      ['rule:over-limit', 'rule'],
       ['rule:overheating', 'rule'],
       ['dashboard:fleet', 'dashboard'],
       ['sink:cassandra:sensor_stats', 'sink'],
@@ -91,7 +101,8 @@ describe('the demo project in the catalog', () => {
     const at = new Map(layout.nodes.map((n) => [n.id, n]));
     for (const e of graph.edges) expect(at.get(e.to)!.layer, `${e.from} -> ${e.to}`).toBeGreaterThan(at.get(e.from)!.layer);
     expect(at.get('topic:sensor.readings')!.layer).toBe(0);
-    expect(at.get('dashboard:fleet')!.layer).toBe(5); // after sensor.anomalies (layer 4) and the alert topic (4)
+    // sensor.readings, sensor-stats, sensor.stats, sensor-health, sensor.health, rule over-limit, the alert topic, then the dashboard.
+    expect(at.get('dashboard:fleet')!.layer).toBe(7);
   });
 
   it('lists modules with their doc as HTML and a link to their code, rules, dashboards, sinks and the topics by role', async () => {
@@ -101,14 +112,16 @@ describe('the demo project in the catalog', () => {
     expect(stats.docHtml).toContain('<p>');
     expect(catalog.sinks).toEqual([{ kind: 'cassandra', table: 'sensor_stats', topic: 'sensor.stats', module: 'sensor-stats' }]);
     expect(catalog.rules.find((r) => r.name === 'overheating')).toMatchObject({ source: 'sensor.stats', output: 'fastdata.alerts', severity: 'critical', file: 'alerts/overheating.yaml', receivers: ['audit'] });
-    expect(catalog.dashboards).toEqual([{ name: 'fleet', title: 'Sensor fleet', file: 'dashboards/fleet.yaml', url: '/dashboards/fleet', topics: ['sensor.stats', 'sensor.anomalies', 'fastdata.alerts'] }]);
+    expect(catalog.dashboards).toEqual([{ name: 'fleet', title: 'Sensor fleet', file: 'dashboards/fleet.yaml', url: '/dashboards/fleet', topics: ['sensor.stats', 'sensor.anomalies', 'sensor.health', 'fastdata.alerts'] }]);
     const roles = Object.fromEntries(catalog.topics.map((t) => [t.name, [t.role, t.writer, t.readers]]));
     expect(roles).toEqual({
       'fastdata.alerts': ['output', 'alerts', []],
       'sensor.anomalies': ['output', 'sensor-anomalies', []],
+      'sensor.health': ['output', 'sensor-health', ['rule over-limit']],
+      'sensor.metadata': ['source', null, ['sensor-health']],
       'fastdata.site-stats.by-site.repartition': ['internal', 'site-stats', ['site-stats']],
       'sensor.readings': ['source', null, ['sensor-stats', 'site-stats']],
-      'sensor.stats': ['output', 'sensor-stats', ['sensor-anomalies', 'rule dead-sensor', 'rule overheating']],
+      'sensor.stats': ['output', 'sensor-stats', ['sensor-anomalies', 'sensor-health', 'rule dead-sensor', 'rule overheating']],
       'site.stats': ['output', 'site-stats', []],
     });
   });
@@ -124,14 +137,14 @@ describe('the demo project in the catalog', () => {
     expect(made.feeds.map((n) => n.id)).toEqual(['dashboard:fleet']);
 
     const alerts = await provenance(project, registry, 'fastdata.alerts', { codeVersion: async () => null });
-    expect(alerts.writer.kind === 'rules' && alerts.writer.rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'overheating']);
-    expect(alerts.inputs.map((i) => i.topic)).toEqual(['sensor.stats']);
+    expect(alerts.writer.kind === 'rules' && alerts.writer.rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'over-limit', 'overheating']);
+    expect(alerts.inputs.map((i) => i.topic)).toEqual(['sensor.health', 'sensor.stats']);
   });
 
   it('refuses provenance of a topic no module or rule writes, naming it and the outputs', async () => {
     await expect(provenance(project, registry, 'sensor.readings')).rejects.toMatchObject({
       code: 'FD_TOPIC_NOT_FOUND',
-      message: expect.stringMatching(/"sensor\.readings" is not an output .*fastdata\.alerts, sensor\.anomalies, sensor\.stats/),
+      message: expect.stringMatching(/"sensor\.readings" is not an output .*fastdata\.alerts, sensor\.anomalies, sensor\.health, sensor\.stats/),
     });
   });
 });

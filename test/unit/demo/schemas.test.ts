@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAvroSchema } from '../../../src/schema/avro.js';
-import type { SensorAnomaly, SensorReading, SensorStats, SiteStats } from '../../../streams/types.js';
+import { SENSOR_METADATA_SCHEMA } from '../../../src/sources/sensor-metadata-schema.js';
+import type { SensorAnomaly, SensorHealth, SensorMetadata, SensorReading, SensorStats, SiteStats } from '../../../streams/types.js';
 
 interface AvscField {
   name: string;
@@ -46,12 +47,27 @@ const anomalyFields: Record<keyof SensorAnomaly, true> = {
   observations: true,
 };
 
+const metadataFields: Record<keyof SensorMetadata, true> = { sensorId: true, site: true, location: true, model: true, installedAt: true, maxTemperature: true };
+const healthFields: Record<keyof SensorHealth, true> = {
+  sensorId: true,
+  site: true,
+  location: true,
+  model: true,
+  windowStart: true,
+  windowEnd: true,
+  maxTemperature: true,
+  limit: true,
+  headroom: true,
+};
+
 describe('demo schemas', () => {
   const cases = [
     ['sensor-reading.avsc', readingFields],
     ['sensor-stats.avsc', statsFields],
     ['sensor-anomaly.avsc', anomalyFields],
     ['site-stats.avsc', siteStatsFields],
+    ['sensor-metadata.avsc', metadataFields],
+    ['sensor-health.avsc', healthFields],
   ] as const;
 
   it.each(cases)('%s parses, documents every field and matches streams/types.ts', (file, fields) => {
@@ -64,8 +80,12 @@ describe('demo schemas', () => {
   });
 
   it('types every time as a timestamp-millis long', () => {
-    const times = cases.flatMap(([file]) => avsc(file).fields.filter((f) => ['ts', 'windowStart', 'windowEnd'].includes(f.name)).map((f) => [file, f.name, f.type]));
-    expect(times.length).toBe(7);
+    const times = cases.flatMap(([file]) => avsc(file).fields.filter((f) => ['ts', 'windowStart', 'windowEnd', 'installedAt'].includes(f.name)).map((f) => [file, f.name, f.type]));
+    expect(times.length).toBe(10);
     for (const [, , type] of times) expect(type).toEqual({ type: 'long', logicalType: 'timestamp-millis' });
+  });
+
+  it('the generator registers the same metadata schema as schemas/sensor-metadata.avsc', () => {
+    expect(JSON.parse(JSON.stringify(SENSOR_METADATA_SCHEMA))).toEqual(avsc('sensor-metadata.avsc'));
   });
 });

@@ -13,13 +13,13 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 
-/** The demo's two outputs, with the schemas their modules register. */
+/** The demo's outputs the dashboards read, with the schemas their modules register. */
 const demoCatalog: OutputCatalog = {
   async outputs() {
-    return [{ topic: 'sensor.anomalies' }, { topic: 'sensor.stats' }];
+    return [{ topic: 'sensor.anomalies' }, { topic: 'sensor.health' }, { topic: 'sensor.stats' }];
   },
   async schema(topic) {
-    const file = { 'sensor.stats': 'sensor-stats.avsc', 'sensor.anomalies': 'sensor-anomaly.avsc' }[topic];
+    const file = { 'sensor.stats': 'sensor-stats.avsc', 'sensor.anomalies': 'sensor-anomaly.avsc', 'sensor.health': 'sensor-health.avsc' }[topic];
     if (!file) throw new Error(`no schema for ${topic}`);
     return { avro: JSON.parse(await readFile(join(repo, 'schemas', file), 'utf8')) as Record<string, unknown> };
   },
@@ -100,7 +100,7 @@ describe('dashboards/*.yaml', () => {
     expect(fleet.problems.map(formatProblem)).toEqual([]);
     const def = fleet.definition!;
     expect(def.title).toBe('Sensor fleet');
-    expect(def.panels.map((p) => p.kind)).toEqual(['timeseries', 'stat', 'timeseries', 'table', 'table', 'alerts']);
+    expect(def.panels.map((p) => p.kind)).toEqual(['timeseries', 'stat', 'timeseries', 'table', 'table', 'table', 'alerts']);
     expect(def.panels[0]).toMatchObject({ topic: 'sensor.stats', fields: ['meanTemperature'], windowMs: 30 * 60_000, maxPoints: 500 });
     expect(def.panels[1]).toMatchObject({ kind: 'stat', key: 'sensor-07', thresholds: [{ value: 30, color: 'orange' }, { value: 40, color: 'red' }] });
     expect(def.panels[2]).toMatchObject({ maxPoints: 1000 });
@@ -115,7 +115,7 @@ describe('dashboards/*.yaml', () => {
   });
 
   it('refuses a topic that is not an output, listing the outputs', () => {
-    expect(only('unknown-topic')).toBe('dashboards/unknown-topic.yaml:4:12 panels.0.topic: "sensor.statz" is not an output topic; the outputs are sensor.anomalies, sensor.stats');
+    expect(only('unknown-topic')).toBe('dashboards/unknown-topic.yaml:4:12 panels.0.topic: "sensor.statz" is not an output topic; the outputs are sensor.anomalies, sensor.health, sensor.stats');
   });
 
   it('reports bad YAML with its line', () => {

@@ -137,7 +137,7 @@ describe('joinStream: orders with their payments within a minute (embedded log, 
   });
 
   /** Idle inputs move the watermark to the wall clock; the restart test closes its windows with records instead. */
-  const paid = (kind: 'inner' | 'left', idleTimeout = '300ms') =>
+  const paid = (kind: 'inner' | 'left', idleTimeout: '300ms' | '1h' = '300ms') =>
     defineStream<{ orders: Order; payments: Payment }, Paid>({
       name: `paid-${kind}`,
       inputs: { orders: 'orders', payments: 'payments' },
