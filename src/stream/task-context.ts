@@ -51,6 +51,12 @@ export class TaskContext {
 
   /** Event time of the record being processed (or of what an operator is emitting). */
   eventTime = Number.NaN;
+  /**
+   * True while the pipeline is built and subscribed. An operator subscribed at any other time
+   * is inside a higher-order operator (mergeMap, switchMap, groupBy's groups), subscribed
+   * anew as records flow: see `currentTaskContext`.
+   */
+  building = false;
   /** The input record being processed; undefined while a timer or the watermark drives the pipeline. */
   source: LogRecord | undefined = undefined;
   /** Timestamp the next output record gets; set by emitting operators (a window emits at its end). */
@@ -211,7 +217,14 @@ export function withTaskContext<T>(ctx: TaskContext, fn: () => T): T {
   }
 }
 
-/** The task context of the pipeline being subscribed; operators call this in their subscribe function. */
+/**
+ * The task context of the pipeline being subscribed; operators call this in their
+ * subscribe function. Refused (FD_PIPELINE_INVALID, `context.subscribedLate`) to an
+ * operator subscribed while records flow, inside a higher-order operator: its state would
+ * be one more copy per inner subscription, named by arrival order, which a restart could
+ * not give back, and a keyBy there would have no repartition topic. The task stops on it
+ * with that message rather than dead-letter every record.
+ */
 export function currentTaskContext(operator: string): TaskContext {
   const current = ambient[CURRENT];
   if (!current) {
@@ -221,5 +234,20 @@ export function currentTaskContext(operator: string): TaskContext {
         `it was subscribed outside one`,
     );
   }
+  if (!current.building) {
+    throw new FastdataError(
+      'FD_PIPELINE_INVALID',
+      `stream ${current.module}: ${operator}() was subscribed while records flow, inside a higher-order operator (mergeMap, switchMap, concatMap, exhaustMap or groupBy's groups). ` +
+        `fastdata's operators keep checkpointed state per key and must be subscribed once, when the pipeline is built: put them at the top level of the pipeline. ` +
+        `To group, use keyBy((r) => <the group key>) instead of groupBy: it does the same per key, with state that survives restarts and repartitioning; ` +
+        `higher-order operators are fine for stateless steps (map, filter, from(...)) before or after fastdata's operators`,
+      { context: { stream: current.module, operator, subscribedLate: true } },
+    );
+  }
   return current;
+}
+
+/** Whether `error` is the refusal of an operator subscribed while records flow (see currentTaskContext). */
+export function isSubscribedLate(error: unknown): boolean {
+  return error instanceof FastdataError && error.context.subscribedLate === true;
 }

@@ -9,7 +9,7 @@ import { FastdataError, errorMessage } from '../errors.js';
 import type { LogRecord } from '../log/types.js';
 import type { Clock } from '../time/clock.js';
 import type { StreamModule } from './define.js';
-import { type TaskHost, TaskContext, withTaskContext } from './task-context.js';
+import { type TaskHost, TaskContext, isSubscribedLate, withTaskContext } from './task-context.js';
 import type { StateEntry } from './host/changelog.js';
 import { Keyed } from './ops/keyed.js';
 import { Table } from './ops/table.js';
@@ -54,6 +54,15 @@ export class StreamTask {
     const tables = Object.fromEntries(this.module.tables.map((t) => [t.alias, new Table(t.alias, t.topic)]));
     this.pipelineError = undefined;
     this.completed = false;
+    this.ctx.building = true;
+    try {
+      this.subscribe(inputs, tables);
+    } finally {
+      this.ctx.building = false;
+    }
+  }
+
+  private subscribe(inputs: Record<string, unknown>, tables: Record<string, unknown>): void {
     withTaskContext(this.ctx, () => {
       let output;
       try {
@@ -106,7 +115,9 @@ export class StreamTask {
     ctx.eventTime = eventTime;
     ctx.emitTime = eventTime;
     try {
-      deliver();
+      // The context is there for operators subscribed as records flow (inside a mergeMap):
+      // fastdata's own refuse it by name (currentTaskContext), with what to write instead.
+      withTaskContext(ctx, deliver);
       if (this.pipelineError !== undefined) this.recover(true);
       else this.consecutiveFailures = 0;
     } finally {
@@ -124,6 +135,8 @@ export class StreamTask {
   private recover(duringRecord: boolean): void {
     const error = this.pipelineError;
     this.pipelineError = undefined;
+    // A pipeline that nests fastdata's operators in a higher-order one fails on every record alike: stop, saying why.
+    if (isSubscribedLate(error)) throw error;
     if (duringRecord) this.ctx.deadLetter({ reason: 'pipeline-error', message: errorMessage(error) });
     else this.ctx.warn(`pipeline failed while the watermark advanced: ${errorMessage(error)}; resubscribing`);
     if (++this.consecutiveFailures > MAX_CONSECUTIVE_FAILURES) {
@@ -138,7 +151,7 @@ export class StreamTask {
 
   /** Event time moved forward: windows the watermark passes close. */
   advanceWatermark(watermark: number): void {
-    this.ctx.advanceWatermark(watermark);
+    withTaskContext(this.ctx, () => this.ctx.advanceWatermark(watermark));
     if (this.pipelineError !== undefined) this.recover(false);
   }
 
