@@ -12,7 +12,7 @@ import { INPUT_CLOCK, TASK_CLOCK } from './host/changelog.js';
 import { IDLE_MARK } from './host/event-time.js';
 import type { HostedTask, TaskIo, TaskRestore } from './host/processor.js';
 import { type OutputStage, isDeadLetter } from './output-stage.js';
-import { type Repartition, forwardRecord, markerRecord } from './repartition.js';
+import { type Repartition, forwardProblem, forwardRecord, markerRecord, unforwardable } from './repartition.js';
 import type { KeyRouting } from './task-context.js';
 import { StreamTask } from './task.js';
 
@@ -87,24 +87,9 @@ export class ModuleTask implements HostedTask {
       partitions,
       forward: (keyBy, key, value, eventTime, record, unchanged) => {
         const topic = repartition?.topics.get(keyBy);
-        // The markers this task sends carry the watermark of its inputs: they vouch only for
-        // records that come straight from an input record, keyed once.
-        const problem =
-          topic === undefined
-            ? 'this keyBy was not in the pipeline when the module started (is it created inside a mergeMap or switchMap?), so it has no repartition topic'
-            : record === undefined
-              ? 'its record was emitted by a window or a timer'
-              : this.keyByOf.has(record.topic)
-                ? 'its record was already repartitioned by another keyBy'
-                : undefined;
+        const problem = forwardProblem(topic !== undefined, record, record !== undefined && this.keyByOf.has(record.topic));
         if (problem !== undefined) {
-          this.io.deadLetter({
-            reason: 'pipeline-error',
-            message:
-              `keyBy '${keyBy}' must send key ${JSON.stringify(key)} to another task, but ${problem}; a module repartitions records as they come from its inputs, once: ` +
-              `key by the new key before the window, or write the result to a topic and group it in another module`,
-            details: { 'fastdata.keyby': keyBy, 'fastdata.key': key },
-          });
+          this.io.deadLetter(unforwardable(keyBy, key, problem));
           return;
         }
         const partition = partitionForStringKey(key, partitions);

@@ -20,11 +20,38 @@
  */
 import { deserialize, serialize } from 'node:v8';
 import type { LogRecord, ProduceRecord } from '../log/types.js';
+import type { DeadLetter } from './host/dead-letters.js';
 import { ORIGIN_HEADER, WATERMARK_HEADER } from './host/event-time.js';
 
 export const EVENT_TIME_HEADER = 'fastdata.event-time';
 export const CONTENT_TYPE_HEADER = 'fastdata.content-type';
 const V8_SERIALIZED = 'application/x-v8-serialized';
+
+/**
+ * Why keyBy `keyBy` cannot send a record to the task of `key`, or undefined when it can.
+ * The markers a task sends carry the watermark of its inputs: they vouch only for records
+ * that come straight from an input record, keyed once. `hasTopic`: the keyBy has a
+ * repartition topic (it was in the pipeline when the module started); `record`: the record
+ * being processed (undefined while a window or timer emits); `repartitioned`: that record
+ * came through a repartition topic already.
+ */
+export function forwardProblem(hasTopic: boolean, record: LogRecord | undefined, repartitioned: boolean): string | undefined {
+  if (!hasTopic) return 'this keyBy was not in the pipeline when the module started (is it created inside a mergeMap or switchMap?), so it has no repartition topic';
+  if (record === undefined) return 'its record was emitted by a window or a timer';
+  if (repartitioned) return 'its record was already repartitioned by another keyBy';
+  return undefined;
+}
+
+/** The dead letter of a record keyBy `keyBy` cannot send to the task of `key`, saying why (`problem`) and what to write instead. */
+export function unforwardable(keyBy: string, key: string, problem: string): DeadLetter {
+  return {
+    reason: 'pipeline-error',
+    message:
+      `keyBy '${keyBy}' must send key ${JSON.stringify(key)} to another task, but ${problem}; a module repartitions records as they come from its inputs, once: ` +
+      `key by the new key before the window, or write the result to a topic and group it in another module`,
+    details: { 'fastdata.keyby': keyBy, 'fastdata.key': key },
+  };
+}
 
 /** The repartition topics of a module that has some (by keyBy name), and how many tasks share them. */
 export interface Repartition {
