@@ -15,6 +15,7 @@ import { checkCommit, validateTopicName } from '../validate.js';
 import { fromKafkaError } from './kafka-errors.js';
 import { RangeAssigner } from './range-assigner.js';
 import { toLogRecord } from './records.js';
+import { fetchTopicOffsets } from './topic-offsets.js';
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 /** A third of the session timeout (10 s), as kafkajs's own heartbeat interval. */
@@ -116,7 +117,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       const partitions = added.filter((tp) => tp.topic === topic).map((tp) => tp.partition);
       const [committed] = await admin.fetchOffsets({ groupId: this.groupId, topics: [topic] });
       const uncommitted = new Set((committed?.partitions ?? []).filter((p) => Number(p.offset) < 0).map((p) => p.partition));
-      const ends = await admin.fetchTopicOffsets(topic);
+      const ends = await fetchTopicOffsets(admin, topic);
       for (const { partition, high } of ends) {
         if (!partitions.includes(partition) || !uncommitted.has(partition)) continue;
         this.floors.set(tpKey(topic, partition), Number(high));

@@ -34,6 +34,7 @@ import { fromKafkaError, kafkaErrorType } from './kafka-errors.js';
 import { KafkaReader } from './reader.js';
 import { toMessage } from './records.js';
 import { fromConfigEntries, toConfigEntries } from './topic-config.js';
+import { fetchTopicOffsets, isLeaderlessOffsets } from './topic-offsets.js';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 
@@ -181,9 +182,9 @@ export class KafkaLog implements Log {
         const metadata = await this.admin.fetchTopicMetadata({ topics: [name] });
         const led = metadata.topics[0]?.partitions.filter((p) => p.leader >= 0).length ?? 0;
         // A leader in the metadata may not serve the partition yet: ask it for the offsets too.
-        if (led >= partitions && (await this.admin.fetchTopicOffsets(name)).length >= partitions) return;
+        if (led >= partitions && (await fetchTopicOffsets(this.admin, name)).length >= partitions) return;
       } catch (error) {
-        if (!(error as { retriable?: boolean })?.retriable && kafkaErrorType(error) !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+        if (!(error as { retriable?: boolean })?.retriable && kafkaErrorType(error) !== 'UNKNOWN_TOPIC_OR_PARTITION' && !isLeaderlessOffsets(error)) throw error;
       }
       if (Date.now() > deadline) {
         throw new FastdataError('FD_LOG_IO', `topic ${name} was created but its partitions have no leader after ${this.options.requestTimeoutMs ?? 30_000} ms; check the brokers' health`, {
@@ -302,7 +303,7 @@ export class KafkaLog implements Log {
   async offsets(topic: string): Promise<PartitionOffsets[]> {
     this.assertOpen();
     try {
-      const offsets = await this.admin.fetchTopicOffsets(topic);
+      const offsets = await fetchTopicOffsets(this.admin, topic);
       return offsets.map((o) => ({ partition: o.partition, start: Number(o.low), end: Number(o.high) })).sort((a, b) => a.partition - b.partition);
     } catch (error) {
       throw fromKafkaError(error, `cannot read the offsets of ${topic}`, { topic });
@@ -313,7 +314,7 @@ export class KafkaLog implements Log {
     this.assertOpen();
     if (!Number.isFinite(timestamp)) throw new FastdataError('FD_ARGUMENT_INVALID', `timestamp must be milliseconds since the epoch, got ${timestamp}`);
     try {
-      const [byTime, ends] = await Promise.all([this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp), this.admin.fetchTopicOffsets(topic)]);
+      const [byTime, ends] = await Promise.all([this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp), fetchTopicOffsets(this.admin, topic)]);
       const high = new Map(ends.map((o) => [o.partition, Number(o.high)]));
       return byTime
         .map((o) => ({ topic, partition: o.partition, offset: Number(o.offset) < 0 ? high.get(o.partition)! : Number(o.offset) }))

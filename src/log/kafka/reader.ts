@@ -14,6 +14,7 @@ import { FastdataError } from '../../errors.js';
 import type { Batch, Reader, ReaderOptions } from '../types.js';
 import { fromKafkaError } from './kafka-errors.js';
 import { toLogRecord } from './records.js';
+import { fetchTopicOffsets } from './topic-offsets.js';
 
 interface Pending {
   batch: Batch;
@@ -64,7 +65,7 @@ export class KafkaReader implements Reader {
     const positions = await this.startPositions(wanted);
     let ends: Map<number, number> | undefined;
     if (this.options.stopAtEnd) {
-      const offsets = await this.admin.fetchTopicOffsets(topic);
+      const offsets = await fetchTopicOffsets(this.admin, topic);
       ends = new Map(offsets.filter((o) => wanted.includes(o.partition)).map((o) => [o.partition, Number(o.high)]));
     }
     return { wanted, positions, ends };
@@ -72,7 +73,7 @@ export class KafkaReader implements Reader {
 
   private async startPositions(partitions: number[]): Promise<Map<number, number>> {
     const { topic, from = 'earliest' } = this.options;
-    const offsets = await this.admin.fetchTopicOffsets(topic);
+    const offsets = await fetchTopicOffsets(this.admin, topic);
     const low = new Map(offsets.map((o) => [o.partition, Number(o.low)]));
     const high = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
     if (from === 'earliest') return new Map(partitions.map((p) => [p, low.get(p)!]));
@@ -174,7 +175,7 @@ export class KafkaReader implements Reader {
   }
 
   private async skipDeleted(wanted: number[], positions: Map<number, number>): Promise<void> {
-    const offsets = await this.admin.fetchTopicOffsets(this.options.topic).catch(() => []);
+    const offsets = await fetchTopicOffsets(this.admin, this.options.topic).catch(() => []);
     for (const { partition, low } of offsets) {
       if (wanted.includes(partition) && Number(low) > (positions.get(partition) ?? 0)) positions.set(partition, Number(low));
     }
