@@ -1,10 +1,11 @@
 /**
- * The demo's sensor-stats and site-stats modules on Kafka and the schema registry, in two
- * `fastdata run` worker processes of one consumer group per module. site-stats groups by
- * site, not by the sensor the input is keyed by, so most readings go through its
- * repartition topic. Mid-stream one worker is killed with SIGKILL; the survivor takes its
+ * The demo's sensor-stats, site-stats and sensor-health modules on Kafka and the schema
+ * registry, in two `fastdata run` worker processes of one consumer group per module.
+ * site-stats groups by site, not by the sensor the input is keyed by, so most readings go
+ * through its repartition topic; sensor-health joins sensor.stats with the sensor.metadata
+ * table the test writes (one sensor has no row: its minutes are dead letters). Mid-stream one worker is killed with SIGKILL; the survivor takes its
  * partitions over, restores their windows from the changelogs, and the closed windows in
- * sensor.stats and site.stats are compared with the windows the test computes from the
+ * sensor.stats, site.stats and sensor.health are compared with what the test computes from the
  * input it produced: with at-least-once nothing is missing (a window may come
  * twice, with the same figures); with exactly-once, read with read_committed, nothing is
  * missing and nothing is duplicated.
@@ -29,6 +30,11 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 const INPUT = 'sensor.readings';
 const OUTPUT = 'sensor.stats';
 const SITE_OUTPUT = 'site.stats';
+const METADATA = 'sensor.metadata';
+const HEALTH_OUTPUT = 'sensor.health';
+/** The sensor the metadata table has no row for. */
+const UNLISTED = 'sensor-05';
+const limitOf = (s: number) => 30 + (s % 5);
 const MODULE_TOPICS = [
   INPUT,
   OUTPUT,
@@ -38,6 +44,10 @@ const MODULE_TOPICS = [
   'fastdata.site-stats.changelog',
   'fastdata.site-stats.dlq',
   'fastdata.site-stats.by-site.repartition',
+  METADATA,
+  HEALTH_OUTPUT,
+  'fastdata.sensor-health.changelog',
+  'fastdata.sensor-health.dlq',
 ];
 const SENSORS = 24;
 const MINUTES = 8;
@@ -58,6 +68,40 @@ function readingsOfMinute(minute: number): Reading[] {
     }
   }
   return out;
+}
+
+/** What sensor-health must emit: per sensor@minute, the minute's max against the sensor's limit (none for the unlisted sensor). */
+function expectedHealth(readings: Reading[]): Map<string, { limit: number; headroom: number }> {
+  const max = new Map<string, number>();
+  for (const r of readings) {
+    if (r.sensorId === UNLISTED) continue;
+    const key = `${r.sensorId}@${Math.floor(r.ts / 60_000) * 60_000}`;
+    max.set(key, Math.max(max.get(key) ?? Number.NEGATIVE_INFINITY, r.temperature));
+  }
+  return new Map(
+    [...max].map(([key, m]) => {
+      const limit = limitOf(Number(key.slice('sensor-'.length, key.indexOf('@'))));
+      return [key, { limit, headroom: Math.round((limit - m) * 100) / 100 }];
+    }),
+  );
+}
+
+/** What sensor.health holds: sensor@windowStart -> every record written for it. */
+async function healthRecords(log: Log, serde: AvroSerde): Promise<Map<string, { limit: number; headroom: number }[]>> {
+  const received = new Map<string, { limit: number; headroom: number }[]>();
+  const reader = log.reader({ topic: HEALTH_OUTPUT, from: 'earliest', stopAtEnd: true });
+  try {
+    for await (const batch of reader) {
+      for (const record of batch.records) {
+        const h = (await serde.decode(record.value!)) as { sensorId: string; windowStart: number; limit: number; headroom: number };
+        const key = `${h.sensorId}@${h.windowStart}`;
+        received.set(key, [...(received.get(key) ?? []), { limit: h.limit, headroom: h.headroom }]);
+      }
+    }
+  } finally {
+    await reader.close();
+  }
+  return received;
 }
 
 /** The windows a module must emit for `readings`, grouped by `keyOf`: key@minute -> count. */
@@ -114,7 +158,7 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
 
   const startWorker = (guarantee: string) => {
     // --no-alerts: this test is about the modules (alerting on Kafka is alerts-kafka.test.ts), and the demo's audit receiver would write into the repo's .fastdata/.
-    const worker = startCli(['run', '--module', 'sensor-stats', '--module', 'site-stats', '--no-alerts', '--data-dir', data.path], {
+    const worker = startCli(['run', '--module', 'sensor-stats', '--module', 'site-stats', '--module', 'sensor-health', '--no-alerts', '--data-dir', data.path], {
       cwd: repo,
       env: {
         FASTDATA_LOG__KIND: 'kafka',
@@ -131,6 +175,13 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
   async function runScenario(guarantee: 'at-least-once' | 'exactly-once') {
     await deleteTopics(log);
     await log.createTopic({ name: INPUT, partitions: 4 });
+    // The table sensor-health joins with: a row per sensor but one, co-partitioned with the readings.
+    await log.createTopic({ name: METADATA, partitions: 4, config: { cleanupPolicy: 'compact' } });
+    const metadataEncoder = await serde.encoderFor(valueSubject(METADATA), await readSchemaSource('schemas/sensor-metadata.avsc', repo));
+    const rows = Array.from({ length: SENSORS }, (_, s) => `sensor-${String(s).padStart(2, '0')}`)
+      .filter((id) => id !== UNLISTED)
+      .map((id, i) => ({ sensorId: id, site: `site-${i % 3}`, location: `hall ${i % 4}`, model: 'TH-200', installedAt: BASE, maxTemperature: limitOf(Number(id.slice(7))) }));
+    await log.produce(METADATA, rows.map((row) => ({ key: row.sensorId, value: metadataEncoder.encode(row) })));
     const encoder = await serde.encoderFor<Reading>(valueSubject(INPUT), await readSchemaSource('schemas/sensor-reading.avsc', repo));
     const produceMinutes = async (from: number, to: number) => {
       for (let minute = from; minute < to; minute++) {
@@ -140,6 +191,7 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
     const all = Array.from({ length: MINUTES }, (_, m) => readingsOfMinute(m)).flat();
     const expected = expectedWindows(all);
     const expectedSites = expectedWindows(all, (r) => r.site);
+    const expectedHealthy = expectedHealth(all);
 
     await produceMinutes(0, 3);
     const a = startWorker(guarantee);
@@ -160,11 +212,17 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
     await eventually(() => /assigned partitions 0, 1, 2, 3|restored/.test(b.output.stderr), { timeoutMs: 60_000, intervalMs: 250 });
     let received = new Map<string, number[]>();
     let receivedSites = new Map<string, number[]>();
+    let receivedHealth = new Map<string, { limit: number; headroom: number }[]>();
     const outputsComplete = eventually(
       async () => {
         received = await windowCounts(log, serde, OUTPUT, 'sensorId');
         receivedSites = await windowCounts(log, serde, SITE_OUTPUT, 'site');
-        return [...expected.keys()].every((key) => received.has(key)) && [...expectedSites.keys()].every((key) => receivedSites.has(key));
+        receivedHealth = await healthRecords(log, serde);
+        return (
+          [...expected.keys()].every((key) => received.has(key)) &&
+          [...expectedSites.keys()].every((key) => receivedSites.has(key)) &&
+          [...expectedHealthy.keys()].every((key) => receivedHealth.has(key))
+        );
       },
       // The last minute closes when its partitions go idle (15 s) and the watermark follows the clock.
       { timeoutMs: 120_000, intervalMs: 1_000 },
@@ -172,14 +230,19 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
     await outputsComplete.catch((error: Error) => {
       const missing = [...expected.keys()].filter((key) => !received.has(key));
       const missingSites = [...expectedSites.keys()].filter((key) => !receivedSites.has(key));
+      const missingHealth = [...expectedHealthy.keys()].filter((key) => !receivedHealth.has(key));
       throw new Error(
         `${error.message}: ${missing.length} of ${expected.size} sensor windows missing (e.g. ${missing.slice(0, 5).join(', ')}), ` +
-          `${missingSites.length} of ${expectedSites.size} site windows missing (e.g. ${missingSites.slice(0, 5).join(', ')})\n--- killed worker ---\n${a.output.stderr}\n--- survivor ---\n${b.output.stderr}`,
+          `${missingSites.length} of ${expectedSites.size} site windows missing (e.g. ${missingSites.slice(0, 5).join(', ')}), ` +
+          `${missingHealth.length} of ${expectedHealthy.size} health records missing (e.g. ${missingHealth.slice(0, 5).join(', ')})\n--- killed worker ---\n${a.output.stderr}\n--- survivor ---\n${b.output.stderr}`,
       );
     });
     const code = await b.stop('SIGTERM');
     expect(code).toBe(0);
-    return { expected, received, expectedSites, receivedSites, a, b };
+    // The join: every minute of a listed sensor against its own limit, none of the unlisted one.
+    expect([...receivedHealth.keys()].sort()).toEqual([...expectedHealthy.keys()].sort());
+    for (const [key, records] of receivedHealth) for (const h of records) expect(h, key).toEqual(expectedHealthy.get(key));
+    return { expected, received, expectedSites, receivedSites, receivedHealth, a, b };
   }
 
   it('at-least-once: every window of the input is in sensor.stats, with the right count', { timeout: 300_000 }, async () => {
@@ -217,7 +280,8 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
   });
 
   it('exactly-once: every window exactly once (read_committed), with the right count', { timeout: 300_000 }, async () => {
-    const { expected, received, expectedSites, receivedSites, b } = await runScenario('exactly-once');
+    const { expected, received, expectedSites, receivedSites, receivedHealth, b } = await runScenario('exactly-once');
+    expect([...receivedHealth].filter(([, records]) => records.length > 1).map(([key]) => key)).toEqual([]);
     expect([...received.keys()].sort()).toEqual([...expected.keys()].sort());
     const duplicated = [...received].filter(([, counts]) => counts.length > 1).map(([key]) => key);
     expect(duplicated).toEqual([]);
