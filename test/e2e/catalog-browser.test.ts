@@ -66,14 +66,33 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the catalog page in
     await page.goto(`${url}/catalog`);
     await page.waitForFunction(() => (globalThis as unknown as { __fastdata?: CatalogCounters }).__fastdata?.catalogLoaded === true, undefined, { timeout: 15_000 });
 
-    // 10 nodes: 1 source, 2 modules, 3 outputs (with the alert topic), 2 rules, 1 dashboard, 1 sink; 12 edges.
+    // 17 nodes: 2 sources (the readings, the metadata table), 1 repartition topic, 4 modules,
+    // 5 outputs (with the alert topic), 3 rules, 1 dashboard, 1 sink; 22 edges.
     const counters = (await page.evaluate(() => (globalThis as unknown as { __fastdata: CatalogCounters }).__fastdata))!;
-    expect(counters).toMatchObject({ nodes: 10, edges: 12 });
-    expect(await page.locator('svg.lineage g.node').count()).toBe(10);
-    expect(await page.locator('svg.lineage path.edge').count()).toBe(12);
+    expect(counters).toMatchObject({ nodes: 17, edges: 22 });
+    expect(await page.locator('svg.lineage g.node').count()).toBe(17);
+    expect(await page.locator('svg.lineage path.edge').count()).toBe(22);
     const kinds = await page.locator('svg.lineage g.node').evaluateAll((nodes) => nodes.map((n) => (n as unknown as { getAttribute(name: string): string }).getAttribute('data-id')));
     expect(kinds.sort()).toEqual(
-      ['dashboard:fleet', 'module:sensor-anomalies', 'module:sensor-stats', 'rule:dead-sensor', 'rule:overheating', 'sink:cassandra:sensor_stats', 'topic:fastdata.alerts', 'topic:sensor.anomalies', 'topic:sensor.readings', 'topic:sensor.stats'].sort(),
+      [
+        'dashboard:fleet',
+        'module:sensor-anomalies',
+        'module:sensor-health',
+        'module:sensor-stats',
+        'module:site-stats',
+        'rule:dead-sensor',
+        'rule:over-limit',
+        'rule:overheating',
+        'sink:cassandra:sensor_stats',
+        'topic:fastdata.alerts',
+        'topic:fastdata.site-stats.by-site.repartition',
+        'topic:sensor.anomalies',
+        'topic:sensor.health',
+        'topic:sensor.metadata',
+        'topic:sensor.readings',
+        'topic:sensor.stats',
+        'topic:site.stats',
+      ].sort(),
     );
     // Drawn, not just present: every node has a box of its size on the page.
     const box = await page.locator('svg.lineage g.node[data-id="module:sensor-stats"]').boundingBox();

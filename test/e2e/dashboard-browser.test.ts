@@ -53,7 +53,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the fleet dashboard
     data = await tempDir();
     dev = startCli(['dev', '--data-dir', data.path, '--port', '0'], { cwd: repo });
     url = await eventually(() => /status page and schema registry: (http:\/\/127\.0\.0\.1:\d+)/.exec(dev.output.stderr)?.[1], { timeoutMs: 60_000, intervalMs: 100 }) as string;
-    // The outputs exist (and the dashboard is valid) once both modules have started.
+    // The outputs exist (and the dashboard is valid) once the modules have started.
     await eventually(async () => (await fetch(`${url}/api/dashboards/fleet`)).ok, { timeoutMs: 60_000, intervalMs: 250 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });
@@ -79,16 +79,17 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the fleet dashboard
     await page.waitForFunction(() => (globalThis as unknown as { __fastdata?: PageCounters }).__fastdata?.historyLoaded === true, undefined, { timeout: 15_000 });
     expect(await page.locator('h1').textContent()).toBe('Sensor fleet');
     const panels = page.locator('section.panel');
-    expect(await panels.count()).toBe(6);
+    expect(await panels.count()).toBe(7);
     // (The test's tsconfig has no DOM types: the elements are read through their dataset.)
     const points = await panels.evaluateAll((sections) => sections.map((s) => (s as unknown as { dataset: Record<string, string> }).dataset).map((d) => [d.kind, Number(d.points)]));
-    const [temperature, stat, zscore, statsTable, anomaliesTable, alerts] = points.map((p) => p[1] as number);
-    expect(points.map((p) => p[0])).toEqual(['timeseries', 'stat', 'timeseries', 'table', 'table', 'alerts']);
+    const [temperature, stat, zscore, statsTable, healthTable, anomaliesTable, alerts] = points.map((p) => p[1] as number);
+    expect(points.map((p) => p[0])).toEqual(['timeseries', 'stat', 'timeseries', 'table', 'table', 'table', 'alerts']);
     expect(temperature).toBeGreaterThanOrEqual(4 * 5); // four sensors, several minutes each
     expect(zscore).toBeGreaterThanOrEqual(4 * 5);
     expect(stat).toBe(1);
     expect(statsTable).toBe(20); // the demo's 20 sensors, one row each
     expect(anomaliesTable).toBe(20);
+    expect(healthTable).toBe(20); // sensor.stats joined with the sensor.metadata table: every sensor has its row
     // The alert panel shows the alert topic's latest change per alert (more may come after the page loaded).
     const alertsOnServer = ((await (await fetch(`${url}/api/outputs/fastdata.alerts/latest?limit=50`)).json()) as { records: unknown[] }).records.length;
     expect(alerts).toBeLessThanOrEqual(alertsOnServer);

@@ -69,9 +69,11 @@ describe('fastdata dev on the demo project, with fastdata tail beside it', () =>
       const url = await eventually(() => /outputs: (http:\/\/127\.0\.0\.1:\d+)\/api\/outputs/.exec(served.output.stderr)?.[1], { timeoutMs: 30_000, intervalMs: 100 });
       const outputs = (await (await fetch(`${url}/api/outputs`)).json()) as { outputs: { topic: string; module: string; inputs: string[] }[] };
       expect(outputs.outputs.map((o) => [o.topic, o.module, o.inputs])).toEqual([
-        ['fastdata.alerts', 'alerts', ['sensor.stats']],
+        ['fastdata.alerts', 'alerts', ['sensor.health', 'sensor.stats']],
         ['sensor.anomalies', 'sensor-anomalies', ['sensor.stats']],
+        ['sensor.health', 'sensor-health', ['sensor.stats']],
         ['sensor.stats', 'sensor-stats', ['sensor.readings']],
+        ['site.stats', 'site-stats', ['sensor.readings']],
       ]);
       const latest = (await (await fetch(`${url}/api/outputs/sensor.stats/latest/sensor-07`)).json()) as { key: string; value: { sensorId: string } };
       expect(latest.value.sensorId).toBe('sensor-07');

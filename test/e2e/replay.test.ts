@@ -97,6 +97,6 @@ describe('fastdata replay, then fastdata diff', () => {
     }
     const unknown = await cli(['replay', 'sensor-statz', '--from', '0', '--output', 'x.replay']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/no module named sensor-statz in streams\/; the modules are sensor-anomalies, sensor-stats/);
+    expect(unknown.stderr).toMatch(/no module named sensor-statz in streams\/; the modules are sensor-anomalies, sensor-health, sensor-stats, site-stats/);
   });
 });

@@ -201,8 +201,10 @@ describe.skipIf(!kafkaBrokers || !registryUrl)('fastdata run: two workers on Kaf
     await eventually(() => /assigned partitions/.test(a.output.stderr) && /assigned partitions/.test(b.output.stderr), { timeoutMs: 150_000, intervalMs: 200 }).catch((error: Error) => {
       throw new Error(`${error.message}: the workers did not both get partitions\n--- first ---\n${a.output.stderr}\n--- second ---\n${b.output.stderr}`);
     });
-    // Some windows are out (and checkpointed) before the kill, so the survivor must restore.
-    await eventually(async () => (await log.offsets(OUTPUT)).reduce((n, o) => n + o.end, 0) > 0, { timeoutMs: 60_000, intervalMs: 250 });
+    // Windows of every partition are out (and checkpointed) before the kill, so the survivor
+    // must restore the killed worker's: sensor.stats is keyed by sensor, as the input, so
+    // output partition p is written by the task of input partition p.
+    await eventually(async () => (await log.offsets(OUTPUT)).every((o) => o.end > 0), { timeoutMs: 60_000, intervalMs: 250 });
     await produceMinutes(3, 5);
     a.child.kill('SIGKILL');
     await a.exited;

@@ -9,13 +9,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineStream, joinStream, keyBy } from 'fastdata';
 import { EmbeddedLog } from '../../../src/log/embedded/embedded-log.js';
 import { partitionForStringKey } from '../../../src/log/partitioner.js';
-import { EmbeddedSchemaRegistry } from '../../../src/schema/embedded-registry.js';
 import { AvroSerde } from '../../../src/schema/serde.js';
-import { StreamRunner } from '../../../src/stream/runner.js';
 import type { RunnerEvent } from '../../../src/stream/runner-events.js';
 import { readAll } from '../../conformance/log.js';
+import { EmbeddedRuntime } from '../../helpers/embedded-runtime.js';
 import { eventually } from '../../helpers/eventually.js';
-import { tempDir } from '../../helpers/temp-dir.js';
 
 interface Order {
   orderId: string;
@@ -115,26 +113,18 @@ function truth(orders: Order[], payments: Payment[]): { pairs: Map<string, Paid>
 }
 
 describe('joinStream: orders with their payments within a minute (embedded log, 4 partitions)', () => {
-  let dir: { path: string; remove: () => Promise<void> };
+  let rt: EmbeddedRuntime;
   let log: EmbeddedLog;
-  let registry: EmbeddedSchemaRegistry;
   let serde: AvroSerde;
-  const events: RunnerEvent[] = [];
+  let events: RunnerEvent[];
 
   beforeEach(async () => {
-    dir = await tempDir();
-    log = await EmbeddedLog.open(`${dir.path}/log`, { fsync: 'never' });
-    registry = await EmbeddedSchemaRegistry.open(`${dir.path}/registry`);
-    serde = new AvroSerde(registry);
-    events.length = 0;
+    rt = await EmbeddedRuntime.open();
+    ({ log, serde, events } = rt);
     await log.createTopic({ name: 'orders', partitions: PARTITIONS });
     await log.createTopic({ name: 'payments', partitions: PARTITIONS });
   });
-  afterEach(async () => {
-    await log.close();
-    await registry.close();
-    await dir.remove();
-  });
+  afterEach(() => rt.close());
 
   /** Idle inputs move the watermark to the wall clock; the restart test closes its windows with records instead. */
   const paid = (kind: 'inner' | 'left', idleTimeout: '300ms' | '1h' = '300ms') =>
@@ -157,7 +147,7 @@ describe('joinStream: orders with their payments within a minute (embedded log, 
       },
     });
 
-  const runner = (module: ReturnType<typeof paid>) => new StreamRunner(module, { log, serde, root: dir.path, defaultPartitions: PARTITIONS, onEvent: (e) => events.push(e) });
+  const runner = (module: ReturnType<typeof paid>) => rt.runner(module, PARTITIONS);
 
   async function produce(orders: Order[], payments: Payment[]) {
     const orderEncoder = await serde.encoderFor('orders-value', orderSchema);

@@ -7,13 +7,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineStream, joinTable, keyBy } from 'fastdata';
 import { EmbeddedLog } from '../../../src/log/embedded/embedded-log.js';
-import { EmbeddedSchemaRegistry } from '../../../src/schema/embedded-registry.js';
 import { AvroSerde } from '../../../src/schema/serde.js';
-import { StreamRunner } from '../../../src/stream/runner.js';
 import type { RunnerEvent } from '../../../src/stream/runner-events.js';
 import { readAll } from '../../conformance/log.js';
+import { EmbeddedRuntime } from '../../helpers/embedded-runtime.js';
 import { eventually } from '../../helpers/eventually.js';
-import { tempDir } from '../../helpers/temp-dir.js';
 
 interface Reading {
   id: number;
@@ -90,26 +88,18 @@ function expectedJoin(readings: Reading[], rows: Map<string, Meta>): { joined: M
 }
 
 describe('joinTable: readings enriched from a compacted table (embedded log, 4 partitions)', () => {
-  let dir: { path: string; remove: () => Promise<void> };
+  let rt: EmbeddedRuntime;
   let log: EmbeddedLog;
-  let registry: EmbeddedSchemaRegistry;
   let serde: AvroSerde;
-  const events: RunnerEvent[] = [];
+  let events: RunnerEvent[];
 
   beforeEach(async () => {
-    dir = await tempDir();
-    log = await EmbeddedLog.open(`${dir.path}/log`, { fsync: 'never' });
-    registry = await EmbeddedSchemaRegistry.open(`${dir.path}/registry`);
-    serde = new AvroSerde(registry);
-    events.length = 0;
+    rt = await EmbeddedRuntime.open();
+    ({ log, serde, events } = rt);
     await log.createTopic({ name: 'readings', partitions: PARTITIONS });
     await log.createTopic({ name: 'sensor.meta', partitions: PARTITIONS, config: { cleanupPolicy: 'compact' } });
   });
-  afterEach(async () => {
-    await log.close();
-    await registry.close();
-    await dir.remove();
-  });
+  afterEach(() => rt.close());
 
   const enrich = (options: { kind?: 'left'; keyedBy?: 'sensor' | 'id' } = {}) =>
     defineStream<{ readings: Reading }, Enriched, { meta: Meta }>({
@@ -128,8 +118,7 @@ describe('joinTable: readings enriched from a compacted table (embedded log, 4 p
         ),
     });
 
-  const runner = (module: ReturnType<typeof enrich>) =>
-    new StreamRunner(module, { log, serde, root: dir.path, defaultPartitions: PARTITIONS, onEvent: (e) => events.push(e) });
+  const runner = (module: ReturnType<typeof enrich>) => rt.runner(module, PARTITIONS);
 
   async function produceReadings(readings: Reading[], keyedBy: 'sensor' | 'id' = 'sensor') {
     const encoder = await serde.encoderFor('readings-value', readingSchema);

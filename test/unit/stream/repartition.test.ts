@@ -9,14 +9,12 @@ import { aggregate, count, defineStream, keyBy, max, sum, tumbling } from 'fastd
 import { map } from 'rxjs';
 import { EmbeddedLog } from '../../../src/log/embedded/embedded-log.js';
 import { partitionForStringKey } from '../../../src/log/partitioner.js';
-import { EmbeddedSchemaRegistry } from '../../../src/schema/embedded-registry.js';
 import { AvroSerde } from '../../../src/schema/serde.js';
-import { StreamRunner } from '../../../src/stream/runner.js';
 import { resetModule } from '../../../src/tools/reset/reset-module.js';
 import type { RunnerEvent } from '../../../src/stream/runner-events.js';
 import { readAll } from '../../conformance/log.js';
+import { EmbeddedRuntime } from '../../helpers/embedded-runtime.js';
 import { eventually } from '../../helpers/eventually.js';
-import { tempDir } from '../../helpers/temp-dir.js';
 
 interface Reading {
   sensorId: string;
@@ -110,27 +108,19 @@ function truth(all: Reading[]): Map<string, { n: number; total: number; latest: 
 }
 
 describe('repartitioning by a key other than the input partitioning (embedded log, 4 partitions)', () => {
-  let dir: { path: string; remove: () => Promise<void> };
+  let rt: EmbeddedRuntime;
   let log: EmbeddedLog;
-  let registry: EmbeddedSchemaRegistry;
   let serde: AvroSerde;
-  const events: RunnerEvent[] = [];
+  let events: RunnerEvent[];
 
   beforeEach(async () => {
-    dir = await tempDir();
-    log = await EmbeddedLog.open(`${dir.path}/log`, { fsync: 'never' });
-    registry = await EmbeddedSchemaRegistry.open(`${dir.path}/registry`);
-    serde = new AvroSerde(registry);
-    events.length = 0;
+    rt = await EmbeddedRuntime.open();
+    ({ log, serde, events } = rt);
     await log.createTopic({ name: 'readings', partitions: PARTITIONS });
   });
-  afterEach(async () => {
-    await log.close();
-    await registry.close();
-    await dir.remove();
-  });
+  afterEach(() => rt.close());
 
-  const runner = (module: ReturnType<typeof perSite>) => new StreamRunner(module, { log, serde, root: dir.path, defaultPartitions: PARTITIONS, onEvent: (e) => events.push(e) });
+  const runner = (module: ReturnType<typeof perSite>) => rt.runner(module, PARTITIONS);
 
   async function produce(all: Reading[]) {
     const encoder = await serde.encoderFor('readings-value', readingSchema);

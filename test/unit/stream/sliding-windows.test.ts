@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { aggregate, count, defineStream, keyBy, max, min, sliding, sum, type WindowOptions } from 'fastdata';
 import { TestDriver } from 'fastdata/testing';
+import { mulberry32 } from '../../../src/sources/random.js';
 
 interface Reading {
   sensor: string;
@@ -55,17 +56,8 @@ function module(size: number, options: WindowOptions) {
   });
 }
 
-/** A small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so a failure can be replayed. */
+const random = mulberry32;
 
 /**
  * Readings of `keys` sensors over `span` ms, in rough time order: a quarter of the records

@@ -23,13 +23,12 @@ import { aggregate, collect, count, defineStream, hopping, keyBy, max, min, redu
 import { map, merge } from 'rxjs';
 import { EmbeddedLog } from '../../../src/log/embedded/embedded-log.js';
 import { partitionForStringKey } from '../../../src/log/partitioner.js';
-import { EmbeddedSchemaRegistry } from '../../../src/schema/embedded-registry.js';
 import { AvroSerde } from '../../../src/schema/serde.js';
-import { StreamRunner } from '../../../src/stream/runner.js';
 import type { RunnerEvent } from '../../../src/stream/runner-events.js';
 import { readAll } from '../../conformance/log.js';
+import { EmbeddedRuntime } from '../../helpers/embedded-runtime.js';
 import { eventually } from '../../helpers/eventually.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { mulberry32 } from '../../../src/sources/random.js';
 
 interface Reading {
   sensorId: string;
@@ -153,17 +152,8 @@ function siteWindows() {
   });
 }
 
-/** A small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so a failure can be replayed. */
+const random = mulberry32;
 
 interface Data {
   /** Seconds 0-30 of event time. */
@@ -294,29 +284,21 @@ function truth(valid: Reading[]) {
 }
 
 describe('window operators on the embedded log with 4 partitions, grouped by a key the input is not keyed by', () => {
-  let dir: { path: string; remove: () => Promise<void> };
+  let rt: EmbeddedRuntime;
   let log: EmbeddedLog;
-  let registry: EmbeddedSchemaRegistry;
   let serde: AvroSerde;
-  const events: RunnerEvent[] = [];
+  let events: RunnerEvent[];
   const all = data();
   const expected = truth(all.valid);
 
   beforeEach(async () => {
-    dir = await tempDir();
-    log = await EmbeddedLog.open(`${dir.path}/log`, { fsync: 'never' });
-    registry = await EmbeddedSchemaRegistry.open(`${dir.path}/registry`);
-    serde = new AvroSerde(registry);
-    events.length = 0;
+    rt = await EmbeddedRuntime.open();
+    ({ log, serde, events } = rt);
     await log.createTopic({ name: 'readings', partitions: PARTITIONS });
   });
-  afterEach(async () => {
-    await log.close();
-    await registry.close();
-    await dir.remove();
-  });
+  afterEach(() => rt.close());
 
-  const runner = (module: ReturnType<typeof siteWindows>) => new StreamRunner(module, { log, serde, root: dir.path, defaultPartitions: PARTITIONS, onEvent: (e) => events.push(e) });
+  const runner = (module: ReturnType<typeof siteWindows>) => rt.runner(module, PARTITIONS);
 
   async function produce(records: Reading[]) {
     const encoder = await serde.encoderFor('readings-value', readingSchema);

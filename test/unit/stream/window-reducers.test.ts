@@ -7,6 +7,7 @@ import type { OperatorFunction } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type Windowed, collect, defineStream, hopping, keyBy, reduce, session, topK, tumbling } from 'fastdata';
 import { TestDriver } from 'fastdata/testing';
+import { mulberry32 } from '../../../src/sources/random.js';
 
 interface Reading {
   sensor: string;
@@ -29,17 +30,8 @@ function moduleOf(op: OperatorFunction<Windowed<Reading>, unknown>, window = tum
   });
 }
 
-/** Seeded, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so a failure can be replayed. */
+const random = mulberry32;
 
 /** 20,000 readings of 1,500 sensors over 200 s; a quarter up to 4 s behind (some later than the grace allows). */
 function readings(seed = 5): Reading[] {
