@@ -9,7 +9,9 @@
  *     its operator declares: for `aggregate`, the window (kind, size, advance, grace, emit;
  *     when the window comes straight before it, as usual) and each accumulator's field name,
  *     initial value and add function (so count -> sum is a change, mean of another field is
- *     not); for `mapWithState`, its TTL.
+ *     not); for `reduce`, `collect` and `topK`, the window, the function's text and the
+ *     limit or k; for `mapWithState`, its TTL; for `joinStream`, within, grace and kind.
+ *     Tables (`joinTable`) are no state: their rows are read again from their topic.
  * Anything else (the output mapping, filters, the doc, the output topic, the event time
  * function, what a field function reads) may change with the state kept. An author who
  * wants fresh state anyway renames the operator (`aggregate({...}, { name: 'stats-v2' })`).
