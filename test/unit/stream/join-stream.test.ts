@@ -7,6 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineStream, joinStream, keyBy } from 'fastdata';
+import { TestDriver } from 'fastdata/testing';
 import { EmbeddedLog } from '../../../src/log/embedded/embedded-log.js';
 import { partitionForStringKey } from '../../../src/log/partitioner.js';
 import { AvroSerde } from '../../../src/schema/serde.js';
@@ -214,5 +215,39 @@ describe('joinStream: orders with their payments within a minute (embedded log, 
     await second.stop();
     expect(events.some((e) => e.type === 'restored' && e.entries > 0)).toBe(true);
     expectEqual(await outputs('paid.left'), expected);
+  });
+});
+
+describe('joinStream in the TestDriver', () => {
+  it('dead-letters a record older than its join window on arrival, and emits a left record alone only when its window closes', async () => {
+    const module = defineStream<{ orders: Order; payments: Payment }, Paid>({
+      name: 'paid-driver',
+      inputs: { orders: 'orders', payments: 'payments' },
+      output: { topic: 'paid', schema: paidSchema, key: (p) => p.orderId },
+      eventTime: (r) => r.ts,
+      pipeline: ({ orders, payments }) =>
+        orders.pipe(
+          keyBy((o) => o.orderId),
+          joinStream(
+            payments.pipe(keyBy((p) => p.orderId)),
+            (o, p) => ({ orderId: o.orderId, paymentId: p?.paymentId ?? null, amount: o.amount, at: p ? Math.max(o.ts, p.ts) : o.ts }),
+            { within: '1m', grace: '10s', kind: 'left' },
+          ),
+        ),
+    });
+    const driver = await TestDriver.create(module);
+    driver.pipe('orders', { orderId: 'o1', customer: 'c', ts: BASE, amount: 5 });
+    driver.pipe('orders', { orderId: 'o2', customer: 'c', ts: BASE + 1000, amount: 7 });
+    driver.pipe('payments', { paymentId: 'p1', orderId: 'o1', ts: BASE + 60_000 });
+    expect(driver.readValues()).toEqual([{ orderId: 'o1', paymentId: 'p1', amount: 5, at: BASE + 60_000 }]);
+    // o2's window is open until BASE + 1 s + 1 min + 10 s: nothing alone before.
+    driver.advanceWatermark(BASE + 71_000);
+    expect(driver.readValues()).toEqual([]);
+    driver.advanceWatermark(BASE + 71_001);
+    expect(driver.readValues()).toEqual([{ orderId: 'o2', paymentId: null, amount: 7, at: BASE + 1000 }]);
+    // A payment for o2 now is late: o2 is gone from the join state.
+    driver.pipe('payments', { paymentId: 'p2', orderId: 'o2', ts: BASE + 1000 });
+    expect(driver.readValues()).toEqual([]);
+    expect(driver.readDeadLetters().map((l) => l.reason)).toEqual(['late']);
   });
 });
