@@ -1,6 +1,7 @@
 /**
  * The HTTP server of a fastdata process: the Confluent-compatible registry API under
- * `/registry`, the process status as JSON under `/api/status`, and a status page at `/`.
+ * `/registry`, the process status as JSON under `/api/status`, records into topics under
+ * `/api/ingest`, and a status page at `/`.
  * Listens on 127.0.0.1 unless configured otherwise.
  */
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ import { statusPage } from './status-page.js';
 import { alertRoutes, type AlertingApi } from './alerts/alert-routes.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { metricsRoutes } from '../metrics/routes.js';
+import type { RecordIngest } from '../sources/record-ingest.js';
+import { ingestRoutes } from './ingest/ingest-routes.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 
 export interface ServerOptions {
@@ -40,6 +43,8 @@ export interface ServerOptions {
   wsQueue?: { maxQueued?: number; maxBufferedBytes?: number };
   /** The process's metrics: `GET /metrics` (Prometheus) and `/api/metrics/modules` (the index page). */
   metrics?: MetricsRegistry;
+  /** `POST /api/ingest/<topic>`: records into a topic, through this process's log. */
+  ingest?: RecordIngest;
 }
 
 export async function startServer(options: ServerOptions): Promise<{ app: FastifyInstance; url: string }> {
@@ -56,6 +61,7 @@ export async function startServer(options: ServerOptions): Promise<{ app: Fastif
   }
   if (options.alerting) await app.register(alertRoutes, { alerting: options.alerting, prefix: '/api/alerts' });
   if (options.metrics) await app.register(metricsRoutes, { metrics: options.metrics });
+  if (options.ingest) await app.register(ingestRoutes, { ingest: options.ingest, prefix: '/api/ingest' });
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage()));
   const address = await app.listen({ host: options.host, port: options.port });
   return { app, url: address.replace('[::1]', 'localhost') };

@@ -55,6 +55,26 @@ describe('fastdata dev on the demo project, with fastdata tail beside it', () =>
     expect(topics['fastdata.sensor-stats.changelog'].cleanupPolicy).toBe('compact');
   });
 
+  it('takes records over HTTP while it runs (POST /api/ingest), which tail then reads beside it', async () => {
+    const devUrl = /status page and schema registry: (http:\/\/127\.0\.0\.1:\d+)/.exec(dev.output.stderr)![1];
+    const schema = { type: 'record', name: 'Meter', fields: [{ name: 'meterId', type: 'string' }, { name: 'ts', type: 'long' }, { name: 'kwh', type: 'double' }] };
+    const registered = await fetch(`${devUrl}/registry/subjects/my.meters-value/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema: JSON.stringify(schema) }),
+    });
+    expect(registered.status).toBe(200);
+    const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ meterId: `m${i % 5}`, ts: 1_700_000_000_000 + i * 1000, kwh: i / 10 })).join('\n');
+    const ingested = await fetch(`${devUrl}/api/ingest/my.meters?key=meterId&time=ts`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines });
+    expect(ingested.status, await ingested.clone().text()).toBe(202);
+    expect(await ingested.json()).toEqual({ accepted: 50 });
+    const { stdout } = await runCli(['tail', 'my.meters', '--data-dir', data.path, '--from-beginning', '--limit', '50'], { cwd: repo });
+    const read = stdout.trim().split('\n').map((line) => JSON.parse(line) as { key: string; value: { meterId: string; kwh: number } });
+    expect(read).toHaveLength(50);
+    for (const r of read) expect(r.key).toBe(r.value.meterId);
+    expect(read.map((r) => r.value.kwh).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i / 10));
+  });
+
   it('serves the outputs over REST, in dev and in a `fastdata serve` beside it', async () => {
     const devUrl = /status page and schema registry: (http:\/\/127\.0\.0\.1:\d+)/.exec(dev.output.stderr)![1];
     const fromDev = (await (await fetch(`${devUrl}/api/outputs/sensor.stats/latest`)).json()) as { total: number; records: { key: string }[] };

@@ -1,0 +1,184 @@
+/**
+ * Records from outside the process into a topic, checked against the topic's registered
+ * schema: what `POST /api/ingest/<topic>` (serve/ingest/) writes through. It writes
+ * through the process's own log, so it works beside `fastdata dev`, which holds the
+ * embedded log.
+ *
+ * - The schema is the latest version of `<topic>-value` in the registry (looked up again
+ *   after SCHEMA_TTL_MS, so a new version is picked up); a topic with no schema is refused:
+ *   there is nothing to check records against.
+ * - Each record is checked whole (avsc's isValid, every bad field named by its path) and
+ *   must have a usable key (`key` option: the field that holds it) and event time (`time`
+ *   option: the field that holds it, milliseconds or an ISO date; default: now).
+ * - All or nothing by default: one bad record refuses the request and writes nothing.
+ *   With `partial`, the good records are written and the bad ones reported.
+ * - What is accepted is durable when `ingest` resolves (the log's produce resolves once
+ *   its records are durable).
+ * - Back-pressure: at most `maxInFlightBytes` of records being written at once; past it a
+ *   request is refused with FD_INGEST_BUSY (retriable), never queued without bound.
+ */
+import { FastdataError, errorMessage } from '../errors.js';
+import type { Log, ProduceRecord } from '../log/types.js';
+import { validateTopicName } from '../log/validate.js';
+import { type AvroEncoder, type AvroSerde, invalidFields } from '../schema/serde.js';
+import { type SchemaRegistry, valueSubject } from '../schema/types.js';
+
+export interface IngestOptions {
+  /** The field of each record that is its key (its partition). Default: none (no key). */
+  key?: string;
+  /** The field of each record that is its event time: milliseconds since the epoch, or an ISO 8601 date. Default: the time of the request. */
+  time?: string;
+  /** Write the good records of a request that has bad ones (default: refuse the whole request). */
+  partial?: boolean;
+}
+
+export interface RejectedRecord {
+  /** Its position in the request, from 0. */
+  index: number;
+  /** The field at fault (a dotted path), or '' for the record as a whole. */
+  field: string;
+  message: string;
+}
+
+export interface IngestOutcome {
+  /** Records written (durable in the log). */
+  accepted: number;
+  rejected: RejectedRecord[];
+}
+
+export interface RecordIngestOptions {
+  log: Log;
+  registry: SchemaRegistry;
+  serde: AvroSerde;
+  /** Partitions of a topic ingest creates (one whose schema is registered but which does not exist yet). */
+  partitions: number;
+  /** Bytes of records being written at once, all requests together. Default 64 MiB. */
+  maxInFlightBytes?: number;
+  now?: () => number;
+}
+
+const SCHEMA_TTL_MS = 10_000;
+const DEFAULT_MAX_IN_FLIGHT = 64 * 1024 * 1024;
+/** Records per produce call: one record batch per partition each, under the log's batch limits. */
+const PRODUCE_CHUNK = 1000;
+
+export class RecordIngest {
+  private readonly o: RecordIngestOptions & { maxInFlightBytes: number; now: () => number };
+  private readonly encoders = new Map<string, { at: number; encoder: Promise<AvroEncoder> }>();
+  private inFlight = 0;
+
+  constructor(options: RecordIngestOptions) {
+    this.o = { ...options, maxInFlightBytes: options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT, now: options.now ?? Date.now };
+  }
+
+  /** Checks `records` against the topic's schema and writes them (see the file comment). */
+  async ingest(topic: string, records: readonly unknown[], options: IngestOptions = {}): Promise<IngestOutcome> {
+    validateTopicName(topic);
+    const encoder = await this.encoderOf(topic);
+    const now = this.o.now();
+    const rejected: RejectedRecord[] = [];
+    const good: ProduceRecord[] = [];
+    let bytes = 0;
+    records.forEach((record, index) => {
+      const problem = checkRecord(encoder, record, options);
+      if (problem) {
+        rejected.push({ index, ...problem });
+        return;
+      }
+      const r = record as Record<string, unknown>;
+      const value = encoder.encode(record);
+      bytes += value.length;
+      good.push({ key: options.key === undefined ? null : String(r[options.key]), value, timestamp: options.time === undefined ? now : timeOf(r[options.time])! });
+    });
+    if (rejected.length > 0 && !options.partial) return { accepted: 0, rejected };
+    if (good.length === 0) return { accepted: 0, rejected };
+    if (this.inFlight + bytes > this.o.maxInFlightBytes && this.inFlight > 0) {
+      throw new FastdataError('FD_INGEST_BUSY', `ingest into ${topic} is busy: ${this.inFlight} bytes are being written; send this request again in a moment (Retry-After)`, {
+        context: { topic },
+      });
+    }
+    this.inFlight += bytes;
+    try {
+      await this.ensureTopic(topic);
+      for (let i = 0; i < good.length; i += PRODUCE_CHUNK) await this.o.log.produce(topic, good.slice(i, i + PRODUCE_CHUNK));
+    } finally {
+      this.inFlight -= bytes;
+    }
+    return { accepted: good.length, rejected };
+  }
+
+  /** An encoder for the latest schema of the topic's value subject, looked up again after SCHEMA_TTL_MS. */
+  private encoderOf(topic: string): Promise<AvroEncoder> {
+    const subject = valueSubject(topic);
+    const cached = this.encoders.get(subject);
+    if (cached && this.o.now() - cached.at < SCHEMA_TTL_MS) return cached.encoder;
+    const encoder = (async () => {
+      let latest;
+      try {
+        latest = await this.o.registry.getLatest(subject);
+      } catch (error) {
+        if (error instanceof FastdataError && (error.code === 'FD_SUBJECT_NOT_FOUND' || error.code === 'FD_SCHEMA_NOT_FOUND')) {
+          throw new FastdataError(
+            'FD_SUBJECT_NOT_FOUND',
+            `topic ${topic} has no schema (subject ${subject}) to check records against: register one first (POST /registry/subjects/${subject}/versions, or fastdata schema register)`,
+            { context: { topic, subject } },
+          );
+        }
+        throw error;
+      }
+      return this.o.serde.encoderFor(subject, latest.schema, { autoRegister: false });
+    })();
+    this.encoders.set(subject, { at: this.o.now(), encoder });
+    encoder.catch(() => this.encoders.delete(subject));
+    return encoder;
+  }
+
+  private async ensureTopic(topic: string): Promise<void> {
+    if (await this.o.log.describeTopic(topic)) return;
+    await this.o.log.createTopic({ name: topic, partitions: this.o.partitions });
+  }
+}
+
+/** Why `record` cannot be written, or undefined. */
+function checkRecord(encoder: AvroEncoder, record: unknown, options: IngestOptions): Omit<RejectedRecord, 'index'> | undefined {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+    return { field: '', message: `a record must be a JSON object with the fields of ${encoder.subject}, got ${Array.isArray(record) ? 'an array' : JSON.stringify(record)}` };
+  }
+  const r = record as Record<string, unknown>;
+  // A field the schema does not have would be dropped silently by the encoding: refuse it.
+  const fields = (encoder.type as { fields?: { name: string }[] }).fields?.map((f) => f.name);
+  const undeclared = fields ? Object.keys(r).find((name) => !fields.includes(name)) : undefined;
+  if (undeclared !== undefined) {
+    return { field: undeclared, message: `${undeclared}: not a field of ${encoder.subject} (its fields are ${fields!.join(', ')}); remove it, or add it to the schema` };
+  }
+  const bad = invalidFields(encoder.type, record);
+  if (bad.length > 0) {
+    const first = bad[0]!;
+    const more = bad.length > 1 ? ` (and ${bad.length - 1} more: ${bad.slice(1, 4).map((b) => b.path).join(', ')})` : '';
+    return { field: first.path, message: `${first.path}: expected ${first.expected}, got ${first.found}${more}` };
+  }
+  if (options.key !== undefined) {
+    const key = r[options.key];
+    if (!(typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key)))) {
+      return { field: options.key, message: `${options.key}: the key field must be a string or a finite number, got ${describe(key)}` };
+    }
+  }
+  if (options.time !== undefined && timeOf(r[options.time]) === undefined) {
+    return { field: options.time, message: `${options.time}: the event time must be milliseconds since the epoch (>= 0) or an ISO 8601 date, got ${describe(r[options.time])}` };
+  }
+  return undefined;
+}
+
+function timeOf(value: unknown): number | undefined {
+  const ms = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isFinite(ms) && ms >= 0 ? Math.floor(ms) : undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing (the field is missing)';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch (error) {
+    return errorMessage(error);
+  }
+}
