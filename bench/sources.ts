@@ -1,0 +1,120 @@
+/**
+ * Sources benchmark: records per second into the embedded log through each way in, beside
+ * the raw append rate of the same log in the same run (the ceiling), with their ratio.
+ *
+ *   node --import tsx bench/sources.ts [--records N] [--batch B] [--clients C]
+ *   npm run bench:sources -- --records 200000
+ *
+ *   a. raw append: the records encoded beforehand (Avro, Confluent framing), produced in
+ *      calls of `--batch` records: what the log itself takes.
+ *   b. HTTP ingest: `POST /api/ingest/<topic>` on a real server on 127.0.0.1:0, JSON arrays
+ *      of `--batch` records from `--clients` concurrent clients over loopback; every record
+ *      parsed, checked against the registered schema, encoded and written (202 = durable).
+ *
+ * Each part writes to a topic of its own in a fresh embedded log (temp dir, fsync as the
+ * default `dev` config: never), and counts what the log holds afterwards. Bounded by
+ * `--records`; nothing asserts anything about time: it prints figures and ratios. The
+ * issue's target for HTTP ingest is 50k records/s in batches of 500.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EmbeddedLog } from '../src/log/embedded/embedded-log.js';
+import { EmbeddedSchemaRegistry } from '../src/schema/embedded-registry.js';
+import { AvroSerde } from '../src/schema/serde.js';
+import { startServer } from '../src/serve/server.js';
+import { RecordIngest } from '../src/sources/record-ingest.js';
+import { intArg } from './args.js';
+
+const { values } = parseArgs({ options: { records: { type: 'string', default: '200000' }, batch: { type: 'string', default: '500' }, clients: { type: 'string', default: '2' } } });
+const RECORDS = intArg('records', values.records, 1_000, 10_000_000);
+const BATCH = intArg('batch', values.batch, 1, 10_000);
+const CLIENTS = intArg('clients', values.clients, 1, 64);
+
+const SCHEMA = {
+  type: 'record',
+  name: 'Reading',
+  fields: [
+    { name: 'sensorId', type: 'string' },
+    { name: 'ts', type: 'long' },
+    { name: 'temperature', type: 'double' },
+    { name: 'humidity', type: 'double' },
+  ],
+};
+const reading = (i: number) => ({ sensorId: `sensor-${i % 1000}`, ts: 1_700_000_000_000 + i, temperature: 20 + (i % 100) / 10, humidity: 40 + (i % 50) / 5 });
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'fastdata-bench-sources-'));
+  const log = await EmbeddedLog.open(join(dir, 'log'), { fsync: 'never' });
+  const registry = await EmbeddedSchemaRegistry.open(join(dir, 'registry'));
+  const serde = new AvroSerde(registry);
+  try {
+    console.log(`sources bench: ${RECORDS} records of 4 fields, batches of ${BATCH}, embedded log in ${dir}`);
+
+    // a. raw append
+    await log.createTopic({ name: 'raw', partitions: 4 });
+    const encoder = await serde.encoderFor('raw-value', SCHEMA);
+    const batches = [];
+    for (let i = 0; i < RECORDS; i += BATCH) {
+      batches.push(Array.from({ length: Math.min(BATCH, RECORDS - i) }, (_, j) => {
+        const r = reading(i + j);
+        return { key: r.sensorId, value: Buffer.from(encoder.encode(r)), timestamp: r.ts };
+      }));
+    }
+    let started = performance.now();
+    for (const batch of batches) await log.produce('raw', batch);
+    const raw = RECORDS / ((performance.now() - started) / 1000);
+    const rawCount = (await log.offsets('raw')).reduce((n, o) => n + o.end, 0);
+
+    // b. HTTP ingest
+    await registry.register('ingested-value', JSON.stringify(SCHEMA));
+    const ingest = new RecordIngest({ log, registry, serde, partitions: 4 });
+    const { app, url } = await startServer({ status: async () => ({}), host: '127.0.0.1', port: 0, ingest });
+    const bodies: string[] = [];
+    for (let i = 0; i < RECORDS; i += BATCH) bodies.push(JSON.stringify(Array.from({ length: Math.min(BATCH, RECORDS - i) }, (_, j) => reading(i + j))));
+    let next = 0;
+    let refused = 0;
+    const client = async () => {
+      for (let n = next++; n < bodies.length; n = next++) {
+        for (;;) {
+          const response = await fetch(`${url}/api/ingest/ingested?key=sensorId&time=ts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[n] });
+          await response.arrayBuffer();
+          if (response.status === 202) break;
+          if (response.status !== 429 && response.status !== 503) throw new Error(`ingest answered ${response.status}`);
+          refused++;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    };
+    started = performance.now();
+    await Promise.all(Array.from({ length: CLIENTS }, client));
+    const http = RECORDS / ((performance.now() - started) / 1000);
+    await app.close();
+    const httpCount = (await log.offsets('ingested')).reduce((n, o) => n + o.end, 0);
+
+    const k = (x: number) => `${(x / 1000).toFixed(1)}k`;
+    console.log('');
+    console.log('| way in | records/s | vs raw append | records in the log |');
+    console.log('| --- | --- | --- | --- |');
+    console.log(`| a. raw append (pre-encoded, ${BATCH} per call) | ${k(raw)} | 1.00 | ${rawCount} |`);
+    console.log(`| b. HTTP ingest (JSON arrays of ${BATCH}, ${CLIENTS} clients) | ${k(http)} | ${(http / raw).toFixed(2)} | ${httpCount} |`);
+    console.log('');
+    console.log(`HTTP ingest: ${refused} requests answered 429/503 and sent again; target 50k records/s: ${http >= 50_000 ? 'met' : 'missed'}`);
+    if (rawCount !== RECORDS || httpCount !== RECORDS) throw new Error(`the log holds ${rawCount} and ${httpCount} records, not ${RECORDS} each`);
+  } finally {
+    await log.close();
+    await registry.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const watchdog = setTimeout(() => {
+  console.error('sources bench: stopped after 5 minutes');
+  process.exit(1);
+}, 300_000);
+watchdog.unref();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
