@@ -16,6 +16,7 @@ import { reset } from './commands/reset.js';
 import { run } from './commands/run.js';
 import { registerSchemaTools } from './commands/schema-tools.js';
 import { serve } from './commands/serve.js';
+import { produce } from './commands/produce.js';
 import { tail } from './commands/tail.js';
 import { topics } from './commands/topics.js';
 import { describeError, info } from './output.js';
@@ -82,6 +83,18 @@ function program(): Command {
     .option('--json', 'one JSON object per line', false)
     .option('--internal', 'include internal topics (__consumer_offsets)', false)
     .action((options: { dir: string; dataDir?: string; json: boolean; internal: boolean }) => topics(options));
+
+  root
+    .command('produce')
+    .description('write JSON lines (or a JSON array) from a file or standard input into a topic, each record checked against its registered schema; beside a running dev, through its server')
+    .argument('<topic>', 'topic to write, e.g. my.meters (its schema registered under <topic>-value)')
+    .argument('[file]', 'the records, one JSON object per line; - or none: standard input')
+    .addOption(project())
+    .addOption(dataDir())
+    .option('-k, --key <field>', 'the field of each record that is its key (its partition)')
+    .option('-t, --time <field>', 'the field of each record that is its event time (milliseconds or an ISO date; default: now)')
+    .option('--url <url>', 'the server of a running fastdata dev to write through (default: the one holding the data dir)')
+    .action((topic: string, file: string | undefined, options: Parameters<typeof produce>[2]) => produce(topic, file, options));
 
   root
     .command('tail')

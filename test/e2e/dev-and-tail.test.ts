@@ -2,6 +2,8 @@
  * The quick start, as a user runs it: `fastdata dev` on the demo project in one process,
  * `fastdata tail` in another, reading the same data dir.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
@@ -73,6 +75,18 @@ describe('fastdata dev on the demo project, with fastdata tail beside it', () =>
     expect(read).toHaveLength(50);
     for (const r of read) expect(r.key).toBe(r.value.meterId);
     expect(read.map((r) => r.value.kwh).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i / 10));
+  });
+
+  it('fastdata produce beside it writes through its server (the data dir is its own)', async () => {
+    const lines = Array.from({ length: 1_200 }, (_, i) => JSON.stringify({ meterId: `p${i % 3}`, ts: 1_700_000_100_000 + i, kwh: i })).join('\n');
+    const file = join(data.path, 'more-meters.jsonl');
+    await writeFile(file, `${lines}\n{"meterId": 7}\n`);
+    const produced = await runCli(['produce', 'my.meters', file, '--data-dir', data.path, '--key', 'meterId', '--time', 'ts'], { cwd: repo, timeoutMs: 60_000 });
+    expect(produced.stderr).toMatch(/produce: 1200 records into my\.meters through the server at http:\/\/127\.0\.0\.1:\d+ .*; 1 bad/);
+    expect(produced.stderr).toMatch(/line 1201: /);
+    expect(produced.code).toBe(1);
+    const { stdout } = await runCli(['tail', 'my.meters', '--data-dir', data.path, '--from-beginning', '--limit', '1250'], { cwd: repo });
+    expect(stdout.trim().split('\n').filter((line) => (JSON.parse(line) as { key: string }).key.startsWith('p'))).toHaveLength(1_200);
   });
 
   it('serves the outputs over REST, in dev and in a `fastdata serve` beside it', async () => {

@@ -7,12 +7,14 @@
  * config has a `cassandra` section (the log answers the rest).
  */
 import type { FastifyInstance } from 'fastify';
+import { EmbeddedLog } from '../../log/embedded/embedded-log.js';
 import { EmbeddedSchemaRegistry } from '../../schema/embedded-registry.js';
 import { AccessLayer } from '../../serve/access/access-layer.js';
 import { startServer } from '../../serve/server.js';
 import { RecordIngest } from '../../sources/record-ingest.js';
 import { CassandraResultStore } from '../../sinks/cassandra/result-store.js';
 import type { ProcessContext, Role } from '../process.js';
+import { removeServerAddress, writeServerAddress } from '../server-address.js';
 import type { AlertsRole } from './alerts.js';
 
 export class HttpRole implements Role {
@@ -63,6 +65,8 @@ export class HttpRole implements Role {
     });
     this.server = app;
     this.url = url;
+    // Beside a process holding the embedded log, `fastdata produce` writes through this server.
+    if (this.holdsDataDir()) await writeServerAddress(this.context.dataDir, url).catch((error) => this.context.warn(`cannot write ${this.context.dataDir}/server.json: ${String(error)}`));
     this.context.emit({ type: 'role-started', role: this.name, detail: url });
   }
 
@@ -70,7 +74,13 @@ export class HttpRole implements Role {
     return { views: this.access.stats() };
   }
 
+  /** This process writes the embedded data dir (`fastdata serve` beside `dev` only reads it). */
+  private holdsDataDir(): boolean {
+    return this.context.log instanceof EmbeddedLog && !this.context.log.readOnly;
+  }
+
   async stop(): Promise<void> {
+    if (this.url !== undefined && this.holdsDataDir()) await removeServerAddress(this.context.dataDir).catch(() => undefined);
     await this.server?.close();
     await this.access.close();
     await this.results?.close();

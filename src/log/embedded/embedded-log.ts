@@ -79,6 +79,11 @@ export class EmbeddedLog implements Log {
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
 
+  /** Opened read-only: another process holds the data dir. */
+  get readOnly(): boolean {
+    return this.options.readOnly;
+  }
+
   private constructor(dir: string, options: EmbeddedLogOptions) {
     this.dir = dir;
     this.options = {
