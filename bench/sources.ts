@@ -10,13 +10,16 @@
  *   b. HTTP ingest: `POST /api/ingest/<topic>` on a real server on 127.0.0.1:0, JSON arrays
  *      of `--batch` records from `--clients` concurrent clients over loopback; every record
  *      parsed, checked against the registered schema, encoded and written (202 = durable).
+ *   c. `fastdata produce <topic> <file>`: the command in a process of its own on a JSON
+ *      lines file, writing a data dir no other process holds (its start-up included).
  *
  * Each part writes to a topic of its own in a fresh embedded log (temp dir, fsync as the
  * default `dev` config: never), and counts what the log holds afterwards. Bounded by
  * `--records`; nothing asserts anything about time: it prints figures and ratios. The
  * issue's target for HTTP ingest is 50k records/s in batches of 500.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +29,35 @@ import { AvroSerde } from '../src/schema/serde.js';
 import { startServer } from '../src/serve/server.js';
 import { RecordIngest } from '../src/sources/record-ingest.js';
 import { intArg } from './args.js';
+
+const BIN = new URL('../bin/fastdata.js', import.meta.url).pathname;
+
+/** Part c: `fastdata produce` into a data dir of its own; records/s including the command's start. */
+async function produceCommand(): Promise<{ rate: number; count: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'fastdata-bench-produce-'));
+  try {
+    const registry = await EmbeddedSchemaRegistry.open(join(dir, 'registry'));
+    await registry.register('produced-value', JSON.stringify(SCHEMA));
+    await registry.close();
+    const file = join(dir, 'records.jsonl');
+    const lines: string[] = [];
+    for (let i = 0; i < RECORDS; i++) lines.push(JSON.stringify(reading(i)));
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const started = performance.now();
+    const child = spawn(process.execPath, [BIN, 'produce', 'produced', file, '--data-dir', dir, '--key', 'sensorId', '--time', 'ts'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const seconds = (performance.now() - started) / 1000;
+    if (code !== 0) throw new Error(`fastdata produce exited ${code}: ${stderr}`);
+    const log = await EmbeddedLog.open(join(dir, 'log'), { readOnly: true });
+    const count = (await log.offsets('produced')).reduce((n, o) => n + o.end, 0);
+    await log.close();
+    return { rate: RECORDS / seconds, count };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 const { values } = parseArgs({ options: { records: { type: 'string', default: '200000' }, batch: { type: 'string', default: '500' }, clients: { type: 'string', default: '2' } } });
 const RECORDS = intArg('records', values.records, 1_000, 10_000_000);
@@ -93,15 +125,19 @@ async function main(): Promise<void> {
     await app.close();
     const httpCount = (await log.offsets('ingested')).reduce((n, o) => n + o.end, 0);
 
+    const produced = await produceCommand();
     const k = (x: number) => `${(x / 1000).toFixed(1)}k`;
     console.log('');
     console.log('| way in | records/s | vs raw append | records in the log |');
     console.log('| --- | --- | --- | --- |');
     console.log(`| a. raw append (pre-encoded, ${BATCH} per call) | ${k(raw)} | 1.00 | ${rawCount} |`);
     console.log(`| b. HTTP ingest (JSON arrays of ${BATCH}, ${CLIENTS} clients) | ${k(http)} | ${(http / raw).toFixed(2)} | ${httpCount} |`);
+    console.log(`| c. fastdata produce (JSON lines file, start-up included) | ${k(produced.rate)} | ${(produced.rate / raw).toFixed(2)} | ${produced.count} |`);
     console.log('');
     console.log(`HTTP ingest: ${refused} requests answered 429/503 and sent again; target 50k records/s: ${http >= 50_000 ? 'met' : 'missed'}`);
-    if (rawCount !== RECORDS || httpCount !== RECORDS) throw new Error(`the log holds ${rawCount} and ${httpCount} records, not ${RECORDS} each`);
+    if (rawCount !== RECORDS || httpCount !== RECORDS || produced.count !== RECORDS) {
+      throw new Error(`the logs hold ${rawCount}, ${httpCount} and ${produced.count} records, not ${RECORDS} each`);
+    }
   } finally {
     await log.close();
     await registry.close();
