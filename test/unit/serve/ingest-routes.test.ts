@@ -153,9 +153,17 @@ describe('POST /api/ingest/<topic>', () => {
   it('answers 429 with Retry-After while the log is still writing what it holds, and takes the request again once it is written', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const writing = new Promise<void>((resolve) => (entered = resolve));
     const slow = new Proxy(log, {
       get(target, prop) {
-        if (prop === 'produce') return async (...args: Parameters<Log['produce']>) => (await held, target.produce(...args));
+        if (prop === 'produce') {
+          return async (...args: Parameters<Log['produce']>) => {
+            entered();
+            await held;
+            return target.produce(...args);
+          };
+        }
         const value: unknown = Reflect.get(target, prop, target);
         return typeof value === 'function' ? value.bind(target) : value;
       },
@@ -163,7 +171,7 @@ describe('POST /api/ingest/<topic>', () => {
     await serve(slow, 10_000);
     const batch = Array.from({ length: 500 }, (_, i) => reading(i));
     const first = app.inject({ method: 'POST', url: '/api/ingest/readings', payload: batch });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await writing; // the first request's records are being written
     const second = await app.inject({ method: 'POST', url: '/api/ingest/readings', payload: batch });
     expect(second.statusCode).toBe(429);
     expect(second.headers['retry-after']).toBe('1');
