@@ -5,6 +5,7 @@ import { type TaskContext, currentTaskContext } from '../task-context.js';
 import { CloseQueue } from './close-queue.js';
 import { type JoinEntry, JoinBuffer, type JoinSide } from './join-buffer.js';
 import { Keyed } from './keyed.js';
+import { lateLetter } from './late.js';
 
 export interface JoinStreamOptions {
   /** Largest difference of event time between two records that join, either way (Kafka Streams' JoinWindows). */
@@ -21,7 +22,6 @@ export interface JoinStreamOptions {
   name?: string;
 }
 
-const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
 
 /**
  * Joins two keyed streams of the module: a left record and a right record of the same key
@@ -130,9 +130,5 @@ export function joinStream<L, R, O>(right: Observable<Keyed<R>>, combine: (left:
 }
 
 function late(ctx: TaskContext, time: number, watermark: number, within: number, grace: number): void {
-  ctx.deadLetter({
-    reason: 'late',
-    message: `event time ${iso(time)} arrived after its join window closed: the watermark is ${iso(watermark)} and the join allows ${formatMillis(within)} apart and ${formatMillis(grace)} of grace`,
-    details: { 'fastdata.event.time': String(time), 'fastdata.watermark': String(watermark) },
-  });
+  ctx.deadLetter(lateLetter(time, watermark, 'join window', `the join allows ${formatMillis(within)} apart and ${formatMillis(grace)} of grace`));
 }

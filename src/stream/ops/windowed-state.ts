@@ -3,6 +3,7 @@ import { formatMillis } from '../../time/duration.js';
 import type { TaskContext } from '../task-context.js';
 import { CloseQueue } from './close-queue.js';
 import { jsonProblem, notJsonMessage } from './json-state.js';
+import { lateLetter } from './late.js';
 import type { WindowSpec } from './window-spec.js';
 import type { BufferedRecord, WindowState, WindowStore } from './window-store.js';
 
@@ -29,7 +30,6 @@ export interface WindowLogic<T, A, R> {
   result(window: WindowState<A>): R;
 }
 
-const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
 /**
  * `a` modulo `n`, from 0 up to `n`. A `%` of non-integers (event times are past 2^31) is a
  * call into C, so non-negative times, nearly all of them, get one instead of two.
@@ -150,11 +150,7 @@ export class WindowedState<T, A, R> {
 
   private late(time: number, watermark: number): void {
     const spec = this.spec!;
-    this.ctx.deadLetter({
-      reason: 'late',
-      message: `event time ${iso(time)} arrived after its window closed: the watermark is ${iso(watermark)} and ${spec.label} allows ${formatMillis(spec.grace)} of grace`,
-      details: { 'fastdata.event.time': String(time), 'fastdata.watermark': String(watermark) },
-    });
+    this.ctx.deadLetter(lateLetter(time, watermark, 'window', `${spec.label} allows ${formatMillis(spec.grace)} of grace`));
   }
 
   /** The operator's user code threw: the record goes to the dead-letter topic. */
