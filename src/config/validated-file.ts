@@ -30,6 +30,9 @@ export function formatProblem(p: Problem): string {
   return `${where} ${p.field}: ${p.message}`;
 }
 
+/** Aliases a file may expand: enough for any hand-written config, far below an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+
 // verbose: errors carry their parent schema, so 'unknown setting' can list the known ones.
 const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false, verbose: true });
 const validators = new WeakMap<TSchema, ValidateFunction>();
@@ -132,14 +135,23 @@ export interface LoadedFile<T> {
  */
 export function parseAndValidate<S extends TSchema>(file: string, text: string, schema: S): LoadedFile<Static<S>> {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const problems: Problem[] = [];
-  for (const error of doc.errors) {
-    const pos = error.pos ? lines.linePos(error.pos[0]) : undefined;
-    problems.push({ file, line: pos?.line, column: pos?.col, field: '(file)', message: error.message.split('\n')[0]! });
+  let doc: Document;
+  let data: unknown;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    for (const error of doc.errors) {
+      const pos = error.pos ? lines.linePos(error.pos[0]) : undefined;
+      problems.push({ file, line: pos?.line, column: pos?.col, field: '(file)', message: error.message.split('\n')[0]! });
+    }
+    if (problems.length > 0) return { value: undefined as Static<S>, problems };
+    // The yaml package refuses alias bombs ("billion laughs") here, and a deep enough document overflows the stack:
+    // either is this file's problem, never the process's.
+    data = (doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown) ?? {};
+  } catch (error) {
+    const reason = error instanceof RangeError ? 'it is nested too deeply to read' : (error as Error).message;
+    return { value: undefined as Static<S>, problems: [{ file, field: '(file)', message: `cannot be read as YAML: ${reason}; simplify the file` }] };
   }
-  if (problems.length > 0) return { value: undefined as Static<S>, problems };
-  const data = (doc.toJS() as unknown) ?? {};
   const validate = validatorFor(schema);
   if (!validate(data)) {
     for (const error of validate.errors ?? []) {
