@@ -12,7 +12,7 @@ import './catalog.css';
 import { ApiError, getJson } from './api.js';
 import { drawLineage } from './catalog-graph.js';
 import { el, formatValue } from './format.js';
-import type { Catalog, CatalogTopic, Provenance, SchemaHistory, TopicProfile } from '../src/catalog/types.js';
+import type { Catalog, CatalogInput, CatalogTopic, Provenance, SchemaHistory, TopicProfile } from '../src/catalog/types.js';
 
 declare global {
   interface Window {
@@ -125,6 +125,21 @@ async function schemaView(subject: string): Promise<Node> {
   return box;
 }
 
+function inputsPart(inputs: CatalogInput[]): HTMLElement {
+  const s = section('Sources', 'inputs');
+  s.append(
+    table(
+      ['source', 'kind', 'reads', 'writes', 'schema', 'key', 'event time', 'dead letters', 'file'],
+      inputs.map((i) => {
+        const name = el('span', 'name', i.name);
+        name.id = `entry-input:${i.name}`;
+        return [name, i.kind, i.reads, i.topic, i.schemaFile ?? 'registered', i.key ?? '–', i.time ?? 'arrival', i.deadLetterTopic ?? '–', i.file];
+      }),
+    ),
+  );
+  return s;
+}
+
 function topicsPart(topics: CatalogTopic[]): HTMLElement {
   const s = section('Topics', 'topics');
   s.append(
@@ -151,7 +166,7 @@ function draw(root: HTMLElement, catalog: Catalog): void {
   }
   const lineage = section('Lineage', 'lineage');
   const legend = el('p', 'legend');
-  for (const kind of ['source', 'internal', 'module', 'output', 'rule', 'dashboard', 'sink']) legend.append(el('span', `key kind-${kind}`, kind));
+  for (const kind of ['input', 'source', 'internal', 'module', 'output', 'rule', 'dashboard', 'sink']) legend.append(el('span', `key kind-${kind}`, kind));
   const scroller = el('div', 'graph');
   scroller.append(
     drawLineage(catalog.lineage, (id) => {
@@ -162,7 +177,7 @@ function draw(root: HTMLElement, catalog: Catalog): void {
     }),
   );
   lineage.append(legend, scroller);
-  parts.push(lineage, topicsPart(catalog.topics));
+  parts.push(lineage, inputsPart(catalog.inputs), topicsPart(catalog.topics));
 
   const modules = section('Modules', 'modules');
   for (const m of catalog.modules) {

@@ -13,6 +13,7 @@ import { errorMessage } from '../errors.js';
 import type { Log } from '../log/types.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { AvroSerde } from '../schema/serde.js';
+import { RecordIngest } from '../sources/record-ingest.js';
 import type { SchemaRegistry } from '../schema/types.js';
 import type { StreamModule } from '../stream/define.js';
 import type { Clock } from '../time/clock.js';
@@ -21,6 +22,7 @@ import type { AppEvent } from './events.js';
 import { type Project, loadProject } from './project.js';
 import type { AlertsRole } from './roles/alerts.js';
 import type { SinksRole } from './roles/sinks.js';
+import type { SourcesRole } from './roles/sources.js';
 import type { StreamsRole } from './roles/streams.js';
 
 /** One part of a process, with a lifecycle of its own. */
@@ -57,6 +59,8 @@ export class ProcessContext {
   readonly clock: Clock | undefined;
   readonly project: Project;
   readonly metrics: MetricsRegistry;
+  /** Records from outside into topics, checked against their schemas: HTTP ingest and the `http` sources share it. */
+  readonly ingest: RecordIngest;
   /** "the embedded log in …, registry embedded", "Kafka at …, registry http://…". */
   readonly description: string;
   readonly roles: Role[] = [];
@@ -73,11 +77,13 @@ export class ProcessContext {
     this.project = project;
     this.description = backends.description;
     this.onEvent = options.onEvent;
+    this.ingest = new RecordIngest({ log: this.log, registry: this.registry, serde: this.serde, partitions: options.config.log.partitions });
     // Read at every scrape: roles start after this, and hot reload replaces runners.
     this.metrics = new MetricsRegistry({
       runners: () => this.role<StreamsRole>('streams')?.runners ?? [],
       alerting: () => this.role<AlertsRole>('alerts')?.service,
       sinks: () => this.role<SinksRole>('sinks')?.sinkStatus() ?? [],
+      sources: () => this.role<SourcesRole>('sources')?.metrics() ?? [],
       ...(options.clock ? { clock: options.clock } : {}),
     });
   }

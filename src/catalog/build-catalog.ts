@@ -60,6 +60,7 @@ export async function buildCatalog(project: CatalogProject, registry: SchemaRegi
   const written = writtenTopics(project);
   const writers = new Map(project.modules.map((m) => [m.output, m.name]));
   if (project.rules.length > 0) writers.set(project.alertTopic, 'alerts');
+  for (const input of project.inputs) if (!writers.has(input.topic)) writers.set(input.topic, `source ${input.name}`);
   const readers = new Map<string, string[]>();
   const read = (topic: string, by: string) => readers.set(topic, [...(readers.get(topic) ?? []), by]);
   for (const m of project.modules) for (const input of [...m.inputs, ...m.tables]) read(input, m.name);
@@ -70,15 +71,17 @@ export async function buildCatalog(project: CatalogProject, registry: SchemaRegi
     }
   }
   for (const r of project.rules) read(r.source, `rule ${r.name}`);
+  for (const input of project.inputs) if (input.fromTopic) read(input.fromTopic, `source ${input.name}`);
 
+  const inputTopics = new Set(project.inputs.map((i) => i.topic));
   const partitions = new Map(project.topics.map((t) => [t.name, t.partitions]));
-  const names = new Set([...project.topics.map((t) => t.name), ...written, ...readers.keys()]);
+  const names = new Set([...project.topics.map((t) => t.name), ...written, ...readers.keys(), ...project.inputs.map((i) => i.topic)]);
   const topics: CatalogTopic[] = [...names]
     .filter((name) => !name.startsWith('__'))
     .sort()
     .map((name) => ({
       name,
-      role: isInternalTopic(name, project.alertTopic) ? 'internal' : written.has(name) ? 'output' : readers.has(name) ? 'source' : 'other',
+      role: isInternalTopic(name, project.alertTopic) ? 'internal' : written.has(name) ? 'output' : readers.has(name) || inputTopics.has(name) ? 'source' : 'other',
       partitions: partitions.get(name) ?? null,
       writer: writers.get(name) ?? null,
       readers: readers.get(name) ?? [],
@@ -88,6 +91,7 @@ export async function buildCatalog(project: CatalogProject, registry: SchemaRegi
 
   const modules = project.modules.map((m) => catalogModule(project, m)).sort((a, b) => a.name.localeCompare(b.name));
   return {
+    inputs: project.inputs.map((i) => ({ ...i })),
     topics,
     modules,
     rules: catalogRules(project),

@@ -1,5 +1,5 @@
 /**
- * The lineage graph of a project: source topics into modules (and into the modules'
+ * The lineage graph of a project: declared sources into their topics, source topics into modules (and into the modules'
  * repartition topics, which lead into the module too), modules into their output topics, outputs into further modules, alert rules (and the rules into the alert topic),
  * dashboards and sinks. Node ids are `<kind>:<name>` so a module and a topic of the same
  * name never collide; the order is stable (by kind, then name) so tests and the page see
@@ -8,13 +8,14 @@
 import type { LineageEdge, LineageGraph, LineageKind, LineageNode } from './types.js';
 import type { CatalogProject } from './project.js';
 
+export const inputId = (name: string) => `input:${name}`;
 export const topicId = (topic: string) => `topic:${topic}`;
 export const moduleId = (name: string) => `module:${name}`;
 export const ruleId = (name: string) => `rule:${name}`;
 export const dashboardId = (name: string) => `dashboard:${name}`;
 export const sinkId = (kind: string, table: string) => `sink:${kind}:${table}`;
 
-const KIND_ORDER: Record<LineageKind, number> = { source: 0, internal: 1, module: 2, output: 3, rule: 4, dashboard: 5, sink: 6 };
+const KIND_ORDER: Record<LineageKind, number> = { input: 0, source: 1, internal: 2, module: 3, output: 4, rule: 5, dashboard: 6, sink: 7 };
 
 /** The topics some module or rule writes. */
 export function writtenTopics(project: CatalogProject): Set<string> {
@@ -38,6 +39,11 @@ export function buildLineage(project: CatalogProject): LineageGraph {
   };
   const edge = (from: string, to: string) => edges.set(`${from}\u0000${to}`, { from, to });
 
+  for (const input of project.inputs) {
+    const id = node(inputId(input.name), 'input', `${input.kind} ${input.name}`);
+    if (input.fromTopic) edge(topic(input.fromTopic), id);
+    edge(id, topic(input.topic));
+  }
   for (const m of project.modules) {
     const id = node(moduleId(m.name), 'module', m.name);
     for (const input of m.inputs) edge(topic(input), id);

@@ -41,6 +41,25 @@ export interface ProjectDashboard {
   topics: string[];
 }
 
+/** A declared source (`sources/*.yaml`): what it reads, and the topic it writes. */
+export interface ProjectInput {
+  name: string;
+  kind: 'file' | 'mqtt' | 'http' | 'kafka';
+  topic: string;
+  /** What it reads, in words: `data/fleet.csv (csv, replay 1x)`, `mqtt://host:1883 fleet/+/reading`, `POST /api/ingest/x`. */
+  reads: string;
+  /** A topic it reads (a kafka JSON source's `from`), drawn in the lineage. */
+  fromTopic: string | null;
+  /** The `.avsc` it declares, relative to the project; null when it uses the registered or an inferred one. */
+  schemaFile: string | null;
+  key: string | null;
+  time: string | null;
+  /** Relative to the project root: `sources/fleet-recording.yaml`. */
+  file: string;
+  /** Where its bad records go; null for a kind that has none (http answers 400, an avro kafka topic is not read). */
+  deadLetterTopic: string | null;
+}
+
 export interface ProjectTopic {
   name: string;
   partitions: number;
@@ -52,6 +71,8 @@ export interface CatalogProject {
   modules: ProjectModule[];
   rules: ProjectRule[];
   dashboards: ProjectDashboard[];
+  /** The declared sources. */
+  inputs: ProjectInput[];
   /** The topics in the log now (a module's output may not exist yet). */
   topics: ProjectTopic[];
   /** Where the rules' notifications go (`fastdata.alerts`). */
@@ -66,6 +87,7 @@ export function isInternalTopic(name: string, alertTopic: string): boolean {
   return (
     name.startsWith('__') ||
     /^fastdata\.[^.]+\.(changelog|dlq)$/.test(name) ||
+    /^fastdata\.source\.[^.]+\.dlq$/.test(name) ||
     /^fastdata\.[^.]+\.[^.]+\.repartition$/.test(name) ||
     (name.startsWith(`${alertTopic}.`) && name !== alertTopic)
   );

@@ -4,10 +4,10 @@
  */
 
 /** What a node of the lineage graph is. A topic is a `source` when no module or rule writes it. */
-export type LineageKind = 'source' | 'internal' | 'output' | 'module' | 'rule' | 'dashboard' | 'sink';
+export type LineageKind = 'input' | 'source' | 'internal' | 'output' | 'module' | 'rule' | 'dashboard' | 'sink';
 
 export interface LineageNode {
-  /** `<kind>:<name>`, e.g. `topic:sensor.stats`, `module:sensor-stats`, `sink:cassandra:sensor_stats`. */
+  /** `<kind>:<name>`, e.g. `input:fleet-recording`, `topic:sensor.stats`, `module:sensor-stats`, `sink:cassandra:sensor_stats`. */
   id: string;
   kind: LineageKind;
   /** What people call it: the topic, module, rule, dashboard or table name. */
@@ -71,11 +71,26 @@ export interface CatalogDashboard {
   topics: string[];
 }
 
+/** A declared source (`sources/*.yaml`): what it reads and the topic it writes (see ProjectInput). */
+export interface CatalogInput {
+  name: string;
+  kind: 'file' | 'mqtt' | 'http' | 'kafka';
+  topic: string;
+  /** What it reads, in words. */
+  reads: string;
+  fromTopic: string | null;
+  schemaFile: string | null;
+  key: string | null;
+  time: string | null;
+  file: string;
+  deadLetterTopic: string | null;
+}
+
 export interface CatalogTopic {
   name: string;
   role: 'source' | 'output' | 'internal' | 'other';
   partitions: number | null;
-  /** The module or `alerts` that writes it; null for a source. */
+  /** The module, `alerts` or `source <name>` (a declared source) that writes it; null for a topic written outside fastdata. */
   writer: string | null;
   /** The modules and rules that read it. */
   readers: string[];
@@ -91,6 +106,8 @@ export interface CatalogSchemaSummary {
 }
 
 export interface Catalog {
+  /** The declared sources (sources/*.yaml). */
+  inputs: CatalogInput[];
   topics: CatalogTopic[];
   modules: CatalogModule[];
   rules: CatalogRule[];

@@ -55,6 +55,7 @@ function program(): Command {
     .option('--serve', 'serve the HTTP API too (outputs, dashboards, alerts) on server.port, as `fastdata serve` does', false)
     .option('--port <port>', 'HTTP port with --serve (sets server.port; 0 picks a free one)', port)
     .option('--until-end', 'stop once every module has processed its inputs up to the end offsets they had at start (backfills, benchmarks, CI)', false)
+    .option('--sources', 'run the declared sources of sources/*.yaml here too (give it to one worker: each worker running them would write every record once)', false)
     .action((options: Parameters<typeof run>[0]) => run(options));
 
   root

@@ -25,6 +25,7 @@ export const ProjectConfigSchema = Type.Object(
   {
     dataDir: Type.String({ default: '.fastdata', minLength: 1, description: 'Where the embedded log and registry keep their files (relative to the project root).' }),
     streams: Type.String({ default: 'streams', minLength: 1, description: 'Folder of the stream modules.' }),
+    sources: Type.String({ default: 'sources', minLength: 1, description: 'Folder of the source files (sources/*.yaml: files, MQTT, HTTP and Kafka inputs).' }),
     server: Type.Object(
       {
         host: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Interface the HTTP server listens on.' }),

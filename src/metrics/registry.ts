@@ -12,7 +12,8 @@ import { ModuleMetrics } from './module-metrics.js';
 import { ModuleSnapshots } from './module-snapshot.js';
 import { ModuleRates, type ModuleSummary } from './module-rates.js';
 import { registerSinkMetrics } from './sink-metrics.js';
-import type { AlertingStatusSource, MeteredModule, SinkStatusSource, TimingSource } from './sources.js';
+import { registerSourceMetrics } from './source-metrics.js';
+import type { AlertingStatusSource, MeteredModule, SinkStatusSource, SourceStatusSource, TimingSource } from './sources.js';
 
 export interface MetricsSources {
   /** The runners of the process now; read at every scrape (modules may be reloaded). */
@@ -23,6 +24,8 @@ export interface MetricsSources {
   clock?: Clock;
   /** The sinks of the process (a worker's Cassandra sinks), read at every scrape. */
   sinks?: () => readonly SinkStatusSource[];
+  /** The declared sources of the process, read at every scrape. */
+  sources?: () => readonly SourceStatusSource[];
   /** Node's process metrics (CPU, memory, event loop lag, GC). Default true. */
   processMetrics?: boolean;
 }
@@ -41,6 +44,7 @@ export class MetricsRegistry {
     this.rates = new ModuleRates();
     this.alerts = sources.alerting && new AlertMetrics(this.registry, sources.alerting);
     if (sources.sinks) registerSinkMetrics(this.registry, sources.sinks);
+    if (sources.sources) registerSourceMetrics(this.registry, sources.sources);
     if (sources.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 

@@ -68,3 +68,13 @@ export interface SinkStatusSource {
   retries: number;
   lag: Record<number, number>;
 }
+
+/** A declared source's counts since the process started (the sources role hands these over). */
+export interface SourceStatusSource {
+  source: string;
+  kind: string;
+  topic: string;
+  state: string;
+  written: number;
+  deadLettersByReason: Partial<Record<string, number>>;
+}

@@ -17,11 +17,12 @@
  * - Back-pressure: at most `maxInFlightBytes` of records being written at once; past it a
  *   request is refused with FD_INGEST_BUSY (retriable), never queued without bound.
  */
-import { FastdataError, errorMessage } from '../errors.js';
+import { FastdataError } from '../errors.js';
 import type { Log, ProduceRecord } from '../log/types.js';
 import { validateTopicName } from '../log/validate.js';
-import { type AvroEncoder, type AvroSerde, invalidFields } from '../schema/serde.js';
+import type { AvroEncoder, AvroSerde } from '../schema/serde.js';
 import { type SchemaRegistry, valueSubject } from '../schema/types.js';
+import { checkRecord, timeOf } from './record-check.js';
 
 export interface IngestOptions {
   /** The field of each record that is its key (its partition). Default: none (no key). */
@@ -66,14 +67,35 @@ export class RecordIngest {
   private readonly o: RecordIngestOptions & { maxInFlightBytes: number; now: () => number };
   private readonly encoders = new Map<string, { at: number; encoder: Promise<AvroEncoder> }>();
   private inFlight = 0;
+  /** Key and time fields of topics an `http` source declares (sources/run/http-source.ts). */
+  private readonly declared = new Map<string, Pick<IngestOptions, 'key' | 'time'>>();
+  private readonly accepted = new Map<string, number>();
 
   constructor(options: RecordIngestOptions) {
     this.o = { ...options, maxInFlightBytes: options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT, now: options.now ?? Date.now };
   }
 
+  /**
+   * The key and time fields of `topic`'s records, as an `http` source declares them: a
+   * request that names neither uses these. Returns the function that takes them back.
+   */
+  declare(topic: string, fields: Pick<IngestOptions, 'key' | 'time'>): () => void {
+    this.declared.set(topic, fields);
+    return () => {
+      if (this.declared.get(topic) === fields) this.declared.delete(topic);
+    };
+  }
+
+  /** Records written into `topic` since the process started. */
+  acceptedInto(topic: string): number {
+    return this.accepted.get(topic) ?? 0;
+  }
+
   /** Checks `records` against the topic's schema and writes them (see the file comment). */
-  async ingest(topic: string, records: readonly unknown[], options: IngestOptions = {}): Promise<IngestOutcome> {
+  async ingest(topic: string, records: readonly unknown[], requested: IngestOptions = {}): Promise<IngestOutcome> {
     validateTopicName(topic);
+    const declared = this.declared.get(topic);
+    const options: IngestOptions = { key: requested.key ?? declared?.key, time: requested.time ?? declared?.time, partial: requested.partial };
     const encoder = await this.encoderOf(topic);
     const now = this.o.now();
     const rejected: RejectedRecord[] = [];
@@ -104,6 +126,7 @@ export class RecordIngest {
     } finally {
       this.inFlight -= bytes;
     }
+    this.accepted.set(topic, this.acceptedInto(topic) + good.length);
     return { accepted: good.length, rejected };
   }
 
@@ -136,49 +159,5 @@ export class RecordIngest {
   private async ensureTopic(topic: string): Promise<void> {
     if (await this.o.log.describeTopic(topic)) return;
     await this.o.log.createTopic({ name: topic, partitions: this.o.partitions });
-  }
-}
-
-/** Why `record` cannot be written, or undefined. */
-function checkRecord(encoder: AvroEncoder, record: unknown, options: IngestOptions): Omit<RejectedRecord, 'index'> | undefined {
-  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-    return { field: '', message: `a record must be a JSON object with the fields of ${encoder.subject}, got ${Array.isArray(record) ? 'an array' : JSON.stringify(record)}` };
-  }
-  const r = record as Record<string, unknown>;
-  // A field the schema does not have would be dropped silently by the encoding: refuse it.
-  const fields = (encoder.type as { fields?: { name: string }[] }).fields?.map((f) => f.name);
-  const undeclared = fields ? Object.keys(r).find((name) => !fields.includes(name)) : undefined;
-  if (undeclared !== undefined) {
-    return { field: undeclared, message: `${undeclared}: not a field of ${encoder.subject} (its fields are ${fields!.join(', ')}); remove it, or add it to the schema` };
-  }
-  const bad = invalidFields(encoder.type, record);
-  if (bad.length > 0) {
-    const first = bad[0]!;
-    const more = bad.length > 1 ? ` (and ${bad.length - 1} more: ${bad.slice(1, 4).map((b) => b.path).join(', ')})` : '';
-    return { field: first.path, message: `${first.path}: expected ${first.expected}, got ${first.found}${more}` };
-  }
-  if (options.key !== undefined) {
-    const key = r[options.key];
-    if (!(typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key)))) {
-      return { field: options.key, message: `${options.key}: the key field must be a string or a finite number, got ${describe(key)}` };
-    }
-  }
-  if (options.time !== undefined && timeOf(r[options.time]) === undefined) {
-    return { field: options.time, message: `${options.time}: the event time must be milliseconds since the epoch (>= 0) or an ISO 8601 date, got ${describe(r[options.time])}` };
-  }
-  return undefined;
-}
-
-function timeOf(value: unknown): number | undefined {
-  const ms = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  return Number.isFinite(ms) && ms >= 0 ? Math.floor(ms) : undefined;
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing (the field is missing)';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch (error) {
-    return errorMessage(error);
   }
 }

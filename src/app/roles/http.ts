@@ -11,7 +11,6 @@ import { EmbeddedLog } from '../../log/embedded/embedded-log.js';
 import { EmbeddedSchemaRegistry } from '../../schema/embedded-registry.js';
 import { AccessLayer } from '../../serve/access/access-layer.js';
 import { startServer } from '../../serve/server.js';
-import { RecordIngest } from '../../sources/record-ingest.js';
 import { CassandraResultStore } from '../../sinks/cassandra/result-store.js';
 import type { ProcessContext, Role } from '../process.js';
 import { removeServerAddress, writeServerAddress } from '../server-address.js';
@@ -59,7 +58,7 @@ export class HttpRole implements Role {
       root,
       metrics,
       alerting: () => this.context.role<AlertsRole>('alerts')?.api(),
-      ingest: new RecordIngest({ log: this.context.log, registry, serde: this.context.serde, partitions: config.log.partitions }),
+      ingest: this.context.ingest,
       // The catalog reads schema versions from the registry in use, remote or embedded.
       catalog: { registry },
     });

@@ -1,8 +1,9 @@
 /**
  * The reload role of `fastdata dev`: a saved module replaces its running version
- * (reload/hot-reload.ts); a saved schema regenerates the TypeScript types
- * (reload/types-on-change.ts).
+ * (reload/hot-reload.ts); a saved source file replaces its source (roles/sources.ts); a
+ * saved schema regenerates the TypeScript types (reload/types-on-change.ts).
  */
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { errorMessage } from '../../errors.js';
 import { isStreamFileName } from '../../stream/module-loader.js';
@@ -10,6 +11,8 @@ import type { ProcessContext, Role } from '../process.js';
 import { HotReloader } from '../reload/hot-reload.js';
 import { type FolderWatcher, watchFolder } from '../reload/module-watcher.js';
 import { regenerateTypesOnChange } from '../reload/types-on-change.js';
+import { SOURCE_FILE } from '../../sources/declared/load-sources.js';
+import type { SourcesRole } from './sources.js';
 import type { StreamsRole } from './streams.js';
 
 export class ReloadRole implements Role {
@@ -44,6 +47,17 @@ export class ReloadRole implements Role {
           accept: isStreamFileName,
           onChange: (file) => void reloader.reload(file),
           onError: (error) => context.warn(`hot reload stopped watching ${dir}: ${errorMessage(error)}`),
+        }),
+      );
+    }
+    const sources = context.role<SourcesRole>('sources');
+    // A project with no sources/ folder has nothing to watch (a folder made later needs a restart).
+    if (sources && existsSync(sources.dir)) {
+      this.watchers.push(
+        watchFolder(sources.dir, {
+          accept: (name) => SOURCE_FILE.test(name),
+          onChange: (file) => void sources.reload(file),
+          onError: (error) => context.warn(`hot reload stopped watching ${sources.dir}: ${errorMessage(error)}`),
         }),
       );
     }

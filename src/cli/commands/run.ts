@@ -30,6 +30,8 @@ export interface RunOptions {
   serve?: boolean;
   port?: number;
   untilEnd?: boolean;
+  /** Run the project's declared sources (sources/*.yaml) in this worker. */
+  sources?: boolean;
 }
 
 export async function run(options: RunOptions): Promise<void> {
@@ -53,6 +55,7 @@ export async function run(options: RunOptions): Promise<void> {
     alerts: options.alerts !== false,
     http: options.serve === true,
     untilEnd: options.untilEnd === true,
+    sources: options.sources === true,
     onEvent: (event) => {
       printEvent(event, root, deadLetters);
       if (event.type === 'failed' && failed === undefined) {

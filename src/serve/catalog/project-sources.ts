@@ -19,7 +19,10 @@ import { outputSchemaOf } from '../../alerts/runtime/schema-of.js';
 import { ALERT_TOPICS } from '../../alerts/topic/topics.js';
 import { repartitionTopic } from '../../stream/repartition.js';
 import { repartitioningKeyBys } from '../../stream/topology.js';
-import type { CatalogProject, ProjectDashboard, ProjectModule, ProjectRule } from '../../catalog/project.js';
+import type { CatalogProject, ProjectDashboard, ProjectInput, ProjectModule, ProjectRule } from '../../catalog/project.js';
+import { describeInput } from '../../sources/declared/describe-source.js';
+import { loadSources } from '../../sources/declared/load-sources.js';
+import { sourceDeadLetterTopic } from '../../sources/source-writer.js';
 import { formatProblem } from '../../config/validated-file.js';
 import { loadProjectConfig } from '../../config/project-config.js';
 import { errorMessage } from '../../errors.js';
@@ -45,13 +48,18 @@ export interface ProjectSourceOptions {
   registry: SchemaRegistry;
 }
 
-async function projectModules(root: string, problems: string[]): Promise<{ modules: StreamModule[]; files: Map<StreamModule, string> }> {
-  let streamsDir = 'streams';
+/** The project's folders of modules and sources, as its configuration names them. */
+async function projectFolders(root: string, problems: string[]): Promise<{ streams: string; sources: string }> {
   try {
-    streamsDir = (await loadProjectConfig({ dir: root })).config.streams;
+    const { config } = await loadProjectConfig({ dir: root });
+    return { streams: config.streams, sources: config.sources };
   } catch (error) {
-    problems.push(`the project configuration cannot be read (${errorMessage(error)}); looking for modules in streams/`);
+    problems.push(`the project configuration cannot be read (${errorMessage(error)}); looking for modules in streams/ and sources in sources/`);
+    return { streams: 'streams', sources: 'sources' };
   }
+}
+
+async function projectModules(root: string, streamsDir: string, problems: string[]): Promise<{ modules: StreamModule[]; files: Map<StreamModule, string> }> {
   const files = new Map<StreamModule, string>();
   try {
     const { streams, failures } = await loadStreamModules(join(root, streamsDir), root);
@@ -88,8 +96,8 @@ function repartitionsOf(m: StreamModule): string[] {
 }
 
 /** The file modules, overlaid with the running ones (see the header). */
-async function modulesWithRunning(access: RunningOutputs, root: string, problems: string[]) {
-  const { modules, files } = await projectModules(root, problems);
+async function modulesWithRunning(access: RunningOutputs, root: string, streamsDir: string, problems: string[]) {
+  const { modules, files } = await projectModules(root, streamsDir, problems);
   const byName = new Map(modules.map((m) => [m.name, toProjectModule(m, files.get(m) ?? null)]));
   let running: Awaited<ReturnType<RunningOutputs['outputs']>> = [];
   try {
@@ -144,11 +152,36 @@ async function projectDashboards(root: string, problems: string[]): Promise<Proj
   return dashboards;
 }
 
+/** The declared sources of sources/*.yaml; a bad file is one line in problems. */
+async function projectInputs(root: string, sourcesDir: string, problems: string[]): Promise<ProjectInput[]> {
+  try {
+    const loaded = await loadSources(root, join(root, sourcesDir));
+    problems.push(...loaded.problems.map(formatProblem));
+    return loaded.sources.map((s) => ({
+      name: s.name,
+      kind: s.kind,
+      topic: s.topic,
+      reads: describeInput(s),
+      fromTopic: s.kafka?.format === 'json' ? (s.kafka.from ?? null) : null,
+      schemaFile: s.schema.from === 'file' ? s.schema.path : null,
+      key: s.key ?? null,
+      time: s.time ?? null,
+      file: s.definedIn,
+      deadLetterTopic: s.kind === 'http' || (s.kind === 'kafka' && s.kafka?.format === 'avro') ? null : sourceDeadLetterTopic(s.name),
+    }));
+  } catch (error) {
+    problems.push(`${sourcesDir}/ cannot be read: ${errorMessage(error)}`);
+    return [];
+  }
+}
+
 export async function readProject(options: ProjectSourceOptions): Promise<CatalogProject> {
   const { access, root, registry } = options;
   const problems: string[] = [];
-  const { modules, streamModules } = await modulesWithRunning(access, root, problems);
-  const [rules, dashboards, topics] = await Promise.all([
+  const folders = await projectFolders(root, problems);
+  const { modules, streamModules } = await modulesWithRunning(access, root, folders.streams, problems);
+  const [inputs, rules, dashboards, topics] = await Promise.all([
+    projectInputs(root, folders.sources, problems),
     projectRules(root, streamModules, registry, problems),
     projectDashboards(root, problems),
     access.log.listTopics().then(
@@ -161,7 +194,7 @@ export async function readProject(options: ProjectSourceOptions): Promise<Catalo
   ]);
   // The alert topic as this process names it (alerts.topicPrefix), else the default.
   const alertTopic = access.otherOutputTopics?.().find((o) => o.module === 'alerts')?.topic ?? ALERT_TOPICS.events;
-  return { root, modules, rules, dashboards, topics, alertTopic, problems };
+  return { root, modules, rules, dashboards, inputs, topics, alertTopic, problems };
 }
 
 /** readProject, at most every REFRESH_MS (concurrent callers share one read). */

@@ -4,16 +4,29 @@
  * value as JSON), and headers that say why, where it came from and who sent it:
  *
  *   fastdata.dlq.reason      decode | event-time | late | invalid-key | wrong-partition | unmatched | pipeline-error | output-invalid | sink-write
+ *                            | parse | schema (a declared source's record: sources/source-writer.ts)
+ *   fastdata.dlq.module      the processor (a module's name, `<module>:cassandra`, `alerts`, `source:<name>`)
  *   fastdata.dlq.message     what went wrong, in words
- *   fastdata.dlq.module      the processor (a module's name, `<module>:cassandra`, `alerts`)
  *   fastdata.source.topic / .partition / .offset    the input record, when there is one
+ *   fastdata.source.where    for a declared source: where in its input (`data/x.csv line 17`, an MQTT topic)
  *   fastdata.dlq.content-type  application/json when the value is JSON written here
  *   + the processor's details (the watermark a late record missed, the sink's name, …)
  */
 import type { LogRecord, ProduceRecord } from '../../log/types.js';
 
 /** Why a record went to a dead-letter topic: the `fastdata.dlq.reason` header. */
-export type DeadLetterReason = 'decode' | 'event-time' | 'late' | 'invalid-key' | 'wrong-partition' | 'unmatched' | 'pipeline-error' | 'output-invalid' | 'sink-write';
+export type DeadLetterReason =
+  | 'decode'
+  | 'event-time'
+  | 'late'
+  | 'invalid-key'
+  | 'wrong-partition'
+  | 'unmatched'
+  | 'pipeline-error'
+  | 'output-invalid'
+  | 'sink-write'
+  | 'parse'
+  | 'schema';
 
 export interface DeadLetter {
   reason: DeadLetterReason;

@@ -25,6 +25,7 @@ const project: CatalogProject = {
   modules: [{ name: 'summary', doc: 'Sums <script>alert(1)</script> **readings**.', inputs: ['t.readings'], tables: [], output: 't.summary', schema: null, sinks: {}, repartitions: [], file: null }],
   rules: [],
   dashboards: [],
+      inputs: [],
   topics: [{ name: 't.readings', partitions: 1 }],
   alertTopic: 'fastdata.alerts',
   problems: [],

@@ -18,6 +18,7 @@ describe('project configuration', () => {
     expect(config).toEqual({
       dataDir: '.fastdata',
       streams: 'streams',
+      sources: 'sources',
       server: { host: '127.0.0.1', port: 7070 },
       log: { partitions: 4, fsync: 'interval', kind: 'embedded', brokers: ['127.0.0.1:9092'], clientId: 'fastdata', replicationFactor: -1, ssl: false },
       registry: {},

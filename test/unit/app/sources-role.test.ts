@@ -1,0 +1,163 @@
+/**
+ * Declared sources in a `fastdata dev` process (in this process, on a temporary project and
+ * the embedded log): started from sources/*.yaml, writing what they read checked against
+ * the schema, bad records to their dead-letter topic, counted in /metrics and the status,
+ * shown in the catalog, and replaced when their file is saved.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FastdataProcess } from '../../../src/app/process.js';
+import { startDev } from '../../../src/app/profiles.js';
+import type { HttpRole } from '../../../src/app/roles/http.js';
+import { loadProjectConfig } from '../../../src/config/project-config.js';
+import type { Catalog } from '../../../src/catalog/types.js';
+import { partitionForStringKey } from '../../../src/log/partitioner.js';
+import { AvroSerde } from '../../../src/schema/serde.js';
+import { readAll } from '../../conformance/log.js';
+import { eventually } from '../../helpers/eventually.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+const READING = {
+  type: 'record',
+  name: 'Reading',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'ts', type: 'long' },
+    { name: 'value', type: 'double' },
+  ],
+};
+
+describe('the sources role of dev', () => {
+  let root: string;
+  let remove: () => Promise<void>;
+  let dev: FastdataProcess | undefined;
+  const notices: string[] = [];
+
+  beforeEach(async () => {
+    ({ path: root, remove } = await tempDir());
+    await mkdir(join(root, 'sources'));
+    await mkdir(join(root, 'streams'));
+    await mkdir(join(root, 'schemas'));
+    await writeFile(join(root, 'schemas/reading.avsc'), JSON.stringify(READING));
+    await writeFile(join(root, 'fastdata.config.yaml'), 'server: { port: 0 }\nlog: { partitions: 3 }\ngenerator: { enabled: false }\n');
+    notices.length = 0;
+  });
+  afterEach(async () => {
+    await dev?.stop();
+    dev = undefined;
+    await remove();
+  });
+
+  async function start(): Promise<{ url: string; status: () => Promise<{ sources: { name: string; state: string; produced: number; details: string }[] }> }> {
+    const { config, dataDir } = await loadProjectConfig({ dir: root });
+    dev = await startDev({
+      root,
+      config,
+      dataDir,
+      onEvent: (e) => {
+        if (e.type === 'notice') notices.push(e.message);
+        if (e.type === 'source-failed') notices.push(`FAILED ${e.source}: ${String((e.error as Error).message)}`);
+      },
+    });
+    const url = dev.role<HttpRole>('http')!.url!;
+    return { url, status: async () => (await (await fetch(`${url}/api/status`)).json()) as never };
+  }
+
+  it('runs an http and a kafka JSON source: keys and times from the declared fields, bad records dead-lettered with where and why', async () => {
+    await writeFile(join(root, 'sources/posted.yaml'), 'kind: http\ntopic: readings\nschema: schemas/reading.avsc\nkey: id\ntime: ts\n');
+    await writeFile(join(root, 'sources/bridge.yaml'), 'kind: kafka\ntopic: bridged\nschema: schemas/reading.avsc\ntime: ts\nkafka: { format: json, from: raw.readings }\n');
+    await writeFile(join(root, 'sources/broken.yaml'), 'kind: http\ntopic: readings\nkey: nope\nschema: schemas/reading.avsc\n');
+    const { url, status } = await start();
+    const log = dev!.context.log;
+    const serde = new AvroSerde(dev!.context.registry);
+
+    // http: plain records, no ?key=&time=: the source declared them.
+    const posted = Array.from({ length: 50 }, (_, i) => ({ id: `s${i % 5}`, ts: 1_700_000_000_000 + i, value: i / 2 }));
+    const response = await fetch(`${url}/api/ingest/readings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(posted) });
+    expect(response.status).toBe(202);
+    const records = await readAll(log, 'readings');
+    expect(records).toHaveLength(50);
+    for (const r of records) {
+      const value = (await serde.decode(r.value!)) as (typeof posted)[number];
+      expect(r.key!.toString()).toBe(value.id);
+      expect(r.partition).toBe(partitionForStringKey(value.id, 3));
+      expect(r.timestamp).toBe(value.ts);
+    }
+
+    // kafka json: raw JSON written by an outside producer, read in the source's group, written as Avro.
+    await log.createTopic({ name: 'raw.readings', partitions: 2 });
+    const raw = Array.from({ length: 200 }, (_, i) => JSON.stringify({ id: `d${i % 9}`, ts: 1_700_000_100_000 + i, value: i }));
+    raw[17] = '{"id": "d1", "ts": 1, "value": "hot"}';
+    raw[120] = 'not json at all';
+    await log.produce('raw.readings', raw.map((text, i) => ({ key: `k${i % 4}`, value: Buffer.from(text) })));
+    await eventually(async () => expect(await readAll(log, 'bridged')).toHaveLength(198), { timeoutMs: 10_000 });
+    const bridged = await readAll(log, 'bridged');
+    const values = await Promise.all(bridged.map(async (r) => (await serde.decode(r.value!)) as { id: string; value: number }));
+    expect(new Set(values.map((v) => v.value))).toEqual(new Set(Array.from({ length: 200 }, (_, i) => i).filter((i) => i !== 17 && i !== 120)));
+    const dead = (await readAll(log, 'fastdata.source.bridge.dlq')).map((d) => ({ value: d.value!.toString(), headers: Object.fromEntries(Object.entries(d.headers).map(([k, v]) => [k, String(v)])) }));
+    expect(dead.map((d) => [d.headers['fastdata.dlq.reason'], d.value]).sort()).toEqual(
+      [
+        ['parse', 'not json at all'],
+        ['schema', '{"id": "d1", "ts": 1, "value": "hot"}'],
+      ].sort(),
+    );
+    const schemaLetter = dead.find((d) => d.headers['fastdata.dlq.reason'] === 'schema')!;
+    expect(schemaLetter.headers['fastdata.dlq.message']).toMatch(/value: expected "?double"?, got "hot"/);
+    expect(schemaLetter.headers['fastdata.source.where']).toMatch(/^raw\.readings\[\d\]@\d+$/);
+    expect(schemaLetter.headers['fastdata.dlq.module']).toBe('source:bridge');
+
+    // Status, metrics and the catalog.
+    const listed = (await status()).sources;
+    expect(listed.find((s) => s.name === 'posted')).toMatchObject({ state: 'running', produced: 50 });
+    expect(listed.find((s) => s.name === 'bridge')).toMatchObject({ state: 'running', produced: 198 });
+    expect(listed.find((s) => s.name === 'sources/broken.yaml')).toMatchObject({ state: 'invalid' });
+    expect(listed.find((s) => s.name === 'sources/broken.yaml')!.details).toMatch(/sources\/broken\.yaml:3:\d+ key: nope is not a field/);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain('fastdata_source_records_total{source="bridge",kind="kafka",topic="bridged"} 198');
+    expect(metrics).toContain('fastdata_source_dead_letters_total{source="bridge",kind="kafka",topic="bridged",reason="parse"} 1');
+    const catalog = (await (await fetch(`${url}/api/catalog`)).json()) as Catalog;
+    expect(catalog.inputs.map((i) => [i.name, i.kind, i.topic, i.deadLetterTopic])).toEqual([
+      ['bridge', 'kafka', 'bridged', 'fastdata.source.bridge.dlq'],
+      ['posted', 'http', 'readings', null],
+    ]);
+    expect(catalog.lineage.edges).toEqual(expect.arrayContaining([
+      { from: 'topic:raw.readings', to: 'input:bridge' },
+      { from: 'input:bridge', to: 'topic:bridged' },
+      { from: 'input:posted', to: 'topic:readings' },
+    ]));
+    expect(catalog.topics.find((t) => t.name === 'bridged')).toMatchObject({ writer: 'source bridge', role: 'source' });
+    expect(catalog.problems.some((p) => p.startsWith('sources/broken.yaml'))).toBe(true);
+  });
+
+  it('replaces a source when its file is saved, keeps the others, and counts across the reload', async () => {
+    await writeFile(join(root, 'sources/posted.yaml'), 'kind: http\ntopic: readings\nschema: schemas/reading.avsc\nkey: id\n');
+    await writeFile(join(root, 'sources/other.yaml'), 'kind: http\ntopic: others\nschema: schemas/reading.avsc\n');
+    const { url, status } = await start();
+    const post = (topic: string, body: unknown[]) => fetch(`${url}/api/ingest/${topic}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('readings', [{ id: 'a', ts: 1, value: 1 }])).status).toBe(202);
+
+    // A bad save: the source stops and says why; the other one runs on.
+    await writeFile(join(root, 'sources/posted.yaml'), 'kind: http\ntopic: readings\nschema: schemas/reading.avsc\nkey: [id\n');
+    await eventually(async () => expect((await status()).sources.find((s) => s.name === 'sources/posted.yaml')).toMatchObject({ state: 'invalid' }), { timeoutMs: 5_000 });
+    expect((await status()).sources.find((s) => s.name === 'other')).toMatchObject({ state: 'running' });
+
+    // Fixed, with the time field now declared: it runs again, with the new settings.
+    await writeFile(join(root, 'sources/posted.yaml'), 'kind: http\ntopic: readings\nschema: schemas/reading.avsc\nkey: id\ntime: ts\n');
+    await eventually(async () => expect((await status()).sources.find((s) => s.name === 'posted')).toMatchObject({ state: 'running' }), { timeoutMs: 5_000 });
+    expect((await status()).sources.some((s) => s.name === 'sources/posted.yaml')).toBe(false);
+    expect((await post('readings', [{ id: 'b', ts: 1_234, value: 2 }])).status).toBe(202);
+    const records = await readAll(dev!.context.log, 'readings');
+    expect(records.map((r) => [r.key!.toString(), r.timestamp === 1_234])).toEqual([
+      ['a', false],
+      ['b', true],
+    ]);
+
+    // A new file starts a source; a deleted one stops it.
+    await writeFile(join(root, 'sources/third.yaml'), 'kind: http\ntopic: thirds\nschema: schemas/reading.avsc\n');
+    await eventually(async () => expect((await status()).sources.find((s) => s.name === 'third')).toMatchObject({ state: 'running' }), { timeoutMs: 5_000 });
+    await rm(join(root, 'sources/other.yaml'));
+    await eventually(async () => expect((await status()).sources.some((s) => s.name === 'other')).toBe(false), { timeoutMs: 5_000 });
+    expect(notices.some((n) => /source other: stopped/.test(n))).toBe(true);
+  });
+});
