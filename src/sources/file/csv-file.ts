@@ -6,7 +6,7 @@
  */
 import { FastdataError } from '../../errors.js';
 import type { SourceRecord } from '../source-record.js';
-import { parseCsvRecords } from './csv-rows.js';
+import { parseCsvRecords, splitCells } from './csv-rows.js';
 import { type CsvTarget, CsvRecordTyper, checkCsvHeader } from './csv-values.js';
 import { type LineReadOptions, readLineEvents } from './line-file.js';
 import type { CsvQuoting, LineUnit } from './line-splitter.js';
@@ -34,7 +34,7 @@ export async function* readCsvFile(options: CsvReadOptions): AsyncGenerator<File
 
 /** The typer of the header's columns; FD_CONFIG_INVALID when the header is unreadable or does not fit the schema. */
 async function headerTyper(unit: LineUnit, options: CsvReadOptions): Promise<CsvRecordTyper> {
-  const [row] = unit.problem === undefined ? await parseCsvRecords([unit.bytes], options.csv) : [unit.problem];
+  const [row] = unit.problem !== undefined ? [unit.problem] : unit.quoted ? await parseCsvRecords([unit.bytes], options.csv) : [splitCells(unit.bytes, options.csv.delimiter)];
   if (typeof row !== 'object') {
     throw new FastdataError('FD_CONFIG_INVALID', `the header of ${options.path} (line ${unit.line}) cannot be read: ${row ?? 'empty'}`, {
       context: { file: options.path },
@@ -48,9 +48,9 @@ async function headerTyper(unit: LineUnit, options: CsvReadOptions): Promise<Csv
 
 /** One record per unit, in order: the typed value, or why not. */
 async function csvRecords(units: readonly LineUnit[], typer: CsvRecordTyper, quoting: CsvQuoting): Promise<SourceRecord[]> {
-  const texts: Buffer[] = [];
-  for (const unit of units) if (unit.problem === undefined) texts.push(unit.bytes);
-  const rows = await parseCsvRecords(texts, quoting);
+  const quoted: Buffer[] = [];
+  for (const unit of units) if (unit.quoted) quoted.push(unit.bytes);
+  const rows = await parseCsvRecords(quoted, quoting);
   const records = new Array<SourceRecord>(units.length);
   let next = 0;
   for (let i = 0; i < units.length; i++) {
@@ -60,7 +60,7 @@ async function csvRecords(units: readonly LineUnit[], typer: CsvRecordTyper, quo
       records[i] = { error: unit.problem, where, raw: unit.bytes };
       continue;
     }
-    const row = rows[next++]!;
+    const row = unit.quoted ? rows[next++]! : splitCells(unit.bytes, quoting.delimiter);
     const value = typeof row === 'string' ? `${where}: ${row}` : typer.typeRecord(row, unit.line);
     records[i] = typeof value === 'string' ? { error: value, where, raw: unit.bytes } : { value, where, raw: unit.bytes };
   }

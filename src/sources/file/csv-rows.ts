@@ -4,6 +4,11 @@
  * with valid quotes, so a batch of them is one parser run: written in one piece, ended,
  * read back in order, one row per record.
  *
+ * A record without a quote character is split at the delimiter directly (`splitCells`):
+ * with the options used here (no trimming, no comments, a one-character delimiter)
+ * csv-parse gives exactly those cells for it, at three to four times the cost, and most
+ * lines of most files have no quote. A test checks that the two agree.
+ *
  * Should csv-parse still refuse a record (its checks and ours could differ on some input),
  * the rows of that batch could no longer be matched to their records with certainty: the
  * batch is parsed again one record per run, which pins the error to its record. Rare, and
@@ -58,4 +63,9 @@ function run(input: Buffer, quoting: CsvQuoting): Promise<Run> {
     parser.on('error', reject);
     parser.end(input);
   });
+}
+
+/** The cells of a record that holds no quote character: the text between delimiters. */
+export function splitCells(record: Buffer, delimiter: string): string[] {
+  return record.toString('utf8').split(delimiter);
 }

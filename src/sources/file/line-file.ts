@@ -128,8 +128,16 @@ class LineFile {
         // ours; its last line is complete now, whether or not it ends with a line break.
         for (let read = await this.readChunk(); ; read = await this.readChunk()) {
           for (let unit = this.splitter.next(read === 0); unit !== undefined; unit = this.splitter.next(read === 0)) {
-            if (this.headerPending) this.headerPending = false;
-            else batch.push(unit);
+            if (this.headerPending) {
+              this.headerPending = false;
+              yield { kind: 'header', unit };
+              continue;
+            }
+            batch.push(unit);
+            if (batch.length >= this.o.batchSize) {
+              yield await this.unitsEvent(batch);
+              batch = [];
+            }
           }
           if (read === 0) break;
         }

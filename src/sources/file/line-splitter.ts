@@ -38,6 +38,8 @@ export interface LineUnit {
   line: number;
   /** For CSV: why its quotes make it unreadable (then it is one line, and is not parsed). */
   problem?: string;
+  /** For CSV: it holds a quote character (cells without one are the text between delimiters, as is). */
+  quoted?: boolean;
 }
 
 export interface CsvQuoting {
@@ -73,6 +75,8 @@ export class LineSplitter {
   private firstLineNext = -1;
   /** Index of the next quote byte at or after `scan` (-1: none in buf), so a file without quotes is not searched once a line. */
   private nextQuote = -1;
+  /** CSV: the pending unit holds a quote character. */
+  private quoted = false;
   private readonly quote: number;
   private readonly delimiter: number;
 
@@ -94,16 +98,6 @@ export class LineSplitter {
   /** File offset and physical lines of what has been handed out (or skipped): where reading resumes after it. */
   consumed(): { bytes: number; line: number } {
     return { bytes: this.offset + this.unitStart, line: this.unitLines };
-  }
-
-  /** File offset just after the bytes pushed so far. */
-  end(): number {
-    return this.offset + this.buf.length;
-  }
-
-  /** Bytes pushed but not handed out: a partial last line, or an open CSV record. */
-  pending(): number {
-    return this.buf.length - this.unitStart;
   }
 
   /** Adds the bytes that follow the ones pushed so far. The buffer keeps only what is pending. */
@@ -152,6 +146,7 @@ export class LineSplitter {
         continue;
       }
       if (this.csv !== undefined && (this.state === Q.Quoted || (this.nextQuote >= 0 && this.nextQuote < contentEnd))) {
+        this.quoted = true;
         const problem = this.scanQuotes(from, contentEnd);
         if (problem !== undefined) {
           // Wrong quotes on a later line of an open cell: more likely the quote that opened
@@ -180,6 +175,7 @@ export class LineSplitter {
   private handOut(contentEnd: number, next: number, problem: string | undefined): LineUnit {
     const unit: LineUnit = { bytes: this.buf.subarray(this.unitStart, contentEnd), line: this.unitLines + 1 };
     if (problem !== undefined) unit.problem = `line ${unit.line}: ${problem}`;
+    else if (this.quoted) unit.quoted = true;
     this.unitStart = this.scan = next;
     this.unitLines = this.lines;
     this.resetUnit();
@@ -204,6 +200,7 @@ export class LineSplitter {
 
   private resetUnit(): void {
     this.state = Q.FieldStart;
+    this.quoted = false;
     this.firstLineEnd = this.firstLineNext = -1;
     // Searched again only when passed: once a unit would make a quote-free file quadratic.
     if (this.nextQuote >= 0 && this.nextQuote < this.scan) this.nextQuote = this.buf.indexOf(this.quote, this.scan);
