@@ -13,6 +13,17 @@ export interface RecordProblem {
   message: string;
 }
 
+const fieldSets = new WeakMap<object, Set<string> | undefined>();
+
+/** The top-level field names of a record type, computed once per type. */
+function fieldNames(type: AvroEncoder['type']): Set<string> | undefined {
+  if (!fieldSets.has(type)) {
+    const fields = (type as { fields?: { name: string }[] }).fields;
+    fieldSets.set(type, fields ? new Set(fields.map((f) => f.name)) : undefined);
+  }
+  return fieldSets.get(type);
+}
+
 /** Why `record` cannot be written, or undefined. */
 export function checkRecord(encoder: AvroEncoder, record: unknown, options: { key?: string; time?: string }): RecordProblem | undefined {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
@@ -20,14 +31,16 @@ export function checkRecord(encoder: AvroEncoder, record: unknown, options: { ke
   }
   const r = record as Record<string, unknown>;
   // A field the schema does not have would be dropped silently by the encoding: refuse it.
-  const fields = (encoder.type as { fields?: { name: string }[] }).fields?.map((f) => f.name);
-  const undeclared = fields ? Object.keys(r).find((name) => !fields.includes(name)) : undefined;
-  if (undeclared !== undefined) {
-    return { field: undeclared, message: `${undeclared}: not a field of ${encoder.subject} (its fields are ${fields!.join(', ')}); remove it, or add it to the schema` };
+  const fields = fieldNames(encoder.type);
+  if (fields) {
+    for (const name in r) {
+      if (!fields.has(name)) return { field: name, message: `${name}: not a field of ${encoder.subject} (its fields are ${[...fields].join(', ')}); remove it, or add it to the schema` };
+    }
   }
-  const bad = invalidFields(encoder.type, record);
-  if (bad.length > 0) {
-    const first = bad[0]!;
+  // avsc's isValid without a hook is a compiled check; the hook that names the bad fields runs only for a bad record.
+  if (!encoder.type.isValid(record)) {
+    const bad = invalidFields(encoder.type, record);
+    const first = bad[0] ?? { path: '(the value)', expected: encoder.subject, found: describe(record) };
     const more = bad.length > 1 ? ` (and ${bad.length - 1} more: ${bad.slice(1, 4).map((b) => b.path).join(', ')})` : '';
     return { field: first.path, message: `${first.path}: expected ${first.expected}, got ${first.found}${more}` };
   }

@@ -67,6 +67,11 @@ export class SourceWriter {
     return this.o.encoder.type;
   }
 
+  /** The topic's schema as JSON, logical types included (CSV timestamps read as ISO dates by them). */
+  get schema(): unknown {
+    return JSON.parse(this.o.encoder.schema.canonical) as unknown;
+  }
+
   /** Checks, encodes and writes `records` (see the file comment); resolves once all is durable. */
   async write(records: readonly SourceRecord[]): Promise<{ written: number; deadLetters: number }> {
     const { encoder, key, time } = this.o;

@@ -66,16 +66,18 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the catalog page in
     await page.goto(`${url}/catalog`);
     await page.waitForFunction(() => (globalThis as unknown as { __fastdata?: CatalogCounters }).__fastdata?.catalogLoaded === true, undefined, { timeout: 15_000 });
 
-    // 17 nodes: 2 sources (the readings, the metadata table), 1 repartition topic, 4 modules,
-    // 5 outputs (with the alert topic), 3 rules, 1 dashboard, 1 sink; 22 edges.
+    // 19 nodes: 2 declared sources (sources/plant-r-*.yaml), 2 source topics (the readings, the metadata table),
+    // 1 repartition topic, 4 modules, 5 outputs (with the alert topic), 3 rules, 1 dashboard, 1 sink; 24 edges.
     const counters = (await page.evaluate(() => (globalThis as unknown as { __fastdata: CatalogCounters }).__fastdata))!;
-    expect(counters).toMatchObject({ nodes: 17, edges: 22 });
-    expect(await page.locator('svg.lineage g.node').count()).toBe(17);
-    expect(await page.locator('svg.lineage path.edge').count()).toBe(22);
+    expect(counters).toMatchObject({ nodes: 19, edges: 24 });
+    expect(await page.locator('svg.lineage g.node').count()).toBe(19);
+    expect(await page.locator('svg.lineage path.edge').count()).toBe(24);
     const kinds = await page.locator('svg.lineage g.node').evaluateAll((nodes) => nodes.map((n) => (n as unknown as { getAttribute(name: string): string }).getAttribute('data-id')));
     expect(kinds.sort()).toEqual(
       [
         'dashboard:fleet',
+        'input:plant-r-readings',
+        'input:plant-r-sensors',
         'module:sensor-anomalies',
         'module:sensor-health',
         'module:sensor-stats',
@@ -98,6 +100,11 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the catalog page in
     const box = await page.locator('svg.lineage g.node[data-id="module:sensor-stats"]').boundingBox();
     expect(box?.width).toBeGreaterThan(100);
     expect(await page.locator('svg.lineage path.edge[data-from="topic:sensor.stats"][data-to="sink:cassandra:sensor_stats"]').count()).toBe(1);
+    expect(await page.locator('svg.lineage path.edge[data-from="input:plant-r-readings"][data-to="topic:sensor.readings"]').count()).toBe(1);
+    // The Sources section lists both, with what they read and the topic they write.
+    const source = page.locator('tr', { has: page.locator('span.name', { hasText: /^plant-r-readings$/ }) });
+    expect(await source.textContent()).toContain('data/plant-r-readings.csv (replay 1x, retimed, looped)');
+    expect(await source.textContent()).toContain('fastdata.source.plant-r-readings.dlq');
 
     // The module's doc, rendered from markdown (a list with bold text), and the link to its code.
     expect(await page.locator('article.module .doc li strong').count()).toBeGreaterThan(0);

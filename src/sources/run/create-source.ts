@@ -2,6 +2,7 @@
 import type { SourceDeclaration } from '../declared/load-sources.js';
 import type { RecordIngest } from '../record-ingest.js';
 import type { DeclaredSource } from './declared-source.js';
+import { FileSource } from './file-source.js';
 import { HttpSource } from './http-source.js';
 import { KafkaSource } from './kafka-source.js';
 import type { SourceEnvironment } from './source-topic.js';
@@ -9,9 +10,9 @@ import type { SourceEnvironment } from './source-topic.js';
 export function createDeclaredSource(declaration: SourceDeclaration, env: SourceEnvironment, ingest: RecordIngest): DeclaredSource {
   switch (declaration.kind) {
     case 'file':
-      throw new Error('file sources: work in progress');
+      return new FileSource(declaration, env);
     case 'mqtt':
-      throw new Error('mqtt sources: work in progress');
+      throw new Error('mqtt sources: the next commit');
     case 'http':
       return new HttpSource(declaration, env, ingest);
     case 'kafka':

@@ -21,6 +21,7 @@ export interface StoredPosition<P> {
 export class PositionStore<P> {
   private readonly path: string;
   private readonly input: string;
+  private folderMade = false;
 
   constructor(dataDir: string, name: string, input: string) {
     this.path = join(dataDir, 'sources', `${name}.json`);
@@ -39,7 +40,10 @@ export class PositionStore<P> {
 
   async save(position: P): Promise<void> {
     const stored: StoredPosition<P> = { input: this.input, position, savedAt: Date.now() };
-    await mkdir(join(this.path, '..'), { recursive: true });
+    if (!this.folderMade) {
+      await mkdir(join(this.path, '..'), { recursive: true });
+      this.folderMade = true;
+    }
     const temporary = `${this.path}.${process.pid}.tmp`;
     await writeFile(temporary, JSON.stringify(stored));
     await rename(temporary, this.path);

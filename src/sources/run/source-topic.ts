@@ -50,7 +50,9 @@ export async function openSourceTopic(source: SourceDeclaration, env: SourceEnvi
     }
     throw error;
   }
-  const writer = new SourceWriter({ log: env.log, name: source.name, topic: source.topic, encoder, key: source.key, time: source.time, now: env.now });
+  // Dead letters say where in the input: `data/x.csv line 17`, `mqtt://broker:1883 plant/s-1/reading`.
+  const origin = source.file?.path ?? source.mqtt?.url;
+  const writer = new SourceWriter({ log: env.log, name: source.name, topic: source.topic, encoder, key: source.key, time: source.time, origin, now: env.now });
   await ensureTopic(env.log, source.topic, source.partitions ?? env.partitions);
   await ensureTopic(env.log, writer.deadLetterTopic, 1);
   return writer;

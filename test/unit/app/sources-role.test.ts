@@ -160,4 +160,71 @@ describe('the sources role of dev', () => {
     await eventually(async () => expect((await status()).sources.some((s) => s.name === 'other')).toBe(false), { timeoutMs: 5_000 });
     expect(notices.some((n) => /source other: stopped/.test(n))).toBe(true);
   });
+
+  it('reads a CSV file once, bad lines dead-lettered with their line, and does not read it again after a restart', async () => {
+    await mkdir(join(root, 'data'));
+    const lines = ['id,ts,value'];
+    for (let i = 0; i < 1000; i++) lines.push(`s${i % 7},${1_700_000_000_000 + i * 1000},${i / 4}`);
+    lines[500] = 's1,1700000499000,"12.5'; // an unclosed quote
+    lines[700] = 's2,1700000699000,warm'; // not a double
+    await writeFile(join(root, 'data/r.csv'), `${lines.join('\n')}\n`);
+    await writeFile(join(root, 'sources/recorded.yaml'), 'kind: file\ntopic: readings\nschema: schemas/reading.avsc\nkey: id\ntime: ts\nfile: { path: data/r.csv }\n');
+    const { status } = await start();
+    await eventually(async () => expect((await status()).sources.find((s) => s.name === 'recorded')).toMatchObject({ state: 'done', produced: 998 }), { timeoutMs: 10_000 });
+    const log = dev!.context.log;
+    const serde = new AvroSerde(dev!.context.registry);
+    const records = await readAll(log, 'readings');
+    expect(records).toHaveLength(998);
+    const values = await Promise.all(records.map(async (r) => (await serde.decode(r.value!)) as { id: string; ts: number; value: number }));
+    const expected = Array.from({ length: 1000 }, (_, i) => i).filter((i) => i !== 499 && i !== 699);
+    expect(values.map((v) => v.value * 4).sort((a, b) => a - b)).toEqual(expected);
+    for (const [i, r] of records.entries()) expect(r.timestamp).toBe(values[i]!.ts);
+    const dead = (await readAll(log, 'fastdata.source.recorded.dlq')).map((d) => [String(d.headers['fastdata.dlq.reason']), String(d.headers['fastdata.source.where']), d.value!.toString()]);
+    expect(dead).toEqual([
+      ['parse', 'data/r.csv line 501', 's1,1700000499000,"12.5'],
+      // CSV cells are typed as they are read: a cell that is not of its field's type is a parse error.
+      ['parse', 'data/r.csv line 701', 's2,1700000699000,warm'],
+    ]);
+
+    await dev!.stop();
+    const again = await start();
+    await eventually(async () => expect((await again.status()).sources.find((s) => s.name === 'recorded')).toMatchObject({ state: 'done' }), { timeoutMs: 10_000 });
+    expect(await readAll(dev!.context.log, 'readings')).toHaveLength(998);
+  });
+
+  it('follows a JSON lines file as it grows, and infers a schema from its first records', async () => {
+    await mkdir(join(root, 'data'));
+    const line = (i: number) => JSON.stringify({ meter: `m${i % 3}`, ts: 1_700_000_000_000 + i, kwh: i + 0.5 });
+    await writeFile(join(root, 'data/m.jsonl'), `${Array.from({ length: 10 }, (_, i) => line(i)).join('\n')}\n`);
+    await writeFile(join(root, 'sources/meters.yaml'), 'kind: file\ntopic: meters\nschema: infer\nkey: meter\ntime: ts\nfile: { path: data/m.jsonl, follow: true }\n');
+    const { status } = await start();
+    const log = dev!.context.log;
+    await eventually(async () => expect(await readAll(log, 'meters')).toHaveLength(10), { timeoutMs: 10_000 });
+    expect(notices.find((n) => n.includes('schema inferred'))).toMatch(/"name": "kwh",\s*"type": "double"/);
+    const { appendFile } = await import('node:fs/promises');
+    await appendFile(join(root, 'data/m.jsonl'), `${line(10)}\n${line(11).slice(0, 12)}`);
+    await eventually(async () => expect(await readAll(log, 'meters')).toHaveLength(11), { timeoutMs: 10_000 });
+    await appendFile(join(root, 'data/m.jsonl'), `${line(11).slice(12)}\n`);
+    await eventually(async () => expect(await readAll(log, 'meters')).toHaveLength(12), { timeoutMs: 10_000 });
+    expect((await status()).sources.find((s) => s.name === 'meters')).toMatchObject({ state: 'running', produced: 12 });
+  });
+
+  it('replays by event time at the speed given, retimed so the first record is now', async () => {
+    await mkdir(join(root, 'data'));
+    // 30 records 4 s apart in event time (two minutes of 2020), played at 60x: about 2 s.
+    const t0 = Date.UTC(2020, 0, 1);
+    await writeFile(join(root, 'data/r.jsonl'), `${Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: 'a', ts: t0 + i * 4000, value: i })).join('\n')}\n`);
+    await writeFile(join(root, 'sources/replayed.yaml'), 'kind: file\ntopic: readings\nschema: schemas/reading.avsc\nkey: id\ntime: ts\nfile: { path: data/r.jsonl, replay: { speed: 60x, retime: true } }\n');
+    const before = Date.now();
+    const { status } = await start();
+    await eventually(async () => expect((await status()).sources.find((s) => s.name === 'replayed')).toMatchObject({ state: 'done', produced: 30 }), { timeoutMs: 15_000 });
+    const took = Date.now() - before;
+    const records = await readAll(dev!.context.log, 'readings');
+    const first = records[0]!.timestamp;
+    expect(first).toBeGreaterThanOrEqual(before);
+    // Retimed: the gaps of the recording are kept, shifted to now.
+    expect(records.map((r) => r.timestamp - first)).toEqual(Array.from({ length: 30 }, (_, i) => i * 4000));
+    // Paced: 116 s of event time at 60x take at least 1.9 s of wall time.
+    expect(took).toBeGreaterThanOrEqual(1_900);
+  });
 });

@@ -43,6 +43,10 @@ describe('the demo project in the catalog', () => {
     expect(project.modules.map((m) => m.name)).toEqual(['sensor-anomalies', 'sensor-health', 'sensor-stats', 'site-stats']);
     expect(project.rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'over-limit', 'overheating']);
     expect(project.dashboards.map((d) => d.name)).toEqual(['fleet']);
+    expect(project.inputs.map((i) => [i.name, i.kind, i.topic, i.reads])).toEqual([
+      ['plant-r-readings', 'file', 'sensor.readings', 'data/plant-r-readings.csv (replay 1x, retimed, looped)'],
+      ['plant-r-sensors', 'file', 'sensor.metadata', 'data/plant-r-sensors.csv'],
+    ]);
   });
 
   it('draws the lineage from the sources (a table too) through the modules (and a repartition topic) to rules, the alert topic, the dashboard and the sink, edge by edge', () => {
@@ -50,6 +54,8 @@ describe('the demo project in the catalog', () => {
     const edges = graph.edges.map((e) => `${e.from} -> ${e.to}`).sort();
     expect(edges).toEqual(
       [
+        'input:plant-r-readings -> topic:sensor.readings',
+        'input:plant-r-sensors -> topic:sensor.metadata',
         'topic:sensor.readings -> module:sensor-stats',
         'topic:sensor.readings -> module:site-stats',
         'topic:sensor.readings -> topic:fastdata.site-stats.by-site.repartition',
@@ -75,6 +81,8 @@ describe('the demo project in the catalog', () => {
       ].sort(),
     );
     expect(graph.nodes.map((n) => [n.id, n.kind])).toEqual([
+      ['input:plant-r-readings', 'input'],
+      ['input:plant-r-sensors', 'input'],
       ['topic:sensor.metadata', 'source'],
       ['topic:sensor.readings', 'source'],
       ['topic:fastdata.site-stats.by-site.repartition', 'internal'],
@@ -100,9 +108,10 @@ describe('the demo project in the catalog', () => {
     const layout = layoutLineage(graph);
     const at = new Map(layout.nodes.map((n) => [n.id, n]));
     for (const e of graph.edges) expect(at.get(e.to)!.layer, `${e.from} -> ${e.to}`).toBeGreaterThan(at.get(e.from)!.layer);
-    expect(at.get('topic:sensor.readings')!.layer).toBe(0);
-    // sensor.readings, sensor-stats, sensor.stats, sensor-health, sensor.health, rule over-limit, the alert topic, then the dashboard.
-    expect(at.get('dashboard:fleet')!.layer).toBe(7);
+    expect(at.get('input:plant-r-readings')!.layer).toBe(0);
+    expect(at.get('topic:sensor.readings')!.layer).toBe(1);
+    // The source, sensor.readings, sensor-stats, sensor.stats, sensor-health, sensor.health, rule over-limit, the alert topic, then the dashboard.
+    expect(at.get('dashboard:fleet')!.layer).toBe(8);
   });
 
   it('lists modules with their doc as HTML and a link to their code, rules, dashboards, sinks and the topics by role', async () => {
@@ -118,9 +127,9 @@ describe('the demo project in the catalog', () => {
       'fastdata.alerts': ['output', 'alerts', []],
       'sensor.anomalies': ['output', 'sensor-anomalies', []],
       'sensor.health': ['output', 'sensor-health', ['rule over-limit']],
-      'sensor.metadata': ['source', null, ['sensor-health']],
+      'sensor.metadata': ['source', 'source plant-r-sensors', ['sensor-health']],
       'fastdata.site-stats.by-site.repartition': ['internal', 'site-stats', ['site-stats']],
-      'sensor.readings': ['source', null, ['sensor-stats', 'site-stats']],
+      'sensor.readings': ['source', 'source plant-r-readings', ['sensor-stats', 'site-stats']],
       'sensor.stats': ['output', 'sensor-stats', ['sensor-anomalies', 'sensor-health', 'rule dead-sensor', 'rule overheating']],
       'site.stats': ['output', 'site-stats', []],
     });
