@@ -31,6 +31,11 @@ import type { AvroPosition, FileBatch } from './position.js';
 
 /** Bytes of a damaged block or undecodable records kept as the error record's raw bytes (a dead letter has a size limit). */
 const MAX_RAW_BYTES = 64 * 1024;
+/**
+ * Records a block may hold beyond one per byte: records of no bytes (all fields null, or
+ * none) are legal, but a garbled count in the billions would make the decode loop spin.
+ */
+const MAX_EMPTY_RECORDS = 1 << 20;
 
 export interface AvroReadOptions {
   path: string;
@@ -106,7 +111,9 @@ class AvroFile {
         } catch (error) {
           this.damaged(offset, `it does not decompress (${this.header.codec}: ${errorMessage(error)})`, frame.data, frame.end);
         }
-        if (data !== undefined) {
+        if (data !== undefined && frame.count > data.length + MAX_EMPTY_RECORDS) {
+          this.damaged(offset, `its record count (${frame.count}) is beyond what its ${data.length} bytes can hold`, frame.data, frame.end);
+        } else if (data !== undefined) {
           // Records are handed out one at a time so a full batch leaves mid-block, with a position inside it.
           for (const record of this.decodeBlock(offset, frame, data)) {
             this.batch.push(record);

@@ -12,7 +12,7 @@
  * records without checking the header first.
  *
  * Parsers are built once per header (one closure per column), not per record: the per-cell
- * work is a switch-free call and, for numbers, a regular expression test.
+ * work is one call and, for numbers, a regular expression test.
  */
 import avro from 'avsc';
 import type { Type } from 'avsc';
@@ -84,7 +84,7 @@ function parseBoolean(text: string): unknown {
   }
 }
 
-/** A timestamp in `perMs` units per millisecond (1 for millis, 1000 for micros): a whole number, or an ISO date. */
+/** A timestamp in `unit` since the epoch: a whole number, or an ISO date converted to that unit. */
 function parseTimestamp(unit: 'milliseconds' | 'microseconds'): CellParser {
   const expected = `a timestamp (${unit} since the epoch, or an ISO 8601 date such as 2024-03-01T12:00:00Z)`;
   return (text) => {

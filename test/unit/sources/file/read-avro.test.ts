@@ -192,6 +192,26 @@ describe('reading Avro object container files', () => {
     );
   });
 
+  it('takes a block count far beyond its bytes for a damaged block, not for 2^40 records of no bytes to decode', async () => {
+    const schema = { type: 'record', name: 'Empty', fields: [{ name: 'n', type: 'null' }] };
+    const encoder = new avro.streams.BlockEncoder(schema as avro.Schema, { codec: 'null' });
+    const chunks: Buffer[] = [];
+    encoder.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const ended = new Promise((resolve) => encoder.on('end', resolve));
+    for (let i = 0; i < 3; i++) encoder.write({ n: null });
+    encoder.end();
+    await ended;
+    const file = Buffer.concat(chunks);
+    const [block] = blocksOf(file);
+    const long = avro.Type.forSchema('long');
+    // The same block with its count garbled to 2^40: still a valid frame (size 0, the file's sync marker).
+    const garbled = Buffer.concat([file.subarray(0, block!.offset), long.toBuffer(2 ** 40), long.toBuffer(0), file.subarray(block!.sync)]);
+    const path = join(dir.path, 'count.avro');
+    await writeFile(path, garbled);
+    const { records } = await readAll(path, { format: 'avro' });
+    expect(records.map((r) => r.error)).toEqual([expect.stringContaining(`the block at byte ${block!.offset} of ${path} is damaged: its record count (1099511627776) is beyond what its 0 bytes can hold`)]);
+  });
+
   it('reads a file cut short up to the cut block, then one error record, without throwing', async () => {
     const path = join(dir.path, 'truncated.avro');
     const file = await containerFile(40, { blockSize: 400 });
