@@ -89,12 +89,13 @@ function program(): Command {
     .command('produce')
     .description('write JSON lines (or a JSON array) from a file or standard input into a topic, each record checked against its registered schema; beside a running dev, through its server')
     .argument('<topic>', 'topic to write, e.g. my.meters (its schema registered under <topic>-value)')
-    .argument('[file]', 'the records, one JSON object per line; - or none: standard input')
+    .argument('[file]', 'the records: CSV (with a header), JSON lines, Avro or Parquet by the extension (or --format); - or none: JSON lines from standard input')
     .addOption(project())
     .addOption(dataDir())
     .option('-k, --key <field>', 'the field of each record that is its key (its partition)')
     .option('-t, --time <field>', 'the field of each record that is its event time (milliseconds or an ISO date; default: now)')
     .option('--url <url>', 'the server of a running fastdata dev to write through (default: the one holding the data dir)')
+    .addOption(new Option('--format <format>', "the file's format (default: from its extension)").choices(['csv', 'jsonl', 'avro', 'parquet']))
     .action((topic: string, file: string | undefined, options: Parameters<typeof produce>[2]) => produce(topic, file, options));
 
   root

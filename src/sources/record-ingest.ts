@@ -131,7 +131,7 @@ export class RecordIngest {
   }
 
   /** An encoder for the latest schema of the topic's value subject, looked up again after SCHEMA_TTL_MS. */
-  private encoderOf(topic: string): Promise<AvroEncoder> {
+  encoderOf(topic: string): Promise<AvroEncoder> {
     const subject = valueSubject(topic);
     const cached = this.encoders.get(subject);
     if (cached && this.o.now() - cached.at < SCHEMA_TTL_MS) return cached.encoder;

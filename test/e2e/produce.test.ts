@@ -84,4 +84,23 @@ describe('fastdata produce', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/topic other\.topic has no schema \(subject other\.topic-value\).*register one first/);
   });
+
+  it('reads a CSV file by its header, cells typed by the schema, and names a bad cell by its line and column', async () => {
+    // ts is a plain long in this schema: milliseconds (a timestamp-millis field would take ISO dates too).
+    const rows = Array.from({ length: 500 }, (_, i) => `${meter(i).meterId},${meter(i).ts},${meter(i).kwh}`);
+    rows[99] = 'm1,1700000099000,lots';
+    const file = join(data.path, 'meters.csv');
+    await writeFile(file, `meterId,ts,kwh\n${rows.join('\n')}\n`);
+    const result = await runCli(['produce', 'my.meters', file, '--data-dir', data.path, '--key', 'meterId', '--time', 'ts'], { cwd: repo, timeoutMs: 60_000 });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/produce: 499 records into my\.meters .*; 1 bad/);
+    expect(result.stderr).toMatch(/line 101: column "kwh": expected a double, got "lots"/);
+    const out = await written();
+    expect(out).toHaveLength(499);
+    const expected = new Map(Array.from({ length: 500 }, (_, i) => [meter(i).ts, meter(i)]));
+    for (const { record, value } of out) {
+      expect(value).toEqual(expected.get(value.ts));
+      expect(record.timestamp).toBe(value.ts);
+    }
+  });
 });

@@ -1,6 +1,7 @@
 /**
- * `fastdata produce <topic> [file]`: JSON lines (or one JSON array) from a file or standard
- * input into a topic, each record checked against the topic's registered schema.
+ * `fastdata produce <topic> [file]`: records from a file (CSV, JSON lines, Avro, Parquet:
+ * the readers of the file sources, sources/file/) or JSON lines (or one JSON array) from
+ * standard input into a topic, each record checked against the topic's registered schema.
  *
  * Where it writes: the log of the config directly (Kafka, or an embedded data dir no other
  * process holds); beside a running `fastdata dev`, which holds the embedded log, through that
@@ -11,14 +12,19 @@
  * no usable key or time) is reported with its line and field, and the command exits 1 at the
  * end when there was one. A progress line every second on long inputs, a summary at the end.
  */
-import { createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import avsc from 'avsc';
 import { openBackends } from '../../app/backends.js';
 import { readServerAddress } from '../../app/server-address.js';
 import { loadProjectConfig } from '../../config/project-config.js';
 import { FastdataError, errorMessage, isFastdataError } from '../../errors.js';
 import { AvroSerde } from '../../schema/serde.js';
+import { type FileFormat, formatOfPath } from '../../sources/file/formats.js';
+import { readFileRecords } from '../../sources/file/read-file.js';
 import { type IngestOptions, type IngestOutcome, RecordIngest } from '../../sources/record-ingest.js';
+import type { SourceRecord } from '../../sources/source-record.js';
 import { info } from '../output.js';
 
 export interface ProduceOptions {
@@ -28,14 +34,18 @@ export interface ProduceOptions {
   time?: string;
   /** The server of a running `fastdata dev` to write through. Default: the one holding the data dir. */
   url?: string;
+  /** The file's format; default from its extension. Standard input is JSON lines. */
+  format?: FileFormat;
 }
 
 /** Records per write: one ingest request. */
-const BATCH = 500;
+const BATCH = 2000;
 
 interface Target {
   where: string;
   send(records: unknown[]): Promise<IngestOutcome>;
+  /** The topic's schema (latest registered version), which types CSV cells. */
+  schema(): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -46,9 +56,9 @@ export async function produce(topic: string, file: string | undefined, options: 
   let accepted = 0;
   const bad: string[] = [];
   let badCount = 0;
-  const report = (line: number, message: string) => {
+  const report = (where: string, message: string) => {
     badCount++;
-    if (bad.length < 20) bad.push(`line ${line}: ${message}`);
+    if (bad.length < 20) bad.push(`${where}: ${message.startsWith(`${where},`) ? message.slice(where.length + 2) : message}`);
   };
   const progress = setInterval(() => {
     const seconds = (performance.now() - started) / 1000;
@@ -56,30 +66,23 @@ export async function produce(topic: string, file: string | undefined, options: 
   }, 1000);
   try {
     let batch: unknown[] = [];
-    let lines: number[] = [];
+    let wheres: string[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
       const outcome = await target.send(batch);
       accepted += outcome.accepted;
-      for (const r of outcome.rejected) report(lines[r.index]!, r.message);
+      for (const r of outcome.rejected) report(wheres[r.index]!, r.message);
       batch = [];
-      lines = [];
+      wheres = [];
     };
-    let n = 0;
-    for await (const line of inputLines(file)) {
-      n++;
-      if (line.trim() === '') continue;
-      let values: unknown[];
-      try {
-        const parsed: unknown = JSON.parse(line);
-        values = n === 1 && Array.isArray(parsed) ? parsed : [parsed];
-      } catch (error) {
-        report(n, `not JSON (${errorMessage(error)})`);
-        continue;
-      }
-      for (const value of values) {
-        batch.push(value);
-        lines.push(n);
+    for await (const records of inputRecords(file, options.format, target)) {
+      for (const record of records) {
+        if (record.value === undefined) {
+          report(record.where, record.error ?? 'cannot be read');
+          continue;
+        }
+        batch.push(record.value);
+        wheres.push(record.where);
         if (batch.length >= BATCH) await flush();
       }
     }
@@ -95,17 +98,47 @@ export async function produce(topic: string, file: string | undefined, options: 
   if (badCount > 0) process.exitCode = 1;
 }
 
-async function* inputLines(file: string | undefined): AsyncGenerator<string> {
-  const stream = file === undefined || file === '-' ? process.stdin : createReadStream(file);
-  if (file !== undefined && file !== '-') {
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', (error: Error) =>
-        reject(new FastdataError('FD_ARGUMENT_INVALID', `[file]: cannot read ${file}: ${errorMessage(error)}`, { context: { field: 'file', cause: error } })),
-      );
-    });
+/** The input in batches: a file through the file sources' readers, standard input as JSON lines. */
+async function* inputRecords(file: string | undefined, format: FileFormat | undefined, target: Target): AsyncGenerator<SourceRecord[]> {
+  if (file === undefined || file === '-') {
+    yield* jsonLines(process.stdin);
+    return;
   }
-  yield* createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  await access(file, constants.R_OK).catch((error: unknown) => {
+    throw new FastdataError('FD_ARGUMENT_INVALID', `[file]: cannot read ${file}: ${errorMessage(error)}`, { context: { field: 'file', cause: error } });
+  });
+  let chosen: FileFormat;
+  try {
+    chosen = format ?? formatOfPath(file);
+  } catch (error) {
+    throw new FastdataError('FD_ARGUMENT_INVALID', `${errorMessage(error).replace('add `format:` to the source', 'give --format')}`, { context: { field: 'format' } });
+  }
+  const schema = await target.schema();
+  const type = avsc.Type.forSchema(schema as avsc.Schema);
+  for await (const batch of readFileRecords(file, { format: chosen, type, schema, batchSize: BATCH })) yield batch.records;
+}
+
+/** JSON lines from a stream (the first line may be one JSON array of records), `line N` for each. */
+async function* jsonLines(input: NodeJS.ReadableStream): AsyncGenerator<SourceRecord[]> {
+  let n = 0;
+  let batch: SourceRecord[] = [];
+  for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+    n++;
+    if (line.trim() === '') continue;
+    const where = `line ${n}`;
+    const raw = Buffer.from(line);
+    try {
+      const parsed: unknown = JSON.parse(line);
+      for (const value of n === 1 && Array.isArray(parsed) ? parsed : [parsed]) batch.push({ value, where, raw });
+    } catch (error) {
+      batch.push({ error: `not JSON (${errorMessage(error)})`, where, raw });
+    }
+    if (batch.length >= BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /** The log of the config, or the server of the process that holds it. */
@@ -115,7 +148,12 @@ async function openTarget(topic: string, ingestOptions: IngestOptions, options: 
     try {
       const backends = await openBackends({ config, root, dataDir });
       const ingest = new RecordIngest({ log: backends.log, registry: backends.registry, serde: new AvroSerde(backends.registry), partitions: config.log.partitions });
-      return { where: backends.description, send: (records) => ingest.ingest(topic, records, ingestOptions), close: () => backends.close() };
+      return {
+        where: backends.description,
+        send: (records) => ingest.ingest(topic, records, ingestOptions),
+        schema: async () => JSON.parse((await ingest.encoderOf(topic)).schema.canonical) as unknown,
+        close: () => backends.close(),
+      };
     } catch (error) {
       if (!isFastdataError(error, 'FD_LOG_LOCKED')) throw error;
       const url = await readServerAddress(dataDir);
@@ -151,6 +189,17 @@ function httpTarget(base: string, topic: string, ingestOptions: IngestOptions): 
         }
         throw new FastdataError((body.error?.code as never) ?? 'FD_ARGUMENT_INVALID', `${base} refused the records: ${body.error?.message ?? `HTTP ${response.status}`}`, { context: { topic } });
       }
+    },
+    async schema() {
+      const subject = `${topic}-value`;
+      const response = await fetch(`${base.replace(/\/$/, '')}/registry/subjects/${encodeURIComponent(subject)}/versions/latest`).catch((error: unknown) => {
+        throw new FastdataError('FD_ARGUMENT_INVALID', `cannot reach the fastdata server at ${base} (${errorMessage(error)}); is 'fastdata dev' running? Give its address with --url`, { context: { field: 'url' } });
+      });
+      const body = (await response.json().catch(() => ({}))) as { schema?: string };
+      if (response.status === 404 || body.schema === undefined) {
+        throw new FastdataError('FD_SUBJECT_NOT_FOUND', `topic ${topic} has no schema (subject ${subject}) at ${base} to check records against: register one first`, { context: { topic, subject } });
+      }
+      return JSON.parse(body.schema) as unknown;
     },
     close: async () => {},
   };
