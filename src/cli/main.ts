@@ -1,24 +1,24 @@
 /**
  * The `fastdata` command. Each subcommand lives in commands/; this file wires arguments
  * to them and turns errors into a message and an exit code: 2 for a mistake of the user
- * (a bad argument, config or module), 1 for anything else.
+ * (a bad argument, config or module), 1 for anything else. A command's module is imported
+ * when it runs: `fastdata produce` or `--help` does not load the whole platform first.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { isFastdataError } from '../errors.js';
 import { brokerList, port, repeatable, timestamp, wholeNumber } from './arguments.js';
-import { alertsTest } from './commands/alerts-test.js';
-import { dev } from './commands/dev.js';
+import type { dev } from './commands/dev.js';
 import { registerInit } from './commands/init.js';
 import { registerNew } from './commands/new.js';
-import { replayCommand } from './commands/replay.js';
-import { reset } from './commands/reset.js';
-import { run } from './commands/run.js';
+import type { replayCommand } from './commands/replay.js';
+import type { reset } from './commands/reset.js';
+import type { run } from './commands/run.js';
 import { registerSchemaTools } from './commands/schema-tools.js';
-import { serve } from './commands/serve.js';
-import { produce } from './commands/produce.js';
-import { tail } from './commands/tail.js';
-import { topics } from './commands/topics.js';
+import type { serve } from './commands/serve.js';
+import type { produce } from './commands/produce.js';
+import type { tail } from './commands/tail.js';
+import type { topics } from './commands/topics.js';
 import { describeError, info } from './output.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -39,7 +39,7 @@ function program(): Command {
     .addOption(dataDir())
     .option('--port <port>', 'HTTP port of the status page and registry (default 7070; 0 picks a free one)', port)
     .option('--no-generator', 'do not run the demo sensor-fleet generator')
-    .action((options: { dir: string; dataDir?: string; port?: number; generator: boolean }) => dev(options));
+    .action(async (options: { dir: string; dataDir?: string; port?: number; generator: boolean }) => (await import('./commands/dev.js')).dev(options));
 
   root
     .command('run')
@@ -56,7 +56,7 @@ function program(): Command {
     .option('--port <port>', 'HTTP port with --serve (sets server.port; 0 picks a free one)', port)
     .option('--until-end', 'stop once every module has processed its inputs up to the end offsets they had at start (backfills, benchmarks, CI)', false)
     .option('--sources', 'run the declared sources of sources/*.yaml here too (give it to one worker: each worker running them would write every record once)', false)
-    .action((options: Parameters<typeof run>[0]) => run(options));
+    .action(async (options: Parameters<typeof run>[0]) => (await import('./commands/run.js')).run(options));
 
   root
     .command('serve')
@@ -65,7 +65,7 @@ function program(): Command {
     .addOption(dataDir())
     .option('--port <port>', 'HTTP port (default: server.port, 7070; 0 picks a free one)', port)
     .option('--host <host>', 'interface to listen on (default: server.host, 127.0.0.1)')
-    .action((options: Parameters<typeof serve>[0]) => serve(options));
+    .action(async (options: Parameters<typeof serve>[0]) => (await import('./commands/serve.js')).serve(options));
 
   const alerts = root.command('alerts').description('alert rules (alerts/*.yaml)');
   alerts
@@ -73,7 +73,7 @@ function program(): Command {
     .description('run the rule tests in alerts/*.test.yaml (records in, expected notifications out), without any server')
     .addOption(project())
     .action(async (options: { dir: string }) => {
-      process.exitCode = await alertsTest(options);
+      process.exitCode = await (await import('./commands/alerts-test.js')).alertsTest(options);
     });
 
   root
@@ -83,7 +83,7 @@ function program(): Command {
     .addOption(dataDir())
     .option('--json', 'one JSON object per line', false)
     .option('--internal', 'include internal topics (__consumer_offsets)', false)
-    .action((options: { dir: string; dataDir?: string; json: boolean; internal: boolean }) => topics(options));
+    .action(async (options: { dir: string; dataDir?: string; json: boolean; internal: boolean }) => (await import('./commands/topics.js')).topics(options));
 
   root
     .command('produce')
@@ -96,7 +96,7 @@ function program(): Command {
     .option('-t, --time <field>', 'the field of each record that is its event time (milliseconds or an ISO date; default: now)')
     .option('--url <url>', 'the server of a running fastdata dev to write through (default: the one holding the data dir)')
     .addOption(new Option('--format <format>', "the file's format (default: from its extension)").choices(['csv', 'jsonl', 'avro', 'parquet']))
-    .action((topic: string, file: string | undefined, options: Parameters<typeof produce>[2]) => produce(topic, file, options));
+    .action(async (topic: string, file: string | undefined, options: Parameters<typeof produce>[2]) => (await import('./commands/produce.js')).produce(topic, file, options));
 
   root
     .command('tail')
@@ -110,7 +110,7 @@ function program(): Command {
     .option('-p, --partition <n>', 'only this partition', wholeNumber(0))
     .option('-n, --limit <n>', 'stop after printing this many records', wholeNumber(1))
     .option('--headers', 'print record headers too (always on for dead-letter topics)', false)
-    .action((topic: string, options: Parameters<typeof tail>[1]) => tail(topic, options));
+    .action(async (topic: string, options: Parameters<typeof tail>[1]) => (await import('./commands/tail.js')).tail(topic, options));
 
   root
     .command('replay')
@@ -123,7 +123,7 @@ function program(): Command {
     .addOption(dataDir())
     .option('--brokers <list>', 'Kafka bootstrap brokers, host:port,host:port (sets log.kind kafka)', brokerList)
     .option('--registry-url <url>', 'Confluent-compatible schema registry (sets registry.url)')
-    .action((name: string, options: Parameters<typeof replayCommand>[1]) => replayCommand(name, options));
+    .action(async (name: string, options: Parameters<typeof replayCommand>[1]) => (await import('./commands/replay.js')).replayCommand(name, options));
 
   root
     .command('reset')
@@ -134,7 +134,7 @@ function program(): Command {
     .option('--brokers <list>', 'Kafka bootstrap brokers, host:port,host:port (sets log.kind kafka)', brokerList)
     .option('--registry-url <url>', 'Confluent-compatible schema registry (sets registry.url)')
     .option('--dry-run', 'say what would be deleted, and delete nothing', false)
-    .action((name: string, options: Parameters<typeof reset>[1]) => reset(name, options));
+    .action(async (name: string, options: Parameters<typeof reset>[1]) => (await import('./commands/reset.js')).reset(name, options));
 
   // The project generator: fastdata init <dir>, fastdata new stream|alert|dashboard <name>.
   registerInit(root);
