@@ -114,6 +114,9 @@ export class Mosquitto {
     if (this.child) return;
     const child = spawn(MOSQUITTO_BIN, ['-c', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    // A test process that ends without its cleanup (a hung hook, a crash) takes its broker with it.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
     const append = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString('utf8')).slice(-20_000);
     };
@@ -122,6 +125,7 @@ export class Mosquitto {
     let exitCode: string | undefined;
     this.exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
+        process.removeListener('exit', killOnExit);
         exitCode = signal ?? String(code);
         if (this.child === child) this.child = undefined;
         resolve();
