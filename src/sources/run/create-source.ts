@@ -5,6 +5,7 @@ import type { DeclaredSource } from './declared-source.js';
 import { FileSource } from './file-source.js';
 import { HttpSource } from './http-source.js';
 import { KafkaSource } from './kafka-source.js';
+import { MqttSource } from './mqtt-source.js';
 import type { SourceEnvironment } from './source-topic.js';
 
 export function createDeclaredSource(declaration: SourceDeclaration, env: SourceEnvironment, ingest: RecordIngest): DeclaredSource {
@@ -12,7 +13,7 @@ export function createDeclaredSource(declaration: SourceDeclaration, env: Source
     case 'file':
       return new FileSource(declaration, env);
     case 'mqtt':
-      throw new Error('mqtt sources: the next commit');
+      return new MqttSource(declaration, env);
     case 'http':
       return new HttpSource(declaration, env, ingest);
     case 'kafka':
