@@ -40,7 +40,7 @@ describe.skipIf(skip !== undefined)('an mqtt source in dev, against Mosquitto', 
 
   it('loses nothing the broker acknowledged to the device across a broker restart; redelivered copies are exact', async () => {
     const broker = await Mosquitto.start();
-    cleanups.push(() => broker.kill());
+    cleanups.push(() => broker.dispose());
     const { path: root, remove } = await tempDir();
     cleanups.push(remove);
     await mkdir(join(root, 'sources'));
