@@ -2,43 +2,22 @@
  * One MQTT message as a SourceRecord (source-record.ts), and the checks of the `mqtt`
  * source's topic filters.
  *
- * - `value`: the payload parsed as one JSON object (UTF-8 text); anything else (not
+ * - `value`: the payload parsed as one JSON object (json-record.ts); anything else (not
  *   UTF-8, not JSON, JSON that is not an object) gives `error` instead, in words;
  * - `where`: the MQTT topic the message was published on (`fleet/s-1/reading`);
  * - `raw`: the payload bytes, as received;
  * - `key`: the topic level at `keyLevel` (0-based: 1 for `fleet/<sensor>/reading`) when
  *   one is given; absent when the topic has fewer levels.
  */
-import { errorMessage } from '../../errors.js';
+import { jsonObjectRecord } from '../json-record.js';
 import type { SourceRecord } from '../source-record.js';
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
 export function mqttRecord(topic: string, payload: Buffer, keyLevel?: number): SourceRecord {
-  const record: SourceRecord = { where: topic, raw: payload };
+  const record = jsonObjectRecord(payload, topic);
   if (keyLevel !== undefined) {
     const key = topicLevel(topic, keyLevel);
     if (key !== undefined) record.key = key;
   }
-  let text: string;
-  try {
-    text = UTF8.decode(payload);
-  } catch {
-    record.error = `not UTF-8 text (${payload.length} bytes): a payload must be one JSON object`;
-    return record;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    record.error = `not JSON: ${errorMessage(error)}`;
-    return record;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    record.error = `not a JSON object: got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `${typeof value} ${clip(text.trim())}`}`;
-    return record;
-  }
-  record.value = value;
   return record;
 }
 
@@ -68,8 +47,4 @@ export function topicFilterProblem(filter: string): string | undefined {
     if (level.includes('+') && level !== '+') return `+ must be a whole level (as in fleet/+/reading), in ${JSON.stringify(filter)}`;
   }
   return undefined;
-}
-
-function clip(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
 }

@@ -11,10 +11,10 @@
  *   dead-letter topic. Offsets are committed after the records are durable (at-least-once).
  */
 import type { Batch, GroupConsumer } from '../../log/types.js';
+import { jsonObjectRecord } from '../json-record.js';
 import type { SourceRecord } from '../source-record.js';
 import type { SourceWriter, SourceWriterStats } from '../source-writer.js';
 import { DeclaredSource } from './declared-source.js';
-import { parseJsonObject } from './json-records.js';
 
 export class KafkaSource extends DeclaredSource {
   private consumer: GroupConsumer | undefined;
@@ -32,10 +32,9 @@ export class KafkaSource extends DeclaredSource {
     this.consumer = consumer;
     const eachBatch = async (batch: Batch) => {
       const records: SourceRecord[] = batch.records.map((r) => {
-        const where = `${batch.topic}[${batch.partition}]@${r.offset}`;
-        const raw = r.value ?? Buffer.alloc(0);
-        const key = r.key === null ? undefined : r.key.toString('utf8');
-        return { ...parseJsonObject(raw), where, raw, ...(key === undefined ? {} : { key }) };
+        const record = jsonObjectRecord(r.value ?? Buffer.alloc(0), `${batch.topic}[${batch.partition}]@${r.offset}`);
+        if (r.key !== null) record.key = r.key.toString('utf8');
+        return record;
       });
       if (records.length > 0) await writer.write(records);
       this.records += records.length;
