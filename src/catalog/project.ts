@@ -4,6 +4,7 @@
  * and the log) or written out by a test. Everything in src/catalog/ works on this, so
  * the model is built without I/O and tested without servers.
  */
+import type { CatalogInput } from './types.js';
 
 export interface ProjectModule {
   name: string;
@@ -41,24 +42,8 @@ export interface ProjectDashboard {
   topics: string[];
 }
 
-/** A declared source (`sources/*.yaml`): what it reads, and the topic it writes. */
-export interface ProjectInput {
-  name: string;
-  kind: 'file' | 'mqtt' | 'http' | 'kafka';
-  topic: string;
-  /** What it reads, in words: `data/fleet.csv (csv, replay 1x)`, `mqtt://host:1883 fleet/+/reading`, `POST /api/ingest/x`. */
-  reads: string;
-  /** A topic it reads (a kafka JSON source's `from`), drawn in the lineage. */
-  fromTopic: string | null;
-  /** The `.avsc` it declares, relative to the project; null when it uses the registered or an inferred one. */
-  schemaFile: string | null;
-  key: string | null;
-  time: string | null;
-  /** Relative to the project root: `sources/fleet-recording.yaml`. */
-  file: string;
-  /** Where its bad records go; null for a kind that has none (http answers 400, an avro kafka topic is not read). */
-  deadLetterTopic: string | null;
-}
+/** A declared source (`sources/*.yaml`): the catalog shows it as it is (see CatalogInput). */
+export type ProjectInput = CatalogInput;
 
 export interface ProjectTopic {
   name: string;

@@ -71,18 +71,22 @@ export interface CatalogDashboard {
   topics: string[];
 }
 
-/** A declared source (`sources/*.yaml`): what it reads and the topic it writes (see ProjectInput). */
+/** A declared source (`sources/*.yaml`): what it reads, and the topic it writes. */
 export interface CatalogInput {
   name: string;
   kind: 'file' | 'mqtt' | 'http' | 'kafka';
   topic: string;
-  /** What it reads, in words. */
+  /** What it reads, in words: `data/fleet.csv (csv, replay 1x)`, `mqtt://host:1883 fleet/+/reading`, `POST /api/ingest/x`. */
   reads: string;
+  /** A topic it reads (a kafka JSON source's `from`), drawn in the lineage. */
   fromTopic: string | null;
+  /** The `.avsc` it declares, relative to the project; null when it uses the registered or an inferred one. */
   schemaFile: string | null;
   key: string | null;
   time: string | null;
+  /** Relative to the project root: `sources/fleet-recording.yaml`. */
   file: string;
+  /** Where its bad records go; null for a kind that has none (http answers 400, an avro kafka topic is not read). */
   deadLetterTopic: string | null;
 }
 

@@ -19,17 +19,9 @@ import { readAll } from '../conformance/log.js';
 import { eventually } from '../helpers/eventually.js';
 import { Mosquitto, mosquittoSkipReason } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { READING_SCHEMA } from '../fixtures/reading-schema.js';
 
 const skip = mosquittoSkipReason();
-const READING = {
-  type: 'record',
-  name: 'Reading',
-  fields: [
-    { name: 'id', type: 'string' },
-    { name: 'ts', type: 'long' },
-    { name: 'value', type: 'double' },
-  ],
-};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(skip !== undefined)('an mqtt source in dev, against Mosquitto', () => {
@@ -46,7 +38,7 @@ describe.skipIf(skip !== undefined)('an mqtt source in dev, against Mosquitto', 
     await mkdir(join(root, 'sources'));
     await mkdir(join(root, 'streams'));
     await mkdir(join(root, 'schemas'));
-    await writeFile(join(root, 'schemas/reading.avsc'), JSON.stringify(READING));
+    await writeFile(join(root, 'schemas/reading.avsc'), JSON.stringify(READING_SCHEMA));
     await writeFile(join(root, 'fastdata.config.yaml'), 'server: { port: 0 }\nlog: { partitions: 3 }\ngenerator: { enabled: false }\n');
     await writeFile(join(root, 'sources/devices.yaml'), `kind: mqtt\ntopic: readings\nschema: schemas/reading.avsc\nkey: id\ntime: ts\nmqtt:\n  url: ${broker.url}\n  topics: [plant/+/reading]\n  clientId: fastdata-devices-test\n`);
     const notices: string[] = [];

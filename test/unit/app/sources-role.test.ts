@@ -17,16 +17,8 @@ import { AvroSerde } from '../../../src/schema/serde.js';
 import { readAll } from '../../conformance/log.js';
 import { eventually } from '../../helpers/eventually.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { READING_SCHEMA } from '../../fixtures/reading-schema.js';
 
-const READING = {
-  type: 'record',
-  name: 'Reading',
-  fields: [
-    { name: 'id', type: 'string' },
-    { name: 'ts', type: 'long' },
-    { name: 'value', type: 'double' },
-  ],
-};
 
 describe('the sources role of dev', () => {
   let root: string;
@@ -39,7 +31,7 @@ describe('the sources role of dev', () => {
     await mkdir(join(root, 'sources'));
     await mkdir(join(root, 'streams'));
     await mkdir(join(root, 'schemas'));
-    await writeFile(join(root, 'schemas/reading.avsc'), JSON.stringify(READING));
+    await writeFile(join(root, 'schemas/reading.avsc'), JSON.stringify(READING_SCHEMA));
     await writeFile(join(root, 'fastdata.config.yaml'), 'server: { port: 0 }\nlog: { partitions: 3 }\ngenerator: { enabled: false }\n');
     notices.length = 0;
   });

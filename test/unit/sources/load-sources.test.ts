@@ -4,16 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatProblem } from '../../../src/config/validated-file.js';
 import { loadSources } from '../../../src/sources/declared/load-sources.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { READING_SCHEMA } from '../../fixtures/reading-schema.js';
 
-const READING = {
-  type: 'record',
-  name: 'Reading',
-  fields: [
-    { name: 'id', type: 'string' },
-    { name: 'ts', type: 'long' },
-    { name: 'value', type: 'double' },
-  ],
-};
 
 describe('sources/*.yaml', () => {
   let root: string;
@@ -23,7 +15,7 @@ describe('sources/*.yaml', () => {
     ({ path: root, remove } = await tempDir());
     await mkdir(join(root, 'sources'));
     await mkdir(join(root, 'schemas'));
-    await writeFile(join(root, 'schemas/reading.avsc'), JSON.stringify(READING));
+    await writeFile(join(root, 'schemas/reading.avsc'), JSON.stringify(READING_SCHEMA));
   });
   afterEach(() => remove());
 
@@ -44,7 +36,7 @@ describe('sources/*.yaml', () => {
       ['recorded', 'file', 'sources/recorded.yaml', 'file'],
     ]);
     const recorded = sources.find((s) => s.name === 'recorded')!;
-    expect(recorded.schema).toEqual({ from: 'file', path: 'schemas/reading.avsc', avro: READING });
+    expect(recorded.schema).toEqual({ from: 'file', path: 'schemas/reading.avsc', avro: READING_SCHEMA });
     expect(recorded.file?.replay).toEqual({ speed: '60x', retime: true, loop: true });
   });
 
