@@ -35,6 +35,13 @@ export interface SourceWriterOptions {
   time?: string;
   /** Prefixed to each record's `where` in dead letters: the file read, the broker. */
   origin?: string;
+  /**
+   * The topic's retention (ms; -1 or absent: none). The log deletes records by their
+   * timestamp, which is their event time: a record older than this is deleted at the log's
+   * next retention check, so writing one is warned about (once a minute at most).
+   */
+  retentionMs?: number;
+  onWarning?: (message: string) => void;
   now?: () => number;
 }
 
@@ -55,6 +62,7 @@ export function sourceDeadLetterTopic(name: string): string {
 export class SourceWriter {
   readonly deadLetterTopic: string;
   private readonly o: SourceWriterOptions & { now: () => number };
+  private warnedAt = Number.NEGATIVE_INFINITY;
   private readonly counts: SourceWriterStats = { written: 0, deadLetters: 0, deadLettersByReason: {}, lastProblem: undefined, lastEventTime: undefined };
 
   constructor(options: SourceWriterOptions) {
@@ -95,6 +103,7 @@ export class SourceWriter {
       lastTime = timestamp;
       good.push({ key: key === undefined ? (record.key ?? null) : String(value[key]), value: encoder.encode(value), timestamp });
     }
+    this.warnIfExpiring(good, now);
     for (let i = 0; i < good.length; i += PRODUCE_CHUNK) await this.o.log.produce(this.o.topic, good.slice(i, i + PRODUCE_CHUNK));
     for (let i = 0; i < bad.length; i += PRODUCE_CHUNK) await this.o.log.produce(this.deadLetterTopic, bad.slice(i, i + PRODUCE_CHUNK));
     this.counts.written += good.length;
@@ -105,6 +114,19 @@ export class SourceWriter {
 
   stats(): SourceWriterStats {
     return { ...this.counts, deadLettersByReason: { ...this.counts.deadLettersByReason } };
+  }
+
+  /** Records dated before the topic's retention are deleted by the log soon after they are written: say so. */
+  private warnIfExpiring(records: ProduceRecord[], now: number): void {
+    const retention = this.o.retentionMs;
+    if (retention === undefined || retention < 0 || now - this.warnedAt < 60_000) return;
+    const oldest = records.reduce((min, r) => Math.min(min, r.timestamp ?? now), now);
+    if (oldest >= now - retention) return;
+    this.warnedAt = now;
+    this.o.onWarning?.(
+      `source ${this.o.name}: writes records dated ${new Date(oldest).toISOString()} into ${this.o.topic}, older than its retention (${Math.round(retention / 3_600_000)} h): ` +
+        `the log deletes them by their timestamp at its next check. Retime them (file.replay.retime), or raise the topic's retention.ms`,
+    );
   }
 
   private deadLetter(record: SourceRecord, reason: SourceDeadLetterReason, message: string): ProduceRecord {

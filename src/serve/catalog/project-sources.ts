@@ -20,7 +20,7 @@ import { ALERT_TOPICS } from '../../alerts/topic/topics.js';
 import { repartitionTopic } from '../../stream/repartition.js';
 import { repartitioningKeyBys } from '../../stream/topology.js';
 import type { CatalogProject, ProjectDashboard, ProjectInput, ProjectModule, ProjectRule } from '../../catalog/project.js';
-import { describeInput } from '../../sources/declared/describe-source.js';
+import { describeInput, writesDeadLetters } from '../../sources/declared/describe-source.js';
 import { loadSources } from '../../sources/declared/load-sources.js';
 import { sourceDeadLetterTopic } from '../../sources/source-writer.js';
 import { formatProblem } from '../../config/validated-file.js';
@@ -167,7 +167,7 @@ async function projectInputs(root: string, sourcesDir: string, problems: string[
       key: s.key ?? null,
       time: s.time ?? null,
       file: s.definedIn,
-      deadLetterTopic: s.kind === 'http' || (s.kind === 'kafka' && s.kafka?.format === 'avro') ? null : sourceDeadLetterTopic(s.name),
+      deadLetterTopic: writesDeadLetters(s) ? sourceDeadLetterTopic(s.name) : null,
     }));
   } catch (error) {
     problems.push(`${sourcesDir}/ cannot be read: ${errorMessage(error)}`);

@@ -1,4 +1,4 @@
-/** What a declared source reads, in words, for the catalog and the status page. */
+/** What a declared source reads, in words, and what it writes besides its topic: for the catalog and the status page. */
 import type { SourceDeclaration } from './load-sources.js';
 
 export function describeInput(source: SourceDeclaration): string {
@@ -15,4 +15,9 @@ export function describeInput(source: SourceDeclaration): string {
     case 'kafka':
       return source.kafka!.format === 'json' ? `JSON records of ${source.kafka!.from}` : `Avro records written to ${source.topic} by producers outside fastdata`;
   }
+}
+
+/** Whether the source reads records itself, and so dead-letters the bad ones (http answers 400; an avro kafka topic is only declared). */
+export function writesDeadLetters(source: SourceDeclaration): boolean {
+  return !(source.kind === 'http' || (source.kind === 'kafka' && source.kafka?.format === 'avro'));
 }

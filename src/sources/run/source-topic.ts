@@ -9,6 +9,7 @@ import { FastdataError, isFastdataError } from '../../errors.js';
 import type { Log } from '../../log/types.js';
 import type { AvroSerde } from '../../schema/serde.js';
 import { type SchemaRegistry, valueSubject } from '../../schema/types.js';
+import { writesDeadLetters } from '../declared/describe-source.js';
 import type { SourceDeclaration } from '../declared/load-sources.js';
 import { SourceWriter } from '../source-writer.js';
 
@@ -52,9 +53,10 @@ export async function openSourceTopic(source: SourceDeclaration, env: SourceEnvi
   }
   // Dead letters say where in the input: `data/x.csv line 17`, `mqtt://broker:1883 plant/s-1/reading`.
   const origin = source.file?.path ?? source.mqtt?.url;
-  const writer = new SourceWriter({ log: env.log, name: source.name, topic: source.topic, encoder, key: source.key, time: source.time, origin, now: env.now });
   await ensureTopic(env.log, source.topic, source.partitions ?? env.partitions);
-  await ensureTopic(env.log, writer.deadLetterTopic, 1);
+  const retentionMs = (await env.log.describeTopic(source.topic))?.config.retentionMs;
+  const writer = new SourceWriter({ log: env.log, name: source.name, topic: source.topic, encoder, key: source.key, time: source.time, origin, retentionMs, onWarning: env.notice, now: env.now });
+  if (writesDeadLetters(source)) await ensureTopic(env.log, writer.deadLetterTopic, 1);
   return writer;
 }
 

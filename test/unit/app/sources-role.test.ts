@@ -177,6 +177,8 @@ describe('the sources role of dev', () => {
       // CSV cells are typed as they are read: a cell that is not of its field's type is a parse error.
       ['parse', 'data/r.csv line 701', 's2,1700000699000,warm'],
     ]);
+    // Dated 2023: older than the topic's retention, which deletes by timestamp; the source says so.
+    expect(notices.find((n) => n.includes('older than its retention'))).toMatch(/source recorded: writes records dated 2023-11-14T.* into readings, older than its retention \(168 h\)/);
 
     await dev!.stop();
     const again = await start();
