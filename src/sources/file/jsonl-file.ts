@@ -23,6 +23,7 @@ export async function* readJsonlFile(options: JsonlReadOptions): AsyncGenerator<
 /** The record of one line. */
 export function jsonlRecord(unit: LineUnit): SourceRecord {
   const where = `line ${unit.line}`;
+  if (unit.problem !== undefined) return { error: unit.problem, where, raw: unit.bytes };
   let value: unknown;
   try {
     value = JSON.parse(unit.bytes.toString('utf8'));

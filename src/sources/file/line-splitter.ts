@@ -18,6 +18,8 @@
  *   while waiting for a closing quote): the line that opened it, and cutting resumes
  *   with the line after it.
  *
+ * - a line over MAX_LINE_BYTES: that line, cut to its first bytes.
+ *
  * UTF-8 never puts an ASCII byte inside a multi-byte character, so quotes, delimiters and
  * line breaks are found on the bytes directly. Line breaks are LF or CRLF; blank lines
  * (empty or spaces and tabs only) are skipped and belong to no unit.
@@ -25,6 +27,14 @@
 
 export const MAX_RECORD_LINES = 1000;
 export const MAX_RECORD_BYTES = 1024 * 1024;
+/**
+ * The longest line taken: far above any record a log accepts (1 MiB by default), far
+ * below what would exhaust memory. A longer one (a binary file read as text, a file with
+ * no line breaks) is one error unit with its first RAW_KEPT bytes, and what follows is
+ * skipped up to the next line break.
+ */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+const RAW_KEPT = 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -36,7 +46,7 @@ export interface LineUnit {
   bytes: Buffer;
   /** Number of its first physical line, from 1. */
   line: number;
-  /** For CSV: why its quotes make it unreadable (then it is one line, and is not parsed). */
+  /** Why it is unreadable (for CSV its quotes; any line over MAX_LINE_BYTES): then it is one line, and is not parsed. */
   problem?: string;
   /** For CSV: it holds a quote character (cells without one are the text between delimiters, as is). */
   quoted?: boolean;
@@ -77,6 +87,8 @@ export class LineSplitter {
   private nextQuote = -1;
   /** CSV: the pending unit holds a quote character. */
   private quoted = false;
+  /** Dropping the rest of a line over MAX_LINE_BYTES, up to its line break. */
+  private skipping = false;
   private readonly quote: number;
   private readonly delimiter: number;
 
@@ -93,6 +105,7 @@ export class LineSplitter {
     this.lines = this.unitLines = line;
     this.resetUnit();
     this.nextQuote = -1;
+    this.skipping = false;
   }
 
   /** File offset and physical lines of what has been handed out (or skipped): where reading resumes after it. */
@@ -129,6 +142,21 @@ export class LineSplitter {
       const from = this.scan;
       let lineEnd = buf.indexOf(LF, from);
       let next = lineEnd + 1;
+      if (this.skipping) {
+        // The rest of a line too long to take (see tooLong): dropped up to its line break.
+        if (lineEnd < 0) {
+          this.unitStart = this.scan = buf.length;
+          if (final) this.skipping = false;
+          return undefined;
+        }
+        this.skipping = false;
+        this.lines++;
+        this.unitStart = this.scan = next;
+        this.unitLines = this.lines;
+        this.resetUnit();
+        continue;
+      }
+      if (lineEnd < 0 && this.state !== Q.Quoted && buf.length - this.unitStart > MAX_LINE_BYTES) return this.tooLong();
       if (lineEnd < 0) {
         if (!final || from >= buf.length) {
           if (final && this.unitStart < from) return this.unclosed('before the end of the file');
@@ -178,6 +206,20 @@ export class LineSplitter {
     else if (this.quoted) unit.quoted = true;
     this.unitStart = this.scan = next;
     this.unitLines = this.lines;
+    this.resetUnit();
+    return unit;
+  }
+
+  /** The pending line is over MAX_LINE_BYTES with no line break yet: its start is the error unit, the rest is skipped. */
+  private tooLong(): LineUnit {
+    const line = this.unitLines + 1;
+    const unit: LineUnit = {
+      bytes: Buffer.from(this.buf.subarray(this.unitStart, this.unitStart + RAW_KEPT)),
+      line,
+      problem: `line ${line}: longer than ${MAX_LINE_BYTES} bytes without a line break (is it a text file of one record a line?); its first ${RAW_KEPT} bytes are kept, the rest of the line is skipped`,
+    };
+    this.skipping = true;
+    this.unitStart = this.scan = this.buf.length;
     this.resetUnit();
     return unit;
   }
