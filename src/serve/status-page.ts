@@ -37,7 +37,8 @@ export function statusPage(): string {
 <table id="module-metrics"><thead><tr><th>module</th><th>state</th><th>inputs → output</th><th title="input records per second, over the last seconds">in/s</th><th title="output records per second">out/s</th><th>records</th><th>outputs</th><th title="input records not yet processed">lag</th><th title="now minus the watermark: how far event time is behind">watermark delay</th><th>late</th><th>dead letters</th></tr></thead><tbody id="modules"></tbody></table>
 <p class="note">The same figures for Prometheus, with latency histograms: <a href="/metrics">/metrics</a>.</p>
 <h2>Sources</h2>
-<table><thead><tr><th>source</th><th>topic</th><th>produced</th><th>details</th></tr></thead><tbody id="sources"></tbody></table>
+<table><thead><tr><th>source</th><th>kind</th><th>state</th><th>topic</th><th>produced</th><th title="records it could not write, in fastdata.source.&lt;name&gt;.dlq">dead letters</th><th>details</th></tr></thead><tbody id="sources"></tbody></table>
+<p class="note">Declared in <code>sources/*.yaml</code> (docs/sources.md); a file that does not load is listed with its problem.</p>
 <h2>Topics</h2>
 <table><thead><tr><th>topic</th><th>partitions</th><th>records (end offsets)</th><th>cleanup</th></tr></thead><tbody id="topics"></tbody></table>
 <p>Tail a topic in a terminal: <code>npx fastdata tail sensor.stats</code>. The schema registry (Confluent API) is at <a href="/registry/subjects">/registry</a>.</p>
@@ -58,7 +59,7 @@ async function refresh() {
     document.getElementById('load-failures').innerHTML = (s.loadFailures ?? []).map((f) =>
       '<p class="failed load-failure"><strong>' + esc(f.file) + '</strong> did not load: <code>' + esc(f.error) + '</code></p>').join('');
     document.getElementById('sources').innerHTML = (s.sources ?? []).map((g) =>
-      '<tr><td>' + esc(g.name) + '</td><td>' + esc(g.topic) + '</td><td>' + (g.produced ?? 0) + '</td><td>' + esc(g.details ?? '') + '</td></tr>').join('');
+      '<tr class="' + (g.state === 'failed' || g.state === 'invalid' ? 'failed' : '') + '"><td>' + esc(g.name) + '</td><td>' + esc(g.kind ?? '') + '</td><td>' + esc(g.state ?? '') + '</td><td>' + esc(g.topic) + '</td><td>' + (g.produced ?? 0) + '</td><td>' + (g.deadLetters ?? 0) + '</td><td>' + esc(g.details ?? '') + '</td></tr>').join('');
     document.getElementById('topics').innerHTML = (s.topics ?? []).map((t) =>
       '<tr><td>' + esc(t.name) + '</td><td>' + t.partitions + '</td><td>' + t.records + '</td><td>' + esc(t.cleanupPolicy) + '</td></tr>').join('');
   } catch (e) {
