@@ -6,8 +6,16 @@
  * Matchers are Alertmanager's: `=`, `!=`, `=~`, `!~` over the alert's labels (the rule's
  * labels plus `alertname` and `key`); a regular expression matches the whole value. An
  * absent label matches as the empty string.
+ *
+ * Regular expressions are RE2's, as in Alertmanager (re2js, the JavaScript port of RE2):
+ * matching takes time linear in the label value, whatever the pattern, so no silence can
+ * stall the process (a JavaScript RegExp backtracks: `(.*.*.*.*.*)*X` took tens of seconds
+ * per alert). RE2 has no backreferences and no lookaround; such a pattern is refused when
+ * the silence is created. One stored before (when patterns were JavaScript's) and that RE2
+ * refuses matches nothing: its silence silences nothing (SilenceStore warns about it).
  */
-import { invalidArgument as invalid } from '../../errors.js';
+import { RE2JS } from 're2js';
+import { errorMessage, invalidArgument as invalid } from '../../errors.js';
 
 export const MATCHER_OPS = ['=', '!=', '=~', '!~'] as const;
 export type MatcherOp = (typeof MATCHER_OPS)[number];
@@ -37,17 +45,61 @@ export function silenceState(s: Silence, now: number): SilenceState {
   return now < s.startsAt ? 'pending' : 'active';
 }
 
-const compiled = new WeakMap<Matcher, RegExp>();
+/** Longest pattern of a `=~` / `!~` matcher, in characters. */
+export const MAX_PATTERN_LENGTH = 1_000;
+/**
+ * Largest compiled pattern, in RE2 instructions: matching costs at most this much per
+ * character of the label value. `[a-z]{1000}` is about 1,000; ten `(.{1,1000})` in a row
+ * would be 20,000 (and take seconds on a long value), so they are refused.
+ */
+export const MAX_PATTERN_PROGRAM = 5_000;
 
-function regexOf(m: Matcher): RegExp {
-  let re = compiled.get(m);
-  if (!re) {
-    re = new RegExp(`^(?:${m.value})$`, 'u');
-    compiled.set(m, re);
+/** A matcher's compiled pattern, or why it does not compile. */
+type Compiled = { re: RE2JS } | { problem: string };
+const compiled = new WeakMap<Matcher, Compiled>();
+
+/**
+ * Compiles a pattern with RE2, matched against the whole value (the pattern alone must
+ * compile, so a value like `a)|(b` cannot undo the anchoring); throws what is wrong.
+ */
+function compilePattern(pattern: string): RE2JS {
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(pattern);
+  } catch (error) {
+    throw new Error(`${errorMessage(error).replace(/^error parsing regexp: /, '')} (silences use RE2 syntax, as Alertmanager does: no backreferences such as \\1, no lookahead or lookbehind)`);
+  }
+  if (re.programSize() > MAX_PATTERN_PROGRAM) {
+    throw new Error(`the pattern compiles to ${re.programSize()} RE2 instructions, more than ${MAX_PATTERN_PROGRAM}; use fewer or smaller counted repetitions ({n,m})`);
   }
   return re;
 }
 
+function compiledOf(m: Matcher): Compiled {
+  let c = compiled.get(m);
+  if (!c) {
+    try {
+      c = { re: compilePattern(m.value) };
+    } catch (error) {
+      c = { problem: errorMessage(error) };
+    }
+    compiled.set(m, c);
+  }
+  return c;
+}
+
+/** Why a `=~` / `!~` matcher's pattern cannot be used (RE2 refuses it), or undefined when it can. */
+export function matcherProblem(m: Matcher): string | undefined {
+  if (m.op !== '=~' && m.op !== '!~') return undefined;
+  const c = compiledOf(m);
+  return 'problem' in c ? c.problem : undefined;
+}
+
+/**
+ * Whether the matcher holds for the labels. A `=~` or `!~` whose pattern RE2 refuses (only
+ * a silence stored before RE2 can have one) holds for nothing, so its silence silences
+ * nothing: a broken silence lets notifications through rather than muting them.
+ */
 export function matcherMatches(m: Matcher, labels: Record<string, string>): boolean {
   const actual = labels[m.label] ?? '';
   switch (m.op) {
@@ -56,9 +108,11 @@ export function matcherMatches(m: Matcher, labels: Record<string, string>): bool
     case '!=':
       return actual !== m.value;
     case '=~':
-      return regexOf(m).test(actual);
-    case '!~':
-      return !regexOf(m).test(actual);
+    case '!~': {
+      const c = compiledOf(m);
+      if ('problem' in c) return false;
+      return c.re.matches(actual) === (m.op === '=~');
+    }
   }
 }
 
@@ -104,11 +158,9 @@ export function parseSilenceInput(body: unknown, now: number): Required<SilenceI
     if (typeof m.value !== 'string' || m.value.length > 1024) throw invalid(`${at}.value`, 'a string of at most 1024 characters');
     const matcher: Matcher = { label: m.label, op: op as MatcherOp, value: m.value };
     if (op === '=~' || op === '!~') {
-      try {
-        regexOf(matcher);
-      } catch (error) {
-        throw invalid(`${at}.value`, `not a valid regular expression: ${(error as Error).message}`);
-      }
+      if (m.value.length > MAX_PATTERN_LENGTH) throw invalid(`${at}.value`, `a regular expression of at most ${MAX_PATTERN_LENGTH} characters, got ${m.value.length}`);
+      const problem = matcherProblem(matcher);
+      if (problem !== undefined) throw invalid(`${at}.value`, `not a regular expression RE2 accepts: ${problem}`);
     }
     return matcher;
   });
