@@ -10,23 +10,20 @@ import { FastdataError, errorMessage } from '../../errors.js';
 import { avroFieldPaths } from '../../schema/avro-json-schema.js';
 import { avroContainer, contentTypeOf, csv, EXPORT_FORMATS, type ExportFormat, fileExtensionOf, jsonLines } from '../export-formats.js';
 import type { AccessLayer } from './access-layer.js';
-import { parseKey, parseTime } from './query-params.js';
+import { parseKey, parseOneOf, parseTime } from './query-params.js';
 
 export const MAX_EXPORT = 1_000_000;
 const PAGE = 5_000;
 
 export function exportRoute(app: FastifyInstance, access: AccessLayer, now: () => number): void {
-  app.get<{ Params: { topic: string }; Querystring: Record<string, string | undefined> }>('/:topic/export', async (request, reply) => {
+  app.get<{ Params: { topic: string }; Querystring: Record<string, string | string[] | undefined> }>('/:topic/export', async (request, reply) => {
     const { topic } = request.params;
     const q = request.query;
-    const format = (q.format ?? 'jsonl') as ExportFormat;
-    if (!EXPORT_FORMATS.includes(format)) {
-      throw new FastdataError('FD_ARGUMENT_INVALID', `format: ${JSON.stringify(q.format)} is not one of ${EXPORT_FORMATS.join(', ')}`, { context: { field: 'format' } });
-    }
+    const format: ExportFormat = parseOneOf('format', q.format, EXPORT_FORMATS) ?? 'jsonl';
     const t = now();
     const from = parseTime('from', q.from, t) ?? t - 3_600_000;
     const to = parseTime('to', q.to, t) ?? t + 1;
-    if (from >= to) throw new FastdataError('FD_ARGUMENT_INVALID', 'from must be before to', { context: { field: 'from' } });
+    if (from >= to) throw new FastdataError('FD_ARGUMENT_INVALID', `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()})`, { context: { field: 'from' } });
     const key = parseKey('key', q.key);
     await access.output(topic);
     const schema = await access.schema(topic);

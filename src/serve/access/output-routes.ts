@@ -9,7 +9,9 @@
  *   GET /api/outputs/:topic/export           the same range as a file: ?format=jsonl|csv|avro (export-route.ts)
  *
  * Errors are JSON `{ error: { code, message, field } }`: 400 for bad input (the message
- * names the parameter and the fix), 404 for an unknown topic or key.
+ * names the parameter and the fix), 404 for an unknown topic or key. Every query parameter
+ * is range-checked (query-params.ts): given once, not empty, times within the years 0000 to
+ * 9999, limits from 1 to a stated maximum.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { FastdataError } from '../../errors.js';
@@ -29,7 +31,8 @@ export interface OutputRoutesOptions {
 }
 
 type TopicParams = { topic: string };
-type Query = Record<string, string | undefined>;
+/** As fastify parses a query string: a parameter given twice is an array (query-params.ts refuses it). */
+type Query = Record<string, string | string[] | undefined>;
 
 export const outputRoutes: FastifyPluginAsync<OutputRoutesOptions> = async (app, options) => {
   const { access } = options;

@@ -1,7 +1,7 @@
 /**
  * REST for alerts, under /api/alerts:
  *
- *   GET    /api/alerts                  alert instances, newest first (?status=firing|resolved, ?rule, ?key, ?from, ?to, ?limit)
+ *   GET    /api/alerts                  alert instances, newest first (?status=firing|resolved, ?rule, ?key, ?from, ?to, ?limit=1..10000)
  *   GET    /api/alerts/:id              one instance, with its acknowledgement
  *   POST   /api/alerts/:id/ack          acknowledge it: { by, comment }
  *   DELETE /api/alerts/:id/ack          withdraw the acknowledgement
@@ -12,7 +12,8 @@
  *   GET    /api/alerts/status           rules, the evaluator and each receiver's queue, lag and counts
  *
  * Everything reads and writes the alert topics, so this works in `fastdata dev`, in
- * `fastdata serve` beside Kafka workers, or in any worker. Errors as in api-errors.ts.
+ * `fastdata serve` beside Kafka workers, or in any worker. Errors as in api-errors.ts; query
+ * parameters are range-checked as the outputs' are (access/query-params.ts).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { FastdataError } from '../../errors.js';
@@ -20,7 +21,7 @@ import type { AlertHistory } from '../../alerts/state/alert-history.js';
 import type { SilenceStore } from '../../alerts/state/silence-store.js';
 import type { SilenceState } from '../../alerts/state/silence.js';
 import { apiErrorHandler } from '../api-errors.js';
-import { parseKey, parseLimit, parseTime } from '../access/query-params.js';
+import { parseKey, parseLimit, parseOneOf, parseTime } from '../access/query-params.js';
 
 export interface AlertingApi {
   history: AlertHistory;
@@ -35,15 +36,8 @@ export interface AlertRoutesOptions {
   now?: () => number;
 }
 
-type Query = Record<string, string | undefined>;
-
-function oneOf<T extends string>(field: string, raw: string | undefined, values: readonly T[]): T | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  if (!(values as readonly string[]).includes(raw)) {
-    throw new FastdataError('FD_ARGUMENT_INVALID', `${field}: ${JSON.stringify(raw)} is not one of ${values.join(', ')}`, { context: { field } });
-  }
-  return raw as T;
-}
+/** As fastify parses a query string: a parameter given twice is an array (query-params.ts refuses it). */
+type Query = Record<string, string | string[] | undefined>;
 
 export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, options) => {
   const now = options.now ?? Date.now;
@@ -57,12 +51,16 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
   app.get<{ Querystring: Query }>('/', async (request) => {
     const q = request.query;
     const t = now();
-    const status = oneOf('status', q.status, ['firing', 'resolved'] as const);
+    const status = parseOneOf('status', q.status, ['firing', 'resolved'] as const);
     const rule = parseKey('rule', q.rule);
     const key = parseKey('key', q.key);
     const from = parseTime('from', q.from, t);
     const to = parseTime('to', q.to, t);
-    return alerting().history.query({ limit: parseLimit('limit', q.limit, 100, 10_000), ...(status ? { status } : {}), ...(rule ? { rule } : {}), ...(key !== undefined ? { key } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+    if (from !== undefined && to !== undefined && from >= to) {
+      throw new FastdataError('FD_ARGUMENT_INVALID', `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()})`, { context: { field: 'from' } });
+    }
+    const limit = parseLimit('limit', q.limit, 100, 10_000);
+    return alerting().history.query({ limit, ...(status ? { status } : {}), ...(rule ? { rule } : {}), ...(key !== undefined ? { key } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
   });
 
   app.get('/status', async () => {
@@ -71,7 +69,7 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
   });
 
   app.get<{ Querystring: Query }>('/silences', async (request) => ({
-    silences: alerting().silences.list(oneOf<SilenceState>('state', request.query.state, ['active', 'pending', 'expired'])),
+    silences: alerting().silences.list(parseOneOf<SilenceState>('state', request.query.state, ['active', 'pending', 'expired'])),
   }));
 
   app.post('/silences', async (request, reply) => reply.code(201).send(await alerting().silences.create(request.body)));

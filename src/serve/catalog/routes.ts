@@ -27,6 +27,7 @@ import { FastdataError } from '../../errors.js';
 import { validateTopicName } from '../../log/validate.js';
 import type { AvroSerde } from '../../schema/serde.js';
 import type { SchemaRegistry } from '../../schema/types.js';
+import { parseLimit } from '../access/query-params.js';
 import { apiErrorHandler } from '../api-errors.js';
 import { catalogPage } from './page.js';
 import { projectSource, type RunningOutputs } from './project-sources.js';
@@ -49,14 +50,6 @@ const PACKAGE_WEB = fileURLToPath(new URL('../../../dist/web/', import.meta.url)
 const MAX_PROFILE_LIMIT = 10_000;
 const MAX_CACHED_PROFILES = 200;
 
-function parseLimit(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_SAMPLE_LIMIT;
-  const limit = Number(raw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PROFILE_LIMIT) {
-    throw new FastdataError('FD_ARGUMENT_INVALID', `limit: a whole number of records from 1 to ${MAX_PROFILE_LIMIT}, got ${JSON.stringify(raw)}; e.g. ?limit=1000`, { context: { field: 'limit' } });
-  }
-  return limit;
-}
 
 export const catalogRoutes: FastifyPluginAsync<CatalogRoutesOptions> = async (app, options) => {
   app.setErrorHandler(apiErrorHandler);
@@ -73,10 +66,10 @@ export const catalogRoutes: FastifyPluginAsync<CatalogRoutesOptions> = async (ap
     return provenance(await project(), options.registry, request.params.topic);
   });
 
-  app.get<{ Params: { topic: string }; Querystring: { limit?: string } }>('/api/catalog/topics/:topic/profile', async (request) => {
+  app.get<{ Params: { topic: string }; Querystring: { limit?: string | string[] } }>('/api/catalog/topics/:topic/profile', async (request) => {
     const { topic } = request.params;
     validateTopicName(topic);
-    const limit = parseLimit(request.query.limit);
+    const limit = parseLimit('limit', request.query.limit, DEFAULT_SAMPLE_LIMIT, MAX_PROFILE_LIMIT);
     const key = `${topic}\u0000${limit}`;
     const cached = profiles.get(key);
     if (cached && Date.now() - cached.at < ttl) return cached.profile;
