@@ -11,6 +11,7 @@
  */
 import { type TObject, Type } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { MAX_KEY_LENGTH, MAX_TIME, MIN_TIME } from '../access/query-params.js';
 import type { ViewRecord } from '../access/view-record.js';
 
 /** Largest client frame, in UTF-8 bytes; checked before parsing, so a huge frame costs no parse. */
@@ -22,6 +23,8 @@ export const MAX_SUBSCRIPTIONS_PER_CLIENT = 100;
 export const MAX_ID_LENGTH = 64;
 /** Kafka's own limit on topic names. */
 export const MAX_TOPIC_LENGTH = 249;
+/** Largest partition number in a `resume` (Kafka's partitions are int32). */
+export const MAX_PARTITION = 2 ** 31 - 1;
 /** The server pings at the WebSocket level this often... */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
 /** ...and closes a client that has not answered (pong) for this long. */
@@ -34,9 +37,9 @@ export interface SubscribeFrame {
   /** Chosen by the client, 1-64 characters; every server frame about this subscription carries it. */
   id: string;
   topic: string;
-  /** Only records with exactly this key. */
+  /** Only records with exactly this key (at most MAX_KEY_LENGTH characters, as in REST). */
   key?: string;
-  /** History from this time on: epoch milliseconds or an ISO-8601 time (see `sinceToMillis`). */
+  /** History from this time on: epoch milliseconds or an ISO-8601 time (see `sinceToMillis`), within the years 0000 to 9999. */
   since?: number | string;
   /** History: the last n records (1..MAX_HISTORY). */
   last?: number;
@@ -51,7 +54,7 @@ export interface UnsubscribeFrame {
 
 export interface PingFrame {
   op: 'ping';
-  /** Any number (a client clock, a sequence): echoed in the pong. */
+  /** Any finite number (a client clock, a sequence): echoed in the pong. */
   t?: number;
 }
 
@@ -173,21 +176,23 @@ const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d
 
 const Id = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH });
 const WholeNumber = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+// JSON's 1e400 parses to Infinity, which a plain number type lets through.
+const FiniteNumber = Type.Number({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE });
 
 const SubscribeSchema = Type.Object(
   {
     op: Type.Literal('subscribe'),
     id: Id,
     topic: Type.String({ minLength: 1, maxLength: MAX_TOPIC_LENGTH, pattern: TOPIC_PATTERN }),
-    key: Type.Optional(Type.String()),
-    since: Type.Optional(Type.Union([WholeNumber, Type.String({ pattern: ISO_TIME.source })])),
+    key: Type.Optional(Type.String({ maxLength: MAX_KEY_LENGTH })),
+    since: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: MAX_TIME }), Type.String({ pattern: ISO_TIME.source })])),
     last: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_HISTORY })),
     resume: Type.Optional(Type.Unsafe<Record<string, number>>({ type: 'object', patternProperties: { [PARTITION_PATTERN]: WholeNumber }, additionalProperties: false })),
   },
   { additionalProperties: false },
 );
 const UnsubscribeSchema = Type.Object({ op: Type.Literal('unsubscribe'), id: Id }, { additionalProperties: false });
-const PingSchema = Type.Object({ op: Type.Literal('ping'), t: Type.Optional(Type.Number()) }, { additionalProperties: false });
+const PingSchema = Type.Object({ op: Type.Literal('ping'), t: Type.Optional(FiniteNumber) }, { additionalProperties: false });
 
 const SCHEMAS: Record<ClientFrame['op'], TObject> = { subscribe: SubscribeSchema, unsubscribe: UnsubscribeSchema, ping: PingSchema };
 const OPS = Object.keys(SCHEMAS) as ClientFrame['op'][];
@@ -243,9 +248,12 @@ export function parseClientFrame(raw: string | Buffer, maxBytes: number = MAX_FR
     if (given.length > 1) {
       return fail('conflicting-fields', `${given.join(', ')}: send at most one of since, last and resume (got ${given.join(' and ')}); leave all out for live records only`, id);
     }
-    if (typeof frame.since === 'string' && Number.isNaN(sinceToMillis(frame.since))) {
-      return fail('invalid-since', sinceMessage(frame.since), id);
+    if (typeof frame.since === 'string') {
+      const since = sinceToMillis(frame.since);
+      if (!(since >= MIN_TIME && since <= MAX_TIME)) return fail('invalid-since', sinceMessage(frame.since), id);
     }
+    const partition = Object.keys(frame.resume ?? {}).find((p) => Number(p) > MAX_PARTITION);
+    if (partition !== undefined) return fail('invalid-resume', `resume: ${show(partition)} is not a partition; keys must be partition numbers from 0 to ${MAX_PARTITION}`, id);
   }
   return { ok: true, frame: obj as unknown as ClientFrame };
 }
@@ -257,8 +265,11 @@ export function sinceToMillis(since: number | string): number {
   if (!m) return Number.NaN;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m;
   const ms = Number(frac.padEnd(3, '0').slice(0, 3));
-  const local = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
-  const back = new Date(local);
+  // Date.UTC reads the years 0 to 99 as 1900 to 1999: the year is set on its own.
+  const back = new Date(Date.UTC(2000, 0, 1));
+  back.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  back.setUTCHours(Number(h), Number(mi), Number(s), ms);
+  const local = back.getTime();
   // Date.UTC rolls 2024-02-30 over to March 1st: a field that comes back changed was out of range.
   if (back.getUTCFullYear() !== Number(y) || back.getUTCMonth() !== Number(mo) - 1 || back.getUTCDate() !== Number(d) || back.getUTCHours() !== Number(h) || back.getUTCMinutes() !== Number(mi) || back.getUTCSeconds() !== Number(s)) {
     return Number.NaN;
@@ -276,12 +287,14 @@ function fail(code: WsErrorCode, message: string, id?: string): { ok: false; err
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value); // JSON's 1e400
   const text = JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 const sinceMessage = (got: unknown) =>
-  `since: must be a time, epoch milliseconds (a whole number >= 0) or an ISO-8601 date or time with its zone like "2024-05-01T12:00:00Z" (got ${show(got)})`;
+  `since: must be a time, epoch milliseconds (a whole number from 0 to ${MAX_TIME}) or an ISO-8601 date or time with its zone like "2024-05-01T12:00:00Z", ` +
+  `from 0000-01-01 to 9999-12-31T23:59:59.999Z (got ${show(got)})`;
 
 // The order in which problems are reported: an unknown field first (a misspelt field
 // also shows up as a missing one, and the misspelling is the real problem).
@@ -320,7 +333,7 @@ function describe(op: string, error: ErrorObject, obj: Record<string, unknown>):
     case 'topic':
       return { field, code: 'invalid-topic', message: `topic: must be a topic name of 1-${MAX_TOPIC_LENGTH} characters from A-Z a-z 0-9 . _ - (got ${got})` };
     case 'key':
-      return { field, code: 'invalid-key', message: `key: must be a string, the exact record key to receive (got ${got}); leave it out for every key` };
+      return { field, code: 'invalid-key', message: `key: must be a string of at most ${MAX_KEY_LENGTH} characters, the exact record key to receive (got ${got}); leave it out for every key` };
     case 'since':
       return { field, code: 'invalid-since', message: sinceMessage(obj[field]) };
     case 'last':
@@ -328,7 +341,7 @@ function describe(op: string, error: ErrorObject, obj: Record<string, unknown>):
     case 'resume':
       return { field, code: 'invalid-resume', message: resumeMessage(error, path, obj[field]) };
     case 't':
-      return { field, code: 'invalid-t', message: `t: must be a number, echoed back in the pong (got ${got})` };
+      return { field, code: 'invalid-t', message: `t: must be a number (finite), echoed back in the pong (got ${got})` };
     default:
       return { field, code: 'invalid-frame', message: `${field || 'frame'}: ${error.message ?? 'is not valid'}` };
   }
@@ -337,7 +350,7 @@ function describe(op: string, error: ErrorObject, obj: Record<string, unknown>):
 function resumeMessage(error: ErrorObject, path: string[], resume: unknown): string {
   if (path.length === 1 && error.keyword === 'additionalProperties') {
     const partition = String((error.params as { additionalProperty: string }).additionalProperty);
-    return `resume: ${show(partition)} is not a partition; keys must be partition numbers, whole numbers >= 0 like "0"`;
+    return `resume: ${show(partition)} is not a partition; keys must be partition numbers, whole numbers from 0 to ${MAX_PARTITION} like "0"`;
   }
   if (path.length >= 2) {
     const partition = path[1]!.replace(/~1/g, '/').replace(/~0/g, '~');
