@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   FD_CONFIG_INVALID: { domain: 'user', retriable: false },
   FD_DURATION_INVALID: { domain: 'user', retriable: false },
   FD_ARGUMENT_INVALID: { domain: 'user', retriable: false },
+  FD_UNAUTHENTICATED: { domain: 'user', retriable: false },
+  FD_FORBIDDEN: { domain: 'user', retriable: false },
   FD_STREAM_DEFINITION_INVALID: { domain: 'user', retriable: false },
   FD_STREAM_LOAD_FAILED: { domain: 'user', retriable: false },
   FD_PIPELINE_INVALID: { domain: 'user', retriable: false },

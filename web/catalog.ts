@@ -13,6 +13,7 @@ import { ApiError, getJson } from './api.js';
 import { drawLineage } from './catalog-graph.js';
 import { el, formatValue } from './format.js';
 import type { Catalog, CatalogInput, CatalogTopic, Provenance, SchemaHistory, TopicProfile } from '../src/catalog/types.js';
+import { takeTokenFromUrl } from './session.js';
 
 declare global {
   interface Window {
@@ -237,6 +238,7 @@ function draw(root: HTMLElement, catalog: Catalog): void {
 }
 
 async function main(root: HTMLElement): Promise<void> {
+  await takeTokenFromUrl();
   let catalog: Catalog;
   try {
     catalog = await getJson<Catalog>('/api/catalog');

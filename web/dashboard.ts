@@ -18,6 +18,7 @@ import { TablePanel } from './panels/table.js';
 import { TimeseriesPanel } from './panels/timeseries.js';
 import { ConnectionStatus } from './status.js';
 import type { PanelDef } from '../src/serve/dashboards/definition.js';
+import { takeTokenFromUrl } from './session.js';
 
 declare global {
   interface Window {
@@ -39,6 +40,7 @@ function panelFor(def: PanelDef): Panel {
 }
 
 async function main(root: HTMLElement): Promise<void> {
+  await takeTokenFromUrl();
   const name = root.dataset.dashboard ?? '';
   let def;
   try {

@@ -36,3 +36,9 @@ export function brokerList(value: string): string[] {
   if (brokers.length === 0 || bad.length > 0) throw new InvalidArgumentError(`expected host:port[,host:port...], got ${JSON.stringify(value)}${bad.length ? ` (${bad.join(', ')} not host:port)` : ''}`);
   return brokers;
 }
+
+/** A name of a token holder (server.tokens.N.name). */
+export function holderName(value: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value)) throw new InvalidArgumentError(`expected 1 to 64 letters, digits, _ . or -, got ${JSON.stringify(value)}`);
+  return value;
+}

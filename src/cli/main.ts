@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { isFastdataError } from '../errors.js';
-import { brokerList, port, repeatable, timestamp, wholeNumber } from './arguments.js';
+import { brokerList, holderName, port, repeatable, timestamp, wholeNumber } from './arguments.js';
 import type { dev } from './commands/dev.js';
 import { registerInit } from './commands/init.js';
 import { registerNew } from './commands/new.js';
@@ -66,6 +66,16 @@ function program(): Command {
     .option('--port <port>', 'HTTP port (default: server.port, 7070; 0 picks a free one)', port)
     .option('--host <host>', 'interface to listen on (default: server.host, 127.0.0.1)')
     .action(async (options: Parameters<typeof serve>[0]) => (await import('./commands/serve.js')).serve(options));
+
+  const token = root.command('token').description('tokens of the HTTP API (server.tokens)');
+  token
+    .command('new')
+    .description('print a new random token, and the server.tokens line (its SHA-256) that lets it in')
+    .argument('<name>', 'who holds it (letters, digits, _ . -): shown in the access log and in refusals, never the token', holderName)
+    .addOption(new Option('--scope <scope>', 'read: outputs, dashboards, catalog, status; write: also ingest, silences, acks; admin: also registry writes and module code').choices(['read', 'write', 'admin']).default('read'))
+    .action(async (name: string, options: { scope: 'read' | 'write' | 'admin' }) => {
+      (await import('./commands/token.js')).tokenNew(name, options);
+    });
 
   const alerts = root.command('alerts').description('alert rules (alerts/*.yaml)');
   alerts

@@ -8,7 +8,8 @@
  * between levels: FASTDATA_DATA_DIR=dataDir, FASTDATA_SERVER__PORT=server.port. Values are
  * JSON when they parse as JSON (numbers, booleans, arrays), text otherwise; a list may also
  * be given comma-separated (FASTDATA_LOG__BROKERS=k1:9092,k2:9092). FASTDATA_TEST_* and
- * FASTDATA_INFRA_* belong to the test setup and scripts/infra, not to the project.
+ * FASTDATA_INFRA_* belong to the test setup and scripts/infra, FASTDATA_CLIENT_* to the
+ * commands that call a running server (FASTDATA_CLIENT_TOKEN), not to the project.
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -30,6 +31,28 @@ export const ProjectConfigSchema = Type.Object(
       {
         host: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Interface the HTTP server listens on.' }),
         port: Type.Integer({ default: 7070, minimum: 0, maximum: 65535, description: 'HTTP port (0: any free port).' }),
+        tokens: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'who holds it: shown in the access log, never the token' }),
+              sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'the SHA-256 of the token, in hex (`fastdata token new` prints it)' })),
+              env: Type.Optional(Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$', description: 'or: the environment variable that holds the token' })),
+              scope: stringEnum(['read', 'write', 'admin'] as const, { description: 'read: outputs, dashboards, catalog, status; write: also ingest, silences, acks; admin: also registry writes and module code' }),
+            },
+            strict,
+          ),
+          { default: [], maxItems: 1000, description: 'Who may use the HTTP API and /ws. None: open to whoever reaches the port (loopback only, unless server.open).' },
+        ),
+        open: Type.Boolean({ default: false, description: 'Serve without tokens beyond loopback (behind a proxy that checks access). Default false: refused.' }),
+        allowedHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+          default: [],
+          description: 'Host names the server answers to (the Host header), besides localhost, 127.0.0.1 and [::1]: against DNS rebinding.',
+        }),
+        allowedOrigins: Type.Array(Type.String({ pattern: '^https?://[^/]+$' }), {
+          default: [],
+          description: 'Origins (scheme://host:port) whose pages may call state-changing routes and /ws, besides the server itself.',
+        }),
+        tls: Type.Optional(Type.Object({ cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, { ...strict, description: 'PEM files, relative to the project root: serve HTTPS.' })),
       },
       { ...strict, default: {} },
     ),
@@ -223,7 +246,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const overrides: Record<string, unknown> = {};
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('FASTDATA_') || raw === undefined) continue;
-    if (name.startsWith('FASTDATA_TEST_') || name.startsWith('FASTDATA_INFRA_')) continue;
+    if (name.startsWith('FASTDATA_TEST_') || name.startsWith('FASTDATA_INFRA_') || name.startsWith('FASTDATA_CLIENT_')) continue;
     const path = name.slice('FASTDATA_'.length).split('__').map(camel);
     setPath(overrides, path, parseEnvValue(raw, path));
   }

@@ -2,7 +2,8 @@
  * The HTTP server of a fastdata process: the Confluent-compatible registry API under
  * `/registry`, the process status as JSON under `/api/status`, records into topics under
  * `/api/ingest`, and a status page at `/`.
- * Listens on 127.0.0.1 unless configured otherwise.
+ * Listens on 127.0.0.1 unless configured otherwise; every request passes the guard
+ * (guard/request-guard.ts: host name, origin, token and scope) before its route.
  */
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -20,6 +21,8 @@ import { metricsRoutes } from '../metrics/routes.js';
 import type { RecordIngest } from '../sources/record-ingest.js';
 import { ingestRoutes } from './ingest/ingest-routes.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
+import { type GuardOptions, installGuard } from './guard/request-guard.js';
+import { TokenTable } from './guard/tokens.js';
 
 export interface ServerOptions {
   /** Served under /registry (Confluent API) when given: the embedded registry. */
@@ -45,10 +48,17 @@ export interface ServerOptions {
   metrics?: MetricsRegistry;
   /** `POST /api/ingest/<topic>`: records into a topic, through this process's log. */
   ingest?: RecordIngest;
+  /** Who may call it (guard/request-guard.ts). Absent: only the Host check of a loopback server. */
+  guard?: Omit<GuardOptions, 'listenHost' | 'secure'>;
+  /** Serve HTTPS with these PEM contents. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export async function startServer(options: ServerOptions): Promise<{ app: FastifyInstance; url: string }> {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  // forceCloseConnections: stopping the server ends every connection, so a client that holds one open cannot hold up a stop.
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true, ...(options.tls ? { https: options.tls } : {}) });
+  // First, so that every route registered after it is guarded.
+  installGuard(app, { tokens: new TokenTable([]), allowedHosts: [], allowedOrigins: [], ...options.guard, listenHost: options.host, secure: options.tls !== undefined });
   if (options.registry) await app.register(registryRoutes, { registry: options.registry, prefix: '/registry' });
   app.get('/api/status', async () => options.status());
   if (options.access) {

@@ -94,10 +94,16 @@ async function links() {
   document.getElementById('outputs').innerHTML = o.map((x) => '<li><a href="/api/outputs/' + encodeURIComponent(x.topic) + '/latest">' + esc(x.topic) + '</a> (' + esc(x.module) + ')</li>').join('') || '<li>none yet</li>';
 }
 const tick = () => { links().catch(() => {}); return refresh(); };
-// The first metrics table once the modules are known.
-tick().finally(refreshMetrics);
-setInterval(tick, 2000);
-setInterval(refreshMetrics, 1000);
+// Opened with #token=<token> (a server with tokens): traded for the session cookie first, and dropped from the address bar (web/session.ts does the same).
+const token = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+if (token) history.replaceState(null, '', location.pathname + location.search);
+const session = token ? fetch('/api/session', { method: 'POST', headers: { authorization: 'Bearer ' + decodeURIComponent(token[1]) } }).catch(() => {}) : Promise.resolve();
+session.finally(() => {
+  // The first metrics table once the modules are known.
+  tick().finally(refreshMetrics);
+  setInterval(tick, 2000);
+  setInterval(refreshMetrics, 1000);
+});
 </script>
 </body>
 </html>`;

@@ -13,6 +13,7 @@ import { AccessLayer } from '../../serve/access/access-layer.js';
 import { startServer } from '../../serve/server.js';
 import { CassandraResultStore } from '../../sinks/cassandra/result-store.js';
 import type { ProcessContext, Role } from '../process.js';
+import { serverAccess } from '../server-access.js';
 import { removeServerAddress, writeServerAddress } from '../server-address.js';
 import type { AlertsRole } from './alerts.js';
 
@@ -21,6 +22,8 @@ export class HttpRole implements Role {
   readonly access: AccessLayer;
   /** The server's base URL once started, e.g. http://127.0.0.1:7070. */
   url: string | undefined;
+  /** Who may use it, in words, once started: the tokens, or that it is open. */
+  accessDescription: string | undefined;
   private readonly context: ProcessContext;
   private readonly results: CassandraResultStore | undefined;
   private readonly processStatus: () => Promise<unknown>;
@@ -48,7 +51,10 @@ export class HttpRole implements Role {
 
   async start(): Promise<void> {
     const { config, root, registry, metrics } = this.context;
+    const access = serverAccess(config, root);
     const { app, url } = await startServer({
+      guard: access.guard,
+      ...(access.tls ? { tls: access.tls } : {}),
       // The Confluent API of the embedded registry this process owns; a remote one serves its own.
       ...(registry instanceof EmbeddedSchemaRegistry ? { registry } : {}),
       status: this.processStatus,
@@ -66,7 +72,8 @@ export class HttpRole implements Role {
     this.url = url;
     // Beside a process holding the embedded log, `fastdata produce` writes through this server.
     if (this.holdsDataDir()) await writeServerAddress(this.context.dataDir, url).catch((error) => this.context.warn(`cannot write ${this.context.dataDir}/server.json: ${String(error)}`));
-    this.context.emit({ type: 'role-started', role: this.name, detail: url });
+    this.accessDescription = access.description;
+    this.context.emit({ type: 'role-started', role: this.name, detail: `${url} (${access.description})` });
   }
 
   status() {

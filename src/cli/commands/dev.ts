@@ -34,6 +34,7 @@ export async function dev(options: DevOptions): Promise<void> {
   for (const name of dashboards) info(`  dashboard: ${url}/dashboards/${name}`);
   info(`  status page and schema registry: ${url}  (registry API at ${url}/registry)`);
   info(`  outputs over REST: ${url}/api/outputs  (API docs at ${url}/api/docs, live at ${url?.replace(/^http/, 'ws')}/ws)`);
+  info(`  HTTP access: ${app.role<HttpRole>('http')?.accessDescription ?? 'no server'}`);
   if (outputs.length > 0) {
     info('  watch the outputs in another terminal:');
     for (const topic of outputs) info(`    npx fastdata tail ${topic}`);

@@ -168,6 +168,12 @@ async function openTarget(topic: string, ingestOptions: IngestOptions, options: 
   return httpTarget(options.url, topic, ingestOptions);
 }
 
+/** A server with `server.tokens` takes the token in FASTDATA_CLIENT_TOKEN (of scope write). */
+function authorization(): Record<string, string> {
+  const token = process.env.FASTDATA_CLIENT_TOKEN;
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 function httpTarget(base: string, topic: string, ingestOptions: IngestOptions): Target {
   const query = new URLSearchParams({ partial: 'true', ...(ingestOptions.key ? { key: ingestOptions.key } : {}), ...(ingestOptions.time ? { time: ingestOptions.time } : {}) });
   const url = `${base.replace(/\/$/, '')}/api/ingest/${encodeURIComponent(topic)}?${query}`;
@@ -177,7 +183,7 @@ function httpTarget(base: string, topic: string, ingestOptions: IngestOptions): 
       for (;;) {
         let response: Response;
         try {
-          response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records) });
+          response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...authorization() }, body: JSON.stringify(records) });
         } catch (error) {
           throw new FastdataError('FD_ARGUMENT_INVALID', `cannot reach the fastdata server at ${base} (${errorMessage(error)}); is 'fastdata dev' running? Give its address with --url`, { context: { field: 'url' } });
         }
@@ -187,12 +193,13 @@ function httpTarget(base: string, topic: string, ingestOptions: IngestOptions): 
           await new Promise((resolve) => setTimeout(resolve, 1000 * Number(response.headers.get('retry-after') ?? 1)));
           continue;
         }
-        throw new FastdataError((body.error?.code as never) ?? 'FD_ARGUMENT_INVALID', `${base} refused the records: ${body.error?.message ?? `HTTP ${response.status}`}`, { context: { topic } });
+        const hint = response.status === 401 || response.status === 403 ? ' (set FASTDATA_CLIENT_TOKEN to a token of scope write)' : '';
+        throw new FastdataError((body.error?.code as never) ?? 'FD_ARGUMENT_INVALID', `${base} refused the records: ${body.error?.message ?? `HTTP ${response.status}`}${hint}`, { context: { topic } });
       }
     },
     async schema() {
       const subject = `${topic}-value`;
-      const response = await fetch(`${base.replace(/\/$/, '')}/registry/subjects/${encodeURIComponent(subject)}/versions/latest`).catch((error: unknown) => {
+      const response = await fetch(`${base.replace(/\/$/, '')}/registry/subjects/${encodeURIComponent(subject)}/versions/latest`, { headers: authorization() }).catch((error: unknown) => {
         throw new FastdataError('FD_ARGUMENT_INVALID', `cannot reach the fastdata server at ${base} (${errorMessage(error)}); is 'fastdata dev' running? Give its address with --url`, { context: { field: 'url' } });
       });
       const body = (await response.json().catch(() => ({}))) as { schema?: string };

@@ -34,6 +34,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   info(`fastdata serve: project ${root}${file ? ` (${relative(root, file)})` : ''}, ${app.context.description}`);
   info(`  outputs: ${app.role<HttpRole>('http')?.url}/api/outputs`);
+  info(`  HTTP access: ${app.role<HttpRole>('http')?.accessDescription ?? 'no server'}`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
