@@ -40,7 +40,22 @@ export interface WatermarkOptions {
   lateness?: Duration;
   /** After this long without records (processing time), an input's watermark follows the wall clock. Default 30s. */
   idleTimeout?: Duration;
+  /**
+   * How far ahead of the processor's clock a record's event time may be. A record further
+   * ahead (a sensor whose clock says 2036) goes to the dead-letter topic with reason
+   * `future-event-time` and moves no watermark. Default 5m (DEFAULT_MAX_FUTURE_SKEW).
+   */
+  maxFutureSkew?: Duration;
 }
+
+/**
+ * The default of `watermark.maxFutureSkew`: far above the skew of a clock that is set at
+ * all (NTP: milliseconds; a free-running quartz clock drifts about a second a day), below
+ * every time-zone or DST mistake (30 minutes or more), and a bound on the damage of a record
+ * it lets through: one ahead by d makes its partition's records late for up to d (less the
+ * lateness). Replays and backfills are in the past and never reach it.
+ */
+export const DEFAULT_MAX_FUTURE_SKEW = '5m';
 
 export type Inputs<In> = { [K in keyof In]: Observable<In[K]> };
 /** The tables a pipeline joins with (`joinTable`), by alias. */
@@ -103,6 +118,8 @@ export interface StreamModule<In extends Record<string, unknown> = Record<string
   readonly output: ResolvedOutput<Out>;
   readonly lateness: number;
   readonly idleTimeout: number;
+  /** Milliseconds an event time may be ahead of the processor's clock. */
+  readonly maxFutureSkew: number;
   readonly commitInterval: number;
   pipeline(inputs: Inputs<In>, tables: Tables<Tb>): Observable<Out>;
   /** Topic names fastdata derives for the module. */
@@ -116,7 +133,7 @@ const KEYS = {
   input: ['topic', 'eventTime'],
   table: ['topic'],
   output: ['topic', 'schema', 'key', 'partitions', 'retention', 'sinks'],
-  watermark: ['lateness', 'idleTimeout'],
+  watermark: ['lateness', 'idleTimeout', 'maxFutureSkew'],
 } as const;
 
 /** A problem per key of `value` that is not in `known`, named by its path. */
@@ -212,6 +229,7 @@ export function defineStream<In extends Record<string, unknown>, Out, Tb extends
 
   const lateness = attempt(() => toMillis(d.watermark?.lateness ?? 0, { what: 'watermark.lateness', allowZero: true })) ?? 0;
   const idleTimeout = attempt(() => toMillis(d.watermark?.idleTimeout ?? '30s', { what: 'watermark.idleTimeout' })) ?? 0;
+  const maxFutureSkew = attempt(() => toMillis(d.watermark?.maxFutureSkew ?? DEFAULT_MAX_FUTURE_SKEW, { what: 'watermark.maxFutureSkew' })) ?? 0;
   const commitInterval = attempt(() => toMillis(d.commitInterval ?? 200, { what: 'commitInterval' })) ?? 0;
 
   if (problems.length > 0) {
@@ -239,6 +257,7 @@ export function defineStream<In extends Record<string, unknown>, Out, Tb extends
     }),
     lateness,
     idleTimeout,
+    maxFutureSkew,
     commitInterval,
     pipeline: d.pipeline!,
     topics: Object.freeze(internalTopics(name)),

@@ -1,18 +1,19 @@
 /**
  * What an operator may change about a module without touching its code: the checkpoint
- * interval and the watermark's lateness and idle timeout, per module, in the project config
- * (`modules.<name>`) or the environment (FASTDATA_MODULES__<NAME>__...). The config names a
- * module by its name (`sensor-stats`) or, as the environment must, in camel case
- * (`sensorStats`); a name that is no module of the project is refused, with the nearest.
+ * interval and the watermark's lateness, idle timeout and maximum future skew, per module,
+ * in the project config (`modules.<name>`) or the environment (FASTDATA_MODULES__<NAME>__...).
+ * The config names a module by its name (`sensor-stats`) or, as the environment must, in
+ * camel case (`sensorStats`); a name that is no module of the project is refused, with the
+ * nearest. A setting that is no duration is FD_CONFIG_INVALID, naming it.
  */
 import { nearestName } from '../config/nearest-name.js';
-import { FastdataError } from '../errors.js';
+import { FastdataError, isFastdataError } from '../errors.js';
 import { toMillis } from '../time/duration.js';
 import type { StreamModule } from './define.js';
 
 export interface ModuleSettings {
   commitInterval?: number | string;
-  watermark?: { lateness?: number | string; idleTimeout?: number | string };
+  watermark?: { lateness?: number | string; idleTimeout?: number | string; maxFutureSkew?: number | string };
 }
 
 const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -36,6 +37,17 @@ export function checkModuleSettings(all: Readonly<Record<string, ModuleSettings>
   }
 }
 
+/** A configured duration in milliseconds; one that is not a duration is a configuration error naming `what`. */
+function setting(value: number | string | undefined, fallback: number, what: string, allowZero = false): number {
+  if (value === undefined) return fallback;
+  try {
+    return toMillis(value, { what, allowZero });
+  } catch (error) {
+    if (!isFastdataError(error, 'FD_DURATION_INVALID')) throw error;
+    throw new FastdataError('FD_CONFIG_INVALID', `the project configuration is not valid:\n  - ${error.message}`, { context: { field: what }, cause: error });
+  }
+}
+
 /** The module with the configured settings in place of its own (the module itself when none apply). */
 export function withModuleSettings(module: StreamModule, settings: ModuleSettings | undefined): StreamModule {
   if (!settings) return module;
@@ -43,8 +55,9 @@ export function withModuleSettings(module: StreamModule, settings: ModuleSetting
   const watermark = settings.watermark ?? {};
   return Object.freeze({
     ...module,
-    commitInterval: settings.commitInterval === undefined ? module.commitInterval : toMillis(settings.commitInterval, { what: `${at}.commitInterval` }),
-    lateness: watermark.lateness === undefined ? module.lateness : toMillis(watermark.lateness, { what: `${at}.watermark.lateness`, allowZero: true }),
-    idleTimeout: watermark.idleTimeout === undefined ? module.idleTimeout : toMillis(watermark.idleTimeout, { what: `${at}.watermark.idleTimeout` }),
+    commitInterval: setting(settings.commitInterval, module.commitInterval, `${at}.commitInterval`),
+    lateness: setting(watermark.lateness, module.lateness, `${at}.watermark.lateness`, true),
+    idleTimeout: setting(watermark.idleTimeout, module.idleTimeout, `${at}.watermark.idleTimeout`),
+    maxFutureSkew: setting(watermark.maxFutureSkew, module.maxFutureSkew, `${at}.watermark.maxFutureSkew`),
   });
 }

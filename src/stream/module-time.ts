@@ -1,8 +1,8 @@
 /**
  * How a stream module keeps event time: each input's own `eventTime` function (or the
  * module's, or the log record's timestamp), one clock per task whose channels are the
- * inputs, and the module's lateness and idle timeout. The runtime and the test driver
- * both keep time by it (host/event-time.ts).
+ * inputs, and the module's lateness, idle timeout and maximum future skew. The runtime and
+ * the test driver both keep time by it (host/event-time.ts).
  *
  * A module that repartitions (repartition.ts) keeps two clocks per task: INPUT_CLOCK, of
  * its own inputs, which it sends to the other tasks in its markers, and TASK_CLOCK, the
@@ -25,6 +25,8 @@ export function moduleTimeSpec(module: StreamModule, repartition?: Repartition):
     channelOf: (topic) => inputs.get(topic)?.alias ?? topic,
     lateness: module.lateness,
     idleTimeout: module.idleTimeout,
+    // The host refuses records beyond it; the test driver, on a clock of its own, does not check (it calls no horizon).
+    maxFutureSkew: module.maxFutureSkew,
   };
   if (!repartition) return spec;
   const origins = Array.from({ length: repartition.partitions }, (_, i) => String(i));

@@ -67,6 +67,15 @@ export interface RunnerStatus {
   outputs: number;
   late: number;
   deadLettered: number;
+  // The event-time guard's figures (maxFutureSkew): always given by a runner, optional for statuses made elsewhere.
+  /** Records dead-lettered for an event time too far ahead of the clock (`future-event-time`, also in deadLettered). */
+  future?: number;
+  /** Tasks restored without their checkpointed watermark, which was too far ahead of the clock. */
+  watermarkResets?: number;
+  /** The last such watermark: which partition, what it said, when it was left out. */
+  lastWatermarkReset?: { partition: number; watermark: number; at: number };
+  /** watermark.maxFutureSkew, ms. */
+  maxFutureSkew?: number;
   checkpoints: number;
   lastCheckpointAt: number | undefined;
   /** Per partition: records in the inputs not yet processed. */
@@ -305,6 +314,10 @@ export class StreamRunner {
       outputs: host?.outputs ?? 0,
       late: host?.late ?? 0,
       deadLettered: host?.deadLettered ?? 0,
+      future: host?.future ?? 0,
+      watermarkResets: host?.watermarkResets ?? 0,
+      ...(host?.lastWatermarkReset ? { lastWatermarkReset: host.lastWatermarkReset } : {}),
+      maxFutureSkew: this.module.maxFutureSkew,
       checkpoints: host?.checkpoints ?? 0,
       lastCheckpointAt: host?.lastCheckpointAt,
       lag: host?.lag ?? {},

@@ -126,16 +126,29 @@ export class WatermarkTracker {
     return { maxEventTime, watermark: this.current };
   }
 
-  restore(snapshot: WatermarkSnapshot): void {
+  /**
+   * Puts checkpointed progress back. What lies beyond `horizon` (event time no record may
+   * have today: a record from the future, taken before such records were refused) is not
+   * put back: an input's highest event time beyond it is forgotten, as if the input had sent
+   * nothing yet, and so is a watermark beyond it. Forgetting only holds windows back; the
+   * next records set the progress again. Returns what was left out.
+   */
+  restore(snapshot: WatermarkSnapshot, horizon = Number.POSITIVE_INFINITY): { inputs: string[]; watermark: number | undefined } {
     const now = this.clock.now();
+    const dropped: string[] = [];
     for (const [alias, max] of Object.entries(snapshot.maxEventTime)) {
       const input = this.inputs.get(alias);
-      if (input) {
-        input.maxEventTime = max;
-        input.lastActivity = now;
+      if (!input) continue;
+      if (max > horizon) {
+        dropped.push(alias);
+        continue;
       }
+      input.maxEventTime = max;
+      input.lastActivity = now;
     }
-    if (Number.isFinite(snapshot.watermark) && snapshot.watermark > this.current) this.current = snapshot.watermark;
+    const beyond = Number.isFinite(snapshot.watermark) && snapshot.watermark > horizon;
+    if (!beyond && Number.isFinite(snapshot.watermark) && snapshot.watermark > this.current) this.current = snapshot.watermark;
+    return { inputs: dropped, watermark: beyond ? snapshot.watermark : undefined };
   }
 
   /** For tests and the test driver: moves the watermark to at least `watermark`. */

@@ -3,8 +3,11 @@
  * evaluator): the record's bytes unchanged (or, for a value that never was a record, the
  * value as JSON), and headers that say why, where it came from and who sent it:
  *
- *   fastdata.dlq.reason      decode | event-time | late | invalid-key | wrong-partition | unmatched | pipeline-error | output-invalid | sink-write
+ *   fastdata.dlq.reason      decode | event-time | future-event-time | late | invalid-key | wrong-partition | unmatched | pipeline-error
+ *                            | output-invalid | sink-write
  *                            | parse | schema (a declared source's record: sources/source-writer.ts)
+ *                            (future-event-time: further ahead of the processor's clock than watermark.maxFutureSkew;
+ *                            headers fastdata.event.time, fastdata.processor.time, fastdata.max-future-skew)
  *   fastdata.dlq.module      the processor (a module's name, `<module>:cassandra`, `alerts`, `source:<name>`)
  *   fastdata.dlq.message     what went wrong, in words
  *   fastdata.source.topic / .partition / .offset    the input record, when there is one
@@ -18,6 +21,8 @@ import type { LogRecord, ProduceRecord } from '../../log/types.js';
 export type DeadLetterReason =
   | 'decode'
   | 'event-time'
+  /** An event time further ahead of the processor's clock than watermark.maxFutureSkew (host/event-time.ts). */
+  | 'future-event-time'
   | 'late'
   | 'invalid-key'
   | 'wrong-partition'

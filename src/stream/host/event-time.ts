@@ -13,11 +13,23 @@
  * `fastdata.watermark`, one channel per sending task), so a task's windows wait for every
  * task that may still send it records. What a task sends in its markers is the watermark
  * of its own inputs (its `input` clock), which feeds its `task` clock as one more channel.
+ *
+ * Event time from the future: with `maxFutureSkew`, an event time further ahead of the
+ * processor's clock than that is no event time a record may have today (a sensor whose clock
+ * says 2036). Left in, one such record would move its clock years ahead, and every later
+ * record of its partition would be late. So the host refuses such a record (`horizon`,
+ * dead letter `future-event-time`) before it moves anything; a marker that says such a
+ * watermark is ignored, and a checkpointed one (written before records were checked) is not
+ * restored. Each of these only holds windows back until the next records say where event
+ * time stands; none makes a record late. Judged against the processor's clock, not the
+ * records: a replay of old data is never ahead.
  */
 import { errorMessage } from '../../errors.js';
 import type { LogRecord, TopicPartition } from '../../log/types.js';
 import type { Clock } from '../../time/clock.js';
+import { formatMillis } from '../../time/duration.js';
 import { WatermarkTracker, type WatermarkSnapshot } from '../watermark.js';
+import type { DeadLetter } from './dead-letters.js';
 
 /** Header of a watermark marker: the sending task's watermark (ms since the epoch). */
 export const WATERMARK_HEADER = 'fastdata.watermark';
@@ -37,6 +49,11 @@ export interface EventTimeSpec {
   lateness: number;
   /** After this long without records (processing time), a channel stops holding its clock back. */
   idleTimeout: number;
+  /**
+   * How far ahead of the processor's clock an event time may be. Further ahead: a record
+   * is refused, a marker ignored, a checkpointed watermark not restored. Undefined: no limit.
+   */
+  maxFutureSkew?: number;
   /**
    * Topics written by other tasks (repartition topics): their markers move `clock`, one
    * channel per task in `origins`; their records' event times move nothing.
@@ -60,6 +77,22 @@ export interface TimeLane {
   readonly marker: ((record: LogRecord, receivedAt: number) => number | undefined) | undefined;
 }
 
+/** Progress a checkpoint held that was not restored: beyond the horizon when it was read. */
+export interface WatermarkReset {
+  clock: string;
+  /** The checkpointed watermark, when it was beyond the horizon. */
+  watermark: number | undefined;
+  /** The channels whose highest event time was beyond it. */
+  channels: string[];
+  /** The furthest of those times: how far ahead the checkpoint was. */
+  furthest: number;
+}
+
+export interface TaskEventTimeOptions {
+  /** A marker said a watermark beyond the horizon, and was ignored. */
+  onAheadMarker?(message: string): void;
+}
+
 const FEED_CHANNEL = (clock: string) => `@${clock}`;
 const ORIGIN_CHANNEL = (topic: string, origin: string) => `${topic}#${origin}`;
 
@@ -71,11 +104,31 @@ export class TaskEventTime {
   /** Clocks a checkpoint was restored into. */
   private readonly restored = new Set<string>();
 
+  private readonly options: TaskEventTimeOptions;
+
   /** `lanes`: every topic-partition the task reads, so a silent one holds its clock until it is idle. */
-  constructor(spec: EventTimeSpec, lanes: readonly TopicPartition[], clock: Clock) {
+  constructor(spec: EventTimeSpec, lanes: readonly TopicPartition[], clock: Clock, options: TaskEventTimeOptions = {}) {
     this.spec = spec;
     this.clock = clock;
+    this.options = options;
     this.addLanes(lanes);
+  }
+
+  /** The furthest event time a record may have at processing time `now` (+Infinity without maxFutureSkew). */
+  horizon(now: number): number {
+    return this.spec.maxFutureSkew === undefined ? Number.POSITIVE_INFINITY : now + this.spec.maxFutureSkew;
+  }
+
+  /** The dead letter of a record whose event time `time` is beyond the horizon at `now` (its source added by the caller). */
+  future(time: number, now: number): DeadLetter {
+    const skew = this.spec.maxFutureSkew ?? 0;
+    return {
+      reason: 'future-event-time',
+      message:
+        `event time ${iso(time)} is ${roughly(time - now)} ahead of the processor's clock (${iso(now)}), more than watermark.maxFutureSkew (${formatMillis(skew)}) allows; ` +
+        `the record moves no watermark. Fix the sender's clock, or raise maxFutureSkew if such records are real`,
+      details: { 'fastdata.event.time': String(time), 'fastdata.processor.time': String(now), 'fastdata.max-future-skew': String(skew) },
+    };
   }
 
   /** The tracker of a clock, created on first use: channels fed by other clocks or markers carry watermarks, so no lateness there. */
@@ -145,6 +198,14 @@ export class TaskEventTime {
           const watermark = Number(said);
           if (origin === undefined || !(said === IDLE_MARK || Number.isFinite(watermark))) return undefined;
           const channel = ORIGIN_CHANNEL(topic, origin);
+          if (said !== IDLE_MARK && watermark > this.horizon(receivedAt)) {
+            // A sender that took a record from the future (before records were checked): not heard from, rather than years ahead.
+            this.options.onAheadMarker?.(
+              `a watermark marker of task ${origin} in ${topic} says ${iso(watermark)}, ${roughly(watermark - receivedAt)} ahead of the processor's clock, ` +
+                `more than watermark.maxFutureSkew allows; it is ignored (windows wait for that task's next marker)`,
+            );
+            return undefined;
+          }
           const before = tracker.watermark;
           const after = said === IDLE_MARK ? tracker.markIdle(channel) : tracker.observe(channel, watermark, receivedAt);
           return after > before ? after : undefined;
@@ -233,23 +294,51 @@ export class TaskEventTime {
   }
 
   /** Puts the checkpointed progress back into the clocks that have never seen a record or a restore (lanes added later). */
-  restoreNew(snapshots: Record<string, WatermarkSnapshot> | undefined): [clock: string, watermark: number][] {
+  restoreNew(snapshots: Record<string, WatermarkSnapshot> | undefined, guard?: RestoreGuard): [clock: string, watermark: number][] {
     const fresh = Object.fromEntries(Object.entries(snapshots ?? {}).filter(([name]) => this.trackers.has(name) && !this.restored.has(name) && !Number.isFinite(this.trackers.get(name)!.watermark)));
-    return this.restore(fresh);
+    return this.restore(fresh, guard);
   }
 
-  /** Puts the checkpointed progress back; the clocks whose watermark it moved, with it. */
-  restore(snapshots: Record<string, WatermarkSnapshot> | undefined): [clock: string, watermark: number][] {
+  /**
+   * Puts the checkpointed progress back; the clocks whose watermark it moved, with it. With
+   * `guard`, progress beyond the horizon at `guard.now` is left out (WatermarkTracker.restore)
+   * and reported to `guard.reset`; without, all of it is restored (the test driver, whose
+   * clock is not the wall clock).
+   */
+  restore(snapshots: Record<string, WatermarkSnapshot> | undefined, guard?: RestoreGuard): [clock: string, watermark: number][] {
     const moved: [string, number][] = [];
+    const horizon = guard ? this.horizon(guard.now) : Number.POSITIVE_INFINITY;
     for (const [name, snapshot] of Object.entries(snapshots ?? {})) {
       const tracker = this.trackers.get(name);
       if (!tracker) continue;
       this.restored.add(name);
-      tracker.restore(snapshot);
+      const dropped = tracker.restore(snapshot, horizon);
+      if (dropped.inputs.length > 0 || dropped.watermark !== undefined) {
+        const furthest = Math.max(dropped.watermark ?? Number.NEGATIVE_INFINITY, ...dropped.inputs.map((alias) => snapshot.maxEventTime[alias]!));
+        guard?.reset?.({ clock: name, watermark: dropped.watermark, channels: dropped.inputs, furthest });
+      }
       if (Number.isFinite(tracker.watermark)) moved.push([name, tracker.watermark]);
     }
     return moved;
   }
+}
+
+/** How a restore judges checkpointed progress: against the horizon at `now`; `reset` hears what it left out. */
+export interface RestoreGuard {
+  now: number;
+  reset?(reset: WatermarkReset): void;
+}
+
+const iso = (ms: number) => (Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms));
+
+/** A span for people: `10.0 years`, `3.2 days`, `5.0 h`, `12.5 min`, `40 s`. */
+export function roughly(ms: number): string {
+  const DAY = 86_400_000;
+  if (ms >= 365.25 * DAY) return `${(ms / (365.25 * DAY)).toFixed(1)} years`;
+  if (ms >= DAY) return `${(ms / DAY).toFixed(1)} days`;
+  if (ms >= 3_600_000) return `${(ms / 3_600_000).toFixed(1)} h`;
+  if (ms >= 60_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${Math.round(ms / 1000)} s`;
 }
 
 const laneKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;

@@ -5,7 +5,8 @@
  *
  *   feed (group membership, or every partition under a lease, or a plain reader)
  *     -> decode (Confluent framing; what cannot be decoded goes to the dead-letter topic)
- *     -> event time and watermarks (event-time.ts: one rule)
+ *     -> event time and watermarks (event-time.ts: one rule; an event time too far ahead of
+ *        the clock is a dead letter, `future-event-time`, and moves nothing)
  *     -> the processor's task for that partition (or the one task of everything)
  *     -> checkpoint: outputs and state durable, then the input positions committed
  *
@@ -32,7 +33,7 @@ import type { RunnerEvent } from '../runner-events.js';
 import { readChangelog } from './changelog.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import { type DeadLetter, deadLetterRecord } from './dead-letters.js';
-import { type EventTimeSpec, TaskEventTime, WATERMARK_HEADER } from './event-time.js';
+import { type EventTimeSpec, type RestoreGuard, TaskEventTime, WATERMARK_HEADER, type WatermarkReset, roughly } from './event-time.js';
 import { OutputDedupe } from './output-dedupe.js';
 import { type HostedTask, type TaskFactory, type TaskIo, laneKey } from './processor.js';
 import { type HostCounters, TaskSlot, noCounts } from './task-slot.js';
@@ -111,6 +112,8 @@ export interface HostStatus extends HostCounters {
   lag: Record<number, number>;
   /** Per task: the lowest watermark of its clocks. */
   watermarks: Record<number, number>;
+  /** The last checkpointed watermark that was too far ahead of the clock to restore (event-time.ts), if any. */
+  lastWatermarkReset?: { partition: number; watermark: number; at: number };
 }
 
 const partitionTask = (_topic: string, partition: number) => partition;
@@ -136,6 +139,8 @@ export class ProcessorHost<T extends HostedTask> {
   private stopping = false;
   private pendingSince: number | undefined;
   private lastDecodeWarning = 0;
+  private lastMarkerWarning = 0;
+  private lastWatermarkReset: HostStatus['lastWatermarkReset'];
 
   constructor(options: ProcessorHostOptions<T>) {
     this.name = options.name;
@@ -261,9 +266,9 @@ export class ProcessorHost<T extends HostedTask> {
     // the processor was down, and their outputs go out with the next checkpoint.
     this.slots.set(id, slot);
     await this.placeLanes(slot, lanes);
-    slot.time = this.options.time ? new TaskEventTime(this.options.time, lanes, this.options.clock) : undefined;
+    slot.time = this.options.time ? this.eventTime(lanes) : undefined;
     slot.task = this.options.createTask(id, lanes, this.taskIo(slot), restored && { entries: restored.entries, meta: marker?.meta });
-    for (const [clock, watermark] of slot.time?.restore(marker?.watermarks) ?? []) slot.task.advanceWatermark?.(clock, watermark);
+    for (const [clock, watermark] of slot.time?.restore(marker?.watermarks, this.restoreGuard(slot)) ?? []) slot.task.advanceWatermark?.(clock, watermark);
     await this.loadTables(slot);
     this.emit({
       type: 'restored',
@@ -328,10 +333,49 @@ export class ProcessorHost<T extends HostedTask> {
     await this.placeLanes(slot, fresh);
     if (this.options.time) {
       if (slot.time) slot.time.addLanes(fresh);
-      else slot.time = new TaskEventTime(this.options.time, fresh, this.options.clock);
+      else slot.time = this.eventTime(fresh);
       // The clocks these lanes brought (a topic of a reader feed assigned after the others) start where the checkpoint left them.
-      for (const [clock, watermark] of slot.time.restoreNew(slot.restored?.watermarks)) slot.task.advanceWatermark?.(clock, watermark);
+      for (const [clock, watermark] of slot.time.restoreNew(slot.restored?.watermarks, this.restoreGuard(slot))) slot.task.advanceWatermark?.(clock, watermark);
     }
+  }
+
+  private eventTime(lanes: readonly TopicPartition[]): TaskEventTime {
+    return new TaskEventTime(this.options.time!, lanes, this.options.clock, {
+      onAheadMarker: (message) => {
+        // A sender still running without the check would say so at every round: once a minute is enough.
+        const now = Date.now();
+        if (now - this.lastMarkerWarning < 60_000) return;
+        this.lastMarkerWarning = now;
+        this.emit({ type: 'warning', module: this.name, message });
+      },
+    });
+  }
+
+  /**
+   * How a task's checkpointed watermarks are restored: one further ahead of the clock than
+   * maxFutureSkew (written before such records were refused: a record from 2036 moved it) is
+   * left out, counted and warned about; the next records set event time again.
+   */
+  private restoreGuard(slot: TaskSlot<T>): RestoreGuard {
+    const now = this.options.clock.now();
+    let counted = false;
+    return {
+      now,
+      reset: (reset: WatermarkReset) => {
+        if (!counted) slot.counters.watermarkResets++;
+        counted = true;
+        this.lastWatermarkReset = { partition: slot.id, watermark: reset.furthest, at: now };
+        const what = reset.watermark !== undefined ? `watermark ${iso(reset.watermark)}` : `progress ${iso(reset.furthest)} (of ${reset.channels.join(', ')})`;
+        this.emit({
+          type: 'warning',
+          module: this.name,
+          message:
+            `partition ${slot.id}: the checkpointed ${what} of clock ${reset.clock} is ${roughly(reset.furthest - now)} ahead of the processor's clock, ` +
+            `more than watermark.maxFutureSkew allows (a record from the future moved it before such records were refused); it is not restored: ` +
+            `event time starts again from the next records, so they are not taken for late`,
+        });
+      },
+    };
   }
 
   /**
@@ -425,6 +469,8 @@ export class ProcessorHost<T extends HostedTask> {
     const lane = slot.time?.lane(topic, partition);
     // When these records arrived, for idleness: one clock read per batch, not per record.
     const receivedAt = this.options.clock.now();
+    // The furthest event time a record may have now (maxFutureSkew): beyond it, a dead letter that moves nothing.
+    const horizon = slot.time?.horizon(receivedAt) ?? Number.POSITIVE_INFINITY;
     const startedAt = onTiming ? performance.now() : 0;
     if (onTiming) this.pendingSince ??= startedAt;
     /** Whether the rest of the batch comes again (a rewind): its end is not reached. */
@@ -463,7 +509,10 @@ export class ProcessorHost<T extends HostedTask> {
           } else {
             const time = lane.eventTime(value, record);
             if (typeof time === 'string') this.deadLetter(slot, { reason: 'event-time', message: time, source: record });
-            else {
+            else if (time > horizon) {
+              slot.counters.future++;
+              this.deadLetter(slot, { ...slot.time!.future(time, receivedAt), source: record });
+            } else {
               slot.counters.records++;
               task.process(value, record, time);
               const watermark = lane.observe(time, receivedAt);
@@ -676,6 +725,9 @@ export class ProcessorHost<T extends HostedTask> {
       lastCheckpointAt: this.lastCheckpointAt,
       lag,
       watermarks,
+      ...(this.lastWatermarkReset ? { lastWatermarkReset: { ...this.lastWatermarkReset } } : {}),
     };
   }
 }
+
+const iso = (ms: number) => (Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms));

@@ -14,9 +14,13 @@ export interface HostCounters {
   outputs: number;
   late: number;
   deadLettered: number;
+  /** Records refused for an event time beyond maxFutureSkew (also in deadLettered). */
+  future: number;
+  /** Restored checkpoints whose watermark was beyond maxFutureSkew, and was not restored. */
+  watermarkResets: number;
 }
 
-export const noCounts = (): HostCounters => ({ records: 0, outputs: 0, late: 0, deadLettered: 0 });
+export const noCounts = (): HostCounters => ({ records: 0, outputs: 0, late: 0, deadLettered: 0, future: 0, watermarkResets: 0 });
 
 export class TaskSlot<T extends HostedTask> {
   readonly id: number;
