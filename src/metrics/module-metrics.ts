@@ -16,6 +16,16 @@ const COUNTERS: { name: string; help: string; key: keyof ModuleTotals }[] = [
   { name: 'fastdata_module_output_records_total', help: 'Output records the module emitted.', key: 'outputs' },
   { name: 'fastdata_module_late_records_total', help: 'Input records that arrived after their window closed (sent to the dead-letter topic).', key: 'late' },
   { name: 'fastdata_module_dead_lettered_records_total', help: 'Records sent to the dead-letter topic, for any reason (late, decode, invalid output, …).', key: 'deadLettered' },
+  {
+    name: 'fastdata_module_future_records_total',
+    help: 'Input records whose event time was further ahead of the processing clock than watermark.maxFutureSkew (dead-lettered as future-event-time; they move no watermark).',
+    key: 'future',
+  },
+  {
+    name: 'fastdata_module_watermark_resets_total',
+    help: 'Tasks restored without their checkpointed watermark, which was further ahead of the processing clock than watermark.maxFutureSkew (moved by a record from the future).',
+    key: 'watermarkResets',
+  },
   { name: 'fastdata_module_checkpoints_total', help: 'Checkpoints written (outputs, state and input offsets made durable).', key: 'checkpoints' },
 ];
 
@@ -53,6 +63,11 @@ export class ModuleMetrics {
       });
     perPartition('fastdata_module_consumer_lag_records', 'Records in the input partition not yet processed by the module (high watermark minus next offset).', (s) => s.lag);
     perPartition('fastdata_module_watermark_delay_seconds', 'Processing time now minus the watermark of the partition, in seconds: how far event time lags behind.', (s) => s.watermarkDelay);
+    perPartition(
+      'fastdata_module_watermark_ahead_seconds',
+      'The watermark of the partition minus processing time now, in seconds (0 when behind): above watermark.maxFutureSkew, records from the future moved it and later records are taken for late.',
+      (s) => s.watermarkAhead,
+    );
     new Gauge({
       name: 'fastdata_module_assigned_partitions',
       help: 'Input partitions this process owns for the module.',

@@ -28,6 +28,10 @@ export interface ModuleSummary {
   lag: number;
   /** The largest watermark delay over those partitions, in seconds, or null without a watermark. */
   watermarkDelaySeconds: number | null;
+  /** How far the furthest watermark of those partitions is ahead of now, in seconds (0: none is), or null without a watermark. */
+  watermarkAheadSeconds: number | null;
+  /** The last checkpointed watermark left out at restore for being too far ahead, if any. */
+  lastWatermarkReset: ModuleStatusSource['lastWatermarkReset'] | null;
 }
 
 interface Sample {
@@ -47,6 +51,7 @@ export class ModuleRates {
       const span = at - oldest.at;
       const rate = (now: number, then: number) => (span >= MIN_SPAN_MS ? ((now - then) * 1000) / span : null);
       const delays = Object.values(s.watermarkDelay);
+      const ahead = Object.values(s.watermarkAhead);
       return {
         module: s.module,
         state: s.state,
@@ -55,6 +60,8 @@ export class ModuleRates {
         ...s.totals,
         lag: Object.values(s.lag).reduce((a, b) => a + b, 0),
         watermarkDelaySeconds: delays.length > 0 ? Math.max(...delays) : null,
+        watermarkAheadSeconds: ahead.length > 0 ? Math.max(...ahead) : null,
+        lastWatermarkReset: s.lastWatermarkReset ?? null,
       };
     });
   }

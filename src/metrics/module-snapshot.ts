@@ -6,7 +6,7 @@
 import { MonotonicTotals, type Totals } from './monotonic-totals.js';
 import type { MeteredModule, ModuleStatusSource } from './sources.js';
 
-export const MODULE_TOTALS = ['records', 'outputs', 'late', 'deadLettered', 'checkpoints'] as const;
+export const MODULE_TOTALS = ['records', 'outputs', 'late', 'deadLettered', 'future', 'watermarkResets', 'checkpoints'] as const;
 export type ModuleTotals = Totals<(typeof MODULE_TOTALS)[number]>;
 
 export interface ModuleSnapshot {
@@ -19,6 +19,13 @@ export interface ModuleSnapshot {
   lag: Record<number, number>;
   /** Per assigned partition with a watermark: now minus the watermark, in seconds. */
   watermarkDelay: Record<number, number>;
+  /**
+   * Per assigned partition with a watermark: the watermark minus now, in seconds, 0 when
+   * behind. More than the module's maxFutureSkew: it was moved by records from the future.
+   */
+  watermarkAhead: Record<number, number>;
+  /** The last checkpointed watermark left out at restore for being too far ahead, if any. */
+  lastWatermarkReset: ModuleStatusSource['lastWatermarkReset'];
 }
 
 export class ModuleSnapshots {
@@ -35,17 +42,22 @@ export class ModuleSnapshots {
     for (const runner of this.runners()) {
       const status = runner.status();
       const watermarkDelay: Record<number, number> = {};
+      const watermarkAhead: Record<number, number> = {};
       for (const [partition, watermark] of Object.entries(status.watermarks)) {
         // A task that has seen no record yet has no watermark (−∞): no delay to report.
-        if (Number.isFinite(watermark) && watermark > 0) watermarkDelay[Number(partition)] = Math.max(0, (now - watermark) / 1000);
+        if (!(Number.isFinite(watermark) && watermark > 0)) continue;
+        watermarkDelay[Number(partition)] = Math.max(0, (now - watermark) / 1000);
+        watermarkAhead[Number(partition)] = Math.max(0, (watermark - now) / 1000);
       }
       snapshots.push({
         module: status.module,
         state: status.state,
         partitions: status.partitions,
-        totals: this.totals.update(status.module, runner, status),
+        totals: this.totals.update(status.module, runner, { ...status, future: status.future ?? 0, watermarkResets: status.watermarkResets ?? 0 }),
         lag: status.lag,
         watermarkDelay,
+        watermarkAhead,
+        lastWatermarkReset: status.lastWatermarkReset,
       });
     }
     return snapshots;

@@ -14,6 +14,12 @@ export interface ModuleStatusSource {
   outputs: number;
   late: number;
   deadLettered: number;
+  /** Records refused for an event time too far ahead of the clock (absent: 0). */
+  future?: number;
+  /** Checkpointed watermarks too far ahead of the clock, left out at restore (absent: 0). */
+  watermarkResets?: number;
+  /** The last of those: its partition, what it said, when (ms). */
+  lastWatermarkReset?: { partition: number; watermark: number; at: number };
   checkpoints: number;
   /** Per partition: records in the inputs not yet processed. */
   lag: Record<number, number>;

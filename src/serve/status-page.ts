@@ -1,7 +1,9 @@
 /**
  * The status page of `fastdata dev`: links to the dashboards and outputs, then modules
  * (with their live metrics: rates, lag, watermark delay, late and dead-lettered counts,
- * from /api/metrics/modules, every second), sources and topics (every two seconds). Plain
+ * from /api/metrics/modules, every second; in red, a watermark ahead of the clock by more
+ * than the module's maxFutureSkew, records refused for an event time from the future, and a
+ * checkpointed watermark left out at restore for that), sources and topics (every two seconds). Plain
  * HTML and a few lines of script; the dashboards (with charts) are their own pages.
  */
 export function statusPage(): string {
@@ -34,7 +36,7 @@ export function statusPage(): string {
 <h2>Outputs</h2>
 <ul id="outputs"></ul>
 <h2>Stream modules</h2>
-<table id="module-metrics"><thead><tr><th>module</th><th>state</th><th>inputs → output</th><th title="input records per second, over the last seconds">in/s</th><th title="output records per second">out/s</th><th>records</th><th>outputs</th><th title="input records not yet processed">lag</th><th title="now minus the watermark: how far event time is behind">watermark delay</th><th>late</th><th>dead letters</th></tr></thead><tbody id="modules"></tbody></table>
+<table id="module-metrics"><thead><tr><th>module</th><th>state</th><th>inputs → output</th><th title="input records per second, over the last seconds">in/s</th><th title="output records per second">out/s</th><th>records</th><th>outputs</th><th title="input records not yet processed">lag</th><th title="now minus the watermark: how far event time is behind (ahead: the watermark is past the clock)">watermark delay</th><th>late</th><th title="records sent to the module's dead-letter topic; 'from the future': event time further ahead of the clock than watermark.maxFutureSkew">dead letters</th></tr></thead><tbody id="modules"></tbody></table>
 <p class="note">The same figures for Prometheus, with latency histograms: <a href="/metrics">/metrics</a>.</p>
 <h2>Sources</h2>
 <table><thead><tr><th>source</th><th>kind</th><th>state</th><th>topic</th><th>produced</th><th title="records it could not write, in fastdata.source.&lt;name&gt;.dlq">dead letters</th><th>details</th></tr></thead><tbody id="sources"></tbody></table>
@@ -68,6 +70,17 @@ async function refresh() {
 }
 const rate = (v) => (v === null || v === undefined ? '–' : v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en'));
 const delay = (s) => (s === null || s === undefined ? '–' : s < 120 ? s.toFixed(1) + ' s' : s < 7200 ? (s / 60).toFixed(1) + ' min' : s < 172800 ? (s / 3600).toFixed(1) + ' h' : Math.round(s / 86400).toLocaleString('en') + ' d');
+// The watermark delay; a watermark ahead of the clock instead (in red beyond the module's maxFutureSkew: records from
+// the future moved it, and the module takes later records for late), and a checkpointed watermark left out at restore.
+function watermarkCell(m, f) {
+  const ahead = f.watermarkAheadSeconds ?? 0;
+  const skew = (m.maxFutureSkew ?? Infinity) / 1000;
+  const reset = f.lastWatermarkReset ?? m.lastWatermarkReset;
+  const text = ahead > 0 ? '<span class="watermark-ahead' + (ahead > skew ? ' failed' : '') + '">ahead ' + delay(ahead) + '</span>' : delay(f.watermarkDelaySeconds);
+  const note = reset ? '<div class="watermark-reset failed" title="the checkpoint said ' + esc(time(reset.watermark)) + ', further ahead of the clock than watermark.maxFutureSkew: event time restarted from the records that followed">partition ' +
+    esc(reset.partition) + ': watermark ' + esc(time(reset.watermark)) + ' not restored (' + esc(time(reset.at)) + ')</div>' : '';
+  return '<td class="watermark-delay" title="watermark ' + esc(time(minOf(m.watermarks))) + '">' + text + note + '</td>';
+}
 // Rates and delays are computed by the server (GET /api/metrics/modules), so every viewer sees the same;
 // a process without metrics (404) shows the counts of /api/status instead.
 async function refreshMetrics() {
@@ -77,11 +90,12 @@ async function refreshMetrics() {
     if (r.ok) figures = Object.fromEntries(((await r.json()).modules ?? []).map((m) => [m.module, m]));
   } catch {}
   document.getElementById('modules').innerHTML = modules.map((m) => {
-    const f = figures[m.module] ?? { records: m.records, outputs: m.outputs, late: m.late, deadLettered: m.deadLettered, lag: sum(m.lag) };
+    const f = figures[m.module] ?? { records: m.records, outputs: m.outputs, late: m.late, deadLettered: m.deadLettered, future: m.future, lag: sum(m.lag), lastWatermarkReset: m.lastWatermarkReset };
     return '<tr data-module="' + esc(m.module) + '"><td>' + esc(m.module) + '</td><td class="' + esc(m.state) + '">' + esc(m.state) + (m.error ? ': ' + esc(m.error) : '') + '</td><td>' +
       esc((m.inputs ?? []).join(', ')) + ' → ' + esc(m.output) + '</td><td class="in-rate">' + rate(f.inputRate) + '</td><td class="out-rate">' + rate(f.outputRate) + '</td><td>' +
-      (f.records ?? 0) + '</td><td>' + (f.outputs ?? 0) + '</td><td class="lag">' + (f.lag ?? 0) + '</td><td class="watermark-delay" title="watermark ' + esc(time(minOf(m.watermarks))) + '">' +
-      delay(f.watermarkDelaySeconds) + '</td><td class="late">' + (f.late ?? 0) + '</td><td class="dead-lettered">' + (f.deadLettered ?? 0) + '</td></tr>';
+      (f.records ?? 0) + '</td><td>' + (f.outputs ?? 0) + '</td><td class="lag">' + (f.lag ?? 0) + '</td>' + watermarkCell(m, f) +
+      '<td class="late">' + (f.late ?? 0) + '</td><td class="dead-lettered">' + (f.deadLettered ?? 0) +
+      (f.future > 0 ? '<span class="future failed" title="event time further ahead of the clock than watermark.maxFutureSkew: dead-lettered as future-event-time, they moved no watermark">, ' + f.future + ' from the future</span>' : '') + '</td></tr>';
   }).join('');
 }
 // Dashboards (with their problems) and outputs (latest values as JSON), served where the access layer runs.
