@@ -4,8 +4,9 @@
  * with no tokens is open to whoever reaches it: fine on loopback (the default, and `dev`),
  * refused beyond it unless `server.open` says access is checked in front of it (a proxy).
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { dirname, resolve } from 'node:path';
 import type { ProjectConfig } from '../config/project-config.js';
 import { FastdataError, errorMessage } from '../errors.js';
 import { TokenTable } from '../serve/guard/tokens.js';
@@ -46,4 +47,17 @@ export function serverAccess(config: ProjectConfig, root: string, env: Record<st
         ? `OPEN: no tokens (server.open: access is expected to be checked in front of it)${tls ? ', HTTPS' : ''}`
         : `open to anyone who reaches ${server.host} (no server.tokens; loopback only)${tls ? ', HTTPS' : ''}`;
   return { guard: { tokens, allowedHosts: server.allowedHosts, allowedOrigins: server.allowedOrigins }, tls, description };
+}
+
+/** Where the access log goes (`server.accessLog`): nowhere, standard error, or a file appended to. */
+export function openAccessLog(setting: string, root: string): Writable | undefined {
+  if (setting === '') return undefined;
+  if (setting === 'stderr') return process.stderr;
+  const path = resolve(root, setting);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw new FastdataError('FD_CONFIG_INVALID', `server.accessLog: cannot create the folder of ${path}: ${errorMessage(error)}`, { context: { field: 'server.accessLog' } });
+  }
+  return createWriteStream(path, { flags: 'a' });
 }

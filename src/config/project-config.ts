@@ -53,6 +53,7 @@ export const ProjectConfigSchema = Type.Object(
           description: 'Origins (scheme://host:port) whose pages may call state-changing routes and /ws, besides the server itself.',
         }),
         tls: Type.Optional(Type.Object({ cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, { ...strict, description: 'PEM files, relative to the project root: serve HTTPS.' })),
+        accessLog: Type.String({ default: '', description: "The access log, one JSON line per request: '' (none), 'stderr', or a file relative to the project root (appended)." }),
       },
       { ...strict, default: {} },
     ),
@@ -133,6 +134,11 @@ export const ProjectConfigSchema = Type.Object(
               {
                 lateness: Type.Optional(Type.Union([DurationSchema], { description: 'How far behind the newest event time records may arrive without being late.' })),
                 idleTimeout: Type.Optional(Type.Union([DurationSchema], { description: "After this long without records, an input's watermark follows the wall clock." })),
+                maxFutureSkew: Type.Optional(
+                  Type.Union([DurationSchema], {
+                    description: "How far ahead of the processor's clock an event time may be; a record further ahead is dead-lettered (future-event-time) and moves no watermark. Default 5m.",
+                  }),
+                ),
               },
               strict,
             ),

@@ -56,7 +56,10 @@ function segments(instancePath: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
+const HIDDEN = Symbol('hidden');
+
 function describeValue(value: unknown): string {
+  if (value === HIDDEN) return 'a value not shown: it is a secret';
   if (value === undefined) return 'nothing';
   const text = JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
@@ -71,10 +74,13 @@ function getAt(root: unknown, path: (string | number)[]): unknown {
   return value;
 }
 
+/** Settings whose values are secrets: a problem with one never repeats its value. */
+const SECRET = /password|secret|token|credential|sha256/i;
+
 /** Turns Ajv's errors into messages a person can act on. */
 export function describeAjvError(error: ErrorObject, data: unknown): { path: (string | number)[]; message: string } {
   const path = segments(error.instancePath);
-  const found = getAt(data, path);
+  const found = path.some((segment) => typeof segment === 'string' && SECRET.test(segment)) ? HIDDEN : getAt(data, path);
   switch (error.keyword) {
     case 'additionalProperties': {
       const extra = String((error.params as { additionalProperty: string }).additionalProperty);

@@ -11,6 +11,7 @@ import { AlertMetrics } from './alert-metrics.js';
 import { ModuleMetrics } from './module-metrics.js';
 import { ModuleSnapshots } from './module-snapshot.js';
 import { ModuleRates, type ModuleSummary } from './module-rates.js';
+import { HttpMetrics } from './http-metrics.js';
 import { registerSinkMetrics } from './sink-metrics.js';
 import { registerSourceMetrics } from './source-metrics.js';
 import type { AlertingStatusSource, MeteredModule, SinkStatusSource, SourceStatusSource, TimingSource } from './sources.js';
@@ -36,6 +37,8 @@ export class MetricsRegistry {
   private readonly snapshots: ModuleSnapshots;
   private readonly rates: ModuleRates;
   private readonly alerts: AlertMetrics | undefined;
+  /** The HTTP server's requests: the server reports each one here. */
+  readonly http: HttpMetrics;
 
   constructor(sources: MetricsSources) {
     const clock = sources.clock ?? systemClock;
@@ -43,6 +46,7 @@ export class MetricsRegistry {
     this.modules = new ModuleMetrics(this.registry, this.snapshots);
     this.rates = new ModuleRates();
     this.alerts = sources.alerting && new AlertMetrics(this.registry, sources.alerting);
+    this.http = new HttpMetrics(this.registry);
     if (sources.sinks) registerSinkMetrics(this.registry, sources.sinks);
     if (sources.sources) registerSourceMetrics(this.registry, sources.sources);
     if (sources.processMetrics !== false) collectDefaultMetrics({ register: this.registry });

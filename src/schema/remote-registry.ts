@@ -63,13 +63,20 @@ export class RemoteSchemaRegistry implements SchemaRegistry {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new FastdataError('FD_CONFIG_INVALID', `registry.url must be http:// or https://, got ${url.protocol}`, { context: { field: 'registry.url' } });
     }
-    this.url = options.url.replace(/\/+$/, '');
-    this.auth = options.auth;
+    // Credentials written into the URL become the basic auth, and leave the URL: it appears in messages and logs.
+    let auth = options.auth;
+    if (url.username !== '' || url.password !== '') {
+      auth ??= { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+      url.username = '';
+      url.password = '';
+    }
+    this.url = url.toString().replace(/\/+$/, '');
+    this.auth = auth;
     this.api = createApiClient({
       host: this.url,
       clientId: options.clientId ?? 'fastdata',
       retry: { retries: options.retries ?? 3 },
-      ...(options.auth ? { auth: options.auth } : {}),
+      ...(auth ? { auth } : {}),
     });
   }
 

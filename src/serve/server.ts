@@ -21,6 +21,7 @@ import { metricsRoutes } from '../metrics/routes.js';
 import type { RecordIngest } from '../sources/record-ingest.js';
 import { ingestRoutes } from './ingest/ingest-routes.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
+import { type AccessLogOptions, installAccessLog } from './access-log.js';
 import { type GuardOptions, installGuard } from './guard/request-guard.js';
 import { TokenTable } from './guard/tokens.js';
 
@@ -52,12 +53,15 @@ export interface ServerOptions {
   guard?: Omit<GuardOptions, 'listenHost' | 'secure'>;
   /** Serve HTTPS with these PEM contents. */
   tls?: { cert: Buffer; key: Buffer };
+  /** Each answer (the access log), and each 5xx with its error. */
+  accessLog?: Omit<AccessLogOptions, 'metrics'>;
 }
 
 export async function startServer(options: ServerOptions): Promise<{ app: FastifyInstance; url: string }> {
   // forceCloseConnections: stopping the server ends every connection, so a client that holds one open cannot hold up a stop.
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true, ...(options.tls ? { https: options.tls } : {}) });
-  // First, so that every route registered after it is guarded.
+  // First, so that every request is logged and counted, refused ones included, and every route registered after it is guarded.
+  installAccessLog(app, { ...options.accessLog, ...(options.metrics ? { metrics: options.metrics.http } : {}) });
   installGuard(app, { tokens: new TokenTable([]), allowedHosts: [], allowedOrigins: [], ...options.guard, listenHost: options.host, secure: options.tls !== undefined });
   if (options.registry) await app.register(registryRoutes, { registry: options.registry, prefix: '/registry' });
   app.get('/api/status', async () => options.status());

@@ -8,7 +8,7 @@
  * created a silence; `/ws` streamed to `Origin: http://evil.example`.
  */
 import { request as httpRequest } from 'node:http';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -43,6 +43,7 @@ describe('access control', () => {
   let dev: FastdataProcess;
   let url: string;
   let remove: () => Promise<void>;
+  let accessLog: string;
 
   beforeAll(async () => {
     const dir = await tempDir();
@@ -54,7 +55,8 @@ describe('access control', () => {
     await writeFile(join(root, 'schemas/reading.avsc'), JSON.stringify(READING_SCHEMA));
     await writeFile(join(root, 'sources/posted.yaml'), 'kind: http\ntopic: readings\nschema: schemas/reading.avsc\nkey: id\n');
     const tokens = Object.entries(TOKENS).map(([scope, token]) => `    - { name: ${scope}-holder, sha256: ${sha256Hex(token)}, scope: ${scope} }`).join('\n');
-    await writeFile(join(root, 'fastdata.config.yaml'), `server:\n  port: 0\n  tokens:\n${tokens}\ngenerator: { enabled: false }\n`);
+    await writeFile(join(root, 'fastdata.config.yaml'), `server:\n  port: 0\n  accessLog: logs/access.jsonl\n  tokens:\n${tokens}\ngenerator: { enabled: false }\n`);
+    accessLog = join(root, 'logs/access.jsonl');
     const { config, dataDir } = await loadProjectConfig({ dir: root });
     dev = await startDev({ root, config, dataDir, hotReload: false });
     url = dev.role<HttpRole>('http')!.url!;
@@ -146,6 +148,18 @@ describe('access control', () => {
     const value = cookie.split(';')[0]!;
     expect((await send(`${url}/api/status`, { headers: { cookie: value } })).status).toBe(200);
     expect((await send(`${url}/api/session`, { method: 'POST', headers: bearer('fd_wrong-token-000000000000') })).status).toBe(401);
+  });
+
+  it('keeps an access log of every answer, refusals included, with the holder of the token and never the token', async () => {
+    await send(`${url}/api/outputs?x=1`, { headers: bearer(TOKENS.read) });
+    const lines = (await readFile(accessLog, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { method: string; path: string; route: string; status: number; token?: string });
+    expect(lines.at(-1)).toMatchObject({ method: 'GET', path: '/api/outputs', status: 200, token: 'read-holder' });
+    expect(lines.some((l) => l.status === 401 && l.token === undefined)).toBe(true);
+    expect(lines.some((l) => l.status === 403 && l.token === 'read-holder')).toBe(true);
+    const text = await readFile(accessLog, 'utf8');
+    for (const token of Object.values(TOKENS)) expect(text).not.toContain(token);
+    const metrics = (await send(`${url}/metrics`, { headers: bearer(TOKENS.read) })).body;
+    expect(metrics).toMatch(/fastdata_http_requests_total\{method="GET",route="\/api\/status",status="401"\} \d+/);
   });
 });
 

@@ -6,6 +6,7 @@
  * reads of outputs that a Cassandra sink writes are answered from its table when the
  * config has a `cassandra` section (the log answers the rest).
  */
+import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { EmbeddedLog } from '../../log/embedded/embedded-log.js';
 import { EmbeddedSchemaRegistry } from '../../schema/embedded-registry.js';
@@ -13,7 +14,7 @@ import { AccessLayer } from '../../serve/access/access-layer.js';
 import { startServer } from '../../serve/server.js';
 import { CassandraResultStore } from '../../sinks/cassandra/result-store.js';
 import type { ProcessContext, Role } from '../process.js';
-import { serverAccess } from '../server-access.js';
+import { openAccessLog, serverAccess } from '../server-access.js';
 import { removeServerAddress, writeServerAddress } from '../server-address.js';
 import type { AlertsRole } from './alerts.js';
 
@@ -28,6 +29,7 @@ export class HttpRole implements Role {
   private readonly results: CassandraResultStore | undefined;
   private readonly processStatus: () => Promise<unknown>;
   private server: FastifyInstance | undefined;
+  private accessLog: Writable | undefined;
 
   /** `status`: what /api/status answers (the whole process's status). */
   constructor(context: ProcessContext, status: () => Promise<unknown>) {
@@ -52,8 +54,14 @@ export class HttpRole implements Role {
   async start(): Promise<void> {
     const { config, root, registry, metrics } = this.context;
     const access = serverAccess(config, root);
+    this.accessLog = openAccessLog(config.server.accessLog, root);
+    const log = this.accessLog;
     const { app, url } = await startServer({
       guard: access.guard,
+      accessLog: {
+        ...(log ? { onEntry: (entry) => log.write(`${JSON.stringify(entry)}\n`) } : {}),
+        onServerError: (summary, error) => this.context.warn(`${summary}: ${error instanceof Error ? (error.stack ?? error.message) : 'no error was thrown'}`),
+      },
       ...(access.tls ? { tls: access.tls } : {}),
       // The Confluent API of the embedded registry this process owns; a remote one serves its own.
       ...(registry instanceof EmbeddedSchemaRegistry ? { registry } : {}),
@@ -90,5 +98,6 @@ export class HttpRole implements Role {
     await this.server?.close();
     await this.access.close();
     await this.results?.close();
+    if (this.accessLog && this.accessLog !== process.stderr) await new Promise<void>((resolve) => this.accessLog!.end(() => resolve()));
   }
 }
