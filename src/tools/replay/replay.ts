@@ -160,6 +160,12 @@ async function replayPartition(
         count({ reason: 'event-time', message: eventTime, source: record });
         continue;
       }
+      // As the live host does: a record dated further ahead of the clock than maxFutureSkew is refused and moves nothing.
+      const now = systemClock.now();
+      if (eventTime > time.horizon(now)) {
+        count({ ...time.future(eventTime, now), source: record });
+        continue;
+      }
       task.process(aliasOf.get(record.topic)!, value.decoded, record, eventTime);
       // Nothing is idle in a replay: only records move the watermark (receivedAt: now, so no input counts as idle).
       const watermark = lane.observe(eventTime, systemClock.now());
