@@ -5,7 +5,7 @@
  * read is inside the project. Every problem names the file, the line and the field, and
  * the other files still load: one bad source never stops the others.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import avsc from 'avsc';
 import { type Problem, parseAndValidate } from '../../config/validated-file.js';
@@ -37,6 +37,8 @@ export interface LoadedSources {
 
 export const SOURCE_FILE = /^[^.].*\.ya?ml$/;
 const NAME = /^[a-z0-9][a-z0-9-]{0,99}$/;
+/** A source file declares one source: a few hundred bytes. Far past that it is a mistake (or an attack), not read. */
+const MAX_FILE_BYTES = 256 * 1024;
 
 /** Every source of `dir` (the project's `sources/` folder), in file order; none when the folder does not exist. */
 export async function loadSources(root: string, dir: string): Promise<LoadedSources> {
@@ -62,6 +64,8 @@ export async function loadSourceFile(root: string, path: string): Promise<{ sour
   const file = relative(root, path);
   let text: string;
   try {
+    const size = (await stat(path)).size;
+    if (size > MAX_FILE_BYTES) return { problems: [{ file, field: '(file)', message: `is ${size} bytes, over the ${MAX_FILE_BYTES} a source file may have: it declares one source; put data in the file it reads` }] };
     text = await readFile(path, 'utf8');
   } catch (error) {
     return { problems: [{ file, field: '(file)', message: `cannot be read: ${errorMessage(error)}` }] };

@@ -82,6 +82,13 @@ describe('sources/*.yaml', () => {
     expect(problems.map((p) => p.file)).toEqual(['sources/bomb.yaml']);
   });
 
+  it('does not read a file far larger than a source declaration', async () => {
+    await write('huge.yaml', `kind: http\ntopic: readings\n#${'x'.repeat(300 * 1024)}\n`);
+    const { sources, problems } = await load();
+    expect(sources).toEqual([]);
+    expect(problems[0]!.message).toMatch(/is \d+ bytes, over the 262144 a source file may have/);
+  });
+
   it('has no sources when the folder does not exist', async () => {
     expect(await loadSources(root, join(root, 'nothing-here'))).toEqual({ sources: [], problems: [] });
   });
