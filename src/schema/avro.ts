@@ -15,6 +15,7 @@ import { FastdataError, errorMessage, type ErrorContext } from '../errors.js';
 import { boundedCollectionsHook } from './bounded-collections.js';
 import { canonicalSchemaJson } from './canonical.js';
 import { locateSchemaError } from './locate-schema-error.js';
+import { checkSchemaJson, checkSchemaText } from './schema-limits.js';
 import type { SchemaInput } from './types.js';
 
 export type { Type as AvroType } from 'avsc';
@@ -59,6 +60,7 @@ function parses(json: unknown): boolean {
 
 function schemaJson(input: SchemaInput, context: ErrorContext): unknown {
   if (typeof input !== 'string') return input;
+  checkSchemaText(input, context);
   try {
     return JSON.parse(input) as unknown;
   } catch (error) {
@@ -70,9 +72,14 @@ function schemaJson(input: SchemaInput, context: ErrorContext): unknown {
   }
 }
 
-/** Parses an Avro schema (JSON text or object); FD_SCHEMA_INVALID names what is wrong. */
+/**
+ * Parses an Avro schema (JSON text or object); FD_SCHEMA_INVALID names what is wrong.
+ * Schemas beyond the limits of schema-limits.ts (size, depth, named types, fields) are
+ * refused before avsc parses them, naming the limit.
+ */
 export function parseAvroSchema(input: SchemaInput, context: ErrorContext = {}): ParsedSchema {
   const json = schemaJson(input, context);
+  checkSchemaJson(json, context);
   if (typeof json !== 'string' && (typeof json !== 'object' || json === null)) {
     throw new FastdataError(
       'FD_SCHEMA_INVALID',
