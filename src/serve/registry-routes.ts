@@ -16,6 +16,21 @@ import { COMPATIBILITY_LEVELS, type AdminSchemaRegistry, type CompatibilityLevel
 
 export interface RegistryRoutesOptions {
   registry: AdminSchemaRegistry;
+  /**
+   * What uses a subject, if anything (`the output sensor.stats of module sensor-stats`):
+   * deletes of a subject in use, or of any of its versions, soft or permanent, are refused
+   * (422, 42206) rather than leaving a running output without its schema. See
+   * `outputSubjectsInUse` for the outputs of an access layer.
+   */
+  inUse?: (subject: string) => Promise<string | undefined>;
+}
+
+/** `inUse` for registryRoutes: the subjects of the access layer's outputs (modules and the alert topic) are in use. */
+export function outputSubjectsInUse(access: { outputs(): Promise<{ topic: string; module: string; subject: string }[]> }): (subject: string) => Promise<string | undefined> {
+  return async (subject) => {
+    const output = (await access.outputs()).find((o) => o.subject === subject);
+    return output === undefined ? undefined : `the output ${output.topic} of module ${output.module}`;
+  };
 }
 
 export const CONFLUENT_CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
@@ -38,6 +53,8 @@ export const CONFLUENT_ERROR = {
   INVALID_VERSION: 42202,
   INVALID_COMPATIBILITY_LEVEL: 42203,
   OPERATION_NOT_PERMITTED: 42205,
+  /** Confluent's "references exist": here, a delete of a subject a running output uses. */
+  REFERENCE_EXISTS: 42206,
   STORE_ERROR: 50001,
 } as const;
 
@@ -134,6 +151,7 @@ export function toConfluentError(error: unknown): ConfluentError {
       case 'FD_SCHEMA_NOT_FOUND':
         return of(404, CONFLUENT_ERROR.SCHEMA_NOT_FOUND, error.message);
       case 'FD_SCHEMA_DELETE_REFUSED':
+        if (error.context.reason === 'in-use') return of(422, CONFLUENT_ERROR.REFERENCE_EXISTS, error.message);
         return of(404, deleteRefusal(error), error.message);
       case 'FD_SCHEMA_INCOMPATIBLE':
         return of(409, CONFLUENT_ERROR.INCOMPATIBLE_SCHEMA, error.message);
@@ -237,17 +255,34 @@ export const registryRoutes: FastifyPluginAsync<RegistryRoutesOptions> = async (
     },
   );
 
+  /** Refuses a delete under a subject that a running output uses (FD_SCHEMA_DELETE_REFUSED, reason in-use). */
+  const refuseInUse = async (subject: string, what: string) => {
+    const user = await options.inUse?.(subject);
+    if (user === undefined) return;
+    throw new FastdataError(
+      'FD_SCHEMA_DELETE_REFUSED',
+      `${what} is in use by ${user}: deleting it would leave the output without its schema (its records could no longer be decoded or served); stop the module and remove the output first`,
+      { context: { subject, reason: 'in-use', usedBy: user } },
+    );
+  };
+
   app.delete<{ Params: Static<typeof SubjectParams>; Querystring: Static<typeof PermanentQuery> }>(
     '/subjects/:subject',
     { schema: { params: SubjectParams, querystring: PermanentQuery } },
-    async (request) => registry.deleteSubject(request.params.subject, { permanent: request.query.permanent === true }),
+    async (request) => {
+      await refuseInUse(request.params.subject, `subject "${request.params.subject}"`);
+      return registry.deleteSubject(request.params.subject, { permanent: request.query.permanent === true });
+    },
   );
 
   app.delete<{ Params: Static<typeof VersionParams>; Querystring: Static<typeof PermanentQuery> }>(
     '/subjects/:subject/versions/:version',
     { schema: { params: VersionParams, querystring: PermanentQuery } },
-    async (request) =>
-      registry.deleteVersion(request.params.subject, parseVersion(request.params.version), { permanent: request.query.permanent === true }),
+    async (request) => {
+      const version = parseVersion(request.params.version);
+      await refuseInUse(request.params.subject, `version ${request.params.version} of subject "${request.params.subject}"`);
+      return registry.deleteVersion(request.params.subject, version, { permanent: request.query.permanent === true });
+    },
   );
 
   const compatibility = async (subject: string, body: SchemaBody, version: number | 'latest' | undefined, verbose: boolean | undefined) => {

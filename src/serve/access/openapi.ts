@@ -2,13 +2,18 @@
  * The OpenAPI 3.1 document of the access layer, generated from the outputs and their
  * registered Avro schemas (Avro to JSON Schema), so every output's REST API is described
  * with its record type; and a docs page (Swagger UI from swagger-ui-dist, served locally).
+ *
+ * One odd output never takes the document down: an output whose subject was deleted, or
+ * whose latest schema cannot be described, keeps its paths, with its value described as
+ * any JSON value and a note saying why (the document answered 500 until a restart before).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { errorMessage } from '../../errors.js';
 import { avroToJsonSchema, type JsonSchema } from '../../schema/avro-json-schema.js';
-import type { AccessLayer } from './access-layer.js';
+import type { AccessLayer, OutputInfo } from './access-layer.js';
 
 const errorSchema = {
   type: 'object',
@@ -33,16 +38,29 @@ function recordOf(valueRef: string) {
 const timeParam = (name: string, description: string) => ({ name, in: 'query', schema: { type: 'string' }, description });
 const errors = { '400': { description: 'bad input; the message names the parameter', content: { 'application/json': { schema: errorSchema } } }, '404': { description: 'unknown topic or key', content: { 'application/json': { schema: errorSchema } } } };
 
+/** An output's value as JSON Schema, with its definitions and schema version; a note instead when its schema cannot be described. */
+async function valueSchemaOf(access: AccessLayer, output: OutputInfo): Promise<{ value: JsonSchema | object; defs: Record<string, JsonSchema>; version: string }> {
+  try {
+    const { avro, version } = await access.schema(output.topic);
+    // A primitive schema ("string") comes back as a JSON string, which avroToJsonSchema would read as schema text.
+    const input = typeof avro === 'string' ? JSON.stringify(avro) : avro;
+    const json = avroToJsonSchema(input, { refPrefix: '#/components/schemas/' });
+    const { $defs, ...value } = json as JsonSchema & { $defs?: Record<string, JsonSchema> };
+    return { value, defs: $defs ?? {}, version: `schema version ${version}` };
+  } catch (error) {
+    const note = `the schema of ${output.topic} (subject ${output.subject}) cannot be read or described: ${errorMessage(error)}; its records are shown as any JSON value`;
+    return { value: { description: note }, defs: {}, version: note };
+  }
+}
+
 export async function openApiDocument(access: AccessLayer): Promise<Record<string, unknown>> {
   const schemas: Record<string, JsonSchema | object> = {};
   const paths: Record<string, unknown> = {};
   for (const output of await access.outputs()) {
-    const { avro, version } = await access.schema(output.topic);
     const name = output.topic.replace(/[^A-Za-z0-9_.-]/g, '_');
-    const json = avroToJsonSchema(avro, { refPrefix: '#/components/schemas/' });
-    const { $defs, ...valueSchema } = json as JsonSchema & { $defs?: Record<string, JsonSchema> };
-    Object.assign(schemas, $defs ?? {});
-    schemas[name] = valueSchema;
+    const { value, defs, version } = await valueSchemaOf(access, output);
+    Object.assign(schemas, defs);
+    schemas[name] = value;
     const ref = `#/components/schemas/${name}`;
     const base = `/api/outputs/${output.topic}`;
     const tag = output.topic;
@@ -51,7 +69,7 @@ export async function openApiDocument(access: AccessLayer): Promise<Record<strin
       get: {
         tags: [tag],
         summary: `Latest record of every key of ${output.topic}`,
-        description: `Written by module ${output.module} from ${output.inputs.join(', ')} (schema version ${version}).\n\n${output.doc}`,
+        description: `Written by module ${output.module} from ${output.inputs.join(', ')} (${version}).\n\n${output.doc}`,
         parameters: [{ name: 'prefix', in: 'query', schema: { type: 'string' } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 } }],
         responses: { '200': { description: 'records sorted by key', content: { 'application/json': { schema: { type: 'object', properties: { total: { type: 'integer' }, records: { type: 'array', items: record } } } } } }, ...errors },
       },
