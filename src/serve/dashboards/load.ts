@@ -1,22 +1,25 @@
 /**
- * Loads `dashboards/*.yaml`: each file's shape (TypeBox + Ajv through validated-file), then
- * its topics and fields against the registered schemas of the output topics. Every
- * problem names the file, the line and the field; a bad file is reported with its
- * problems and does not stop the others.
+ * Loads `dashboards/*.yaml`: each file's size and nesting (yaml-bounds.ts), its shape
+ * (TypeBox + Ajv through validated-file), then its topics and fields against the
+ * registered schemas of the output topics. Every problem names the file, the line and the
+ * field, and all of a file's problems are reported at once (a panel with a bad setting
+ * still has its fields checked); a bad file, whatever is wrong with it, is reported with its
+ * problems and never stops the others.
  *
  * Called on each request rather than once at start: the output topics appear only once
  * their modules have started (after the server), and an edited file shows at the next
  * reload of the page.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { parseAndValidate, type Problem } from '../../config/validated-file.js';
 import { errorMessage } from '../../errors.js';
 import type { DashboardDef } from './definition.js';
 import { checkPanel, fieldsOfSchema, type TopicFields } from './field-check.js';
 import { toPanelDef } from './normalize.js';
-import { DashboardOutline, dashboardSchemaFor, type PanelFile } from './schema.js';
+import { DashboardOutline, dashboardSchemaFor, PANEL_KINDS, type PanelFile, type PanelKind } from './schema.js';
 import { yamlLocator } from '../../config/yaml-position.js';
+import { MAX_DASHBOARD_BYTES, yamlNestingProblem } from './yaml-bounds.js';
 
 /** What the loader needs of the access layer (AccessLayer has it); tests pass the demo schemas. */
 export interface OutputCatalog {
@@ -51,7 +54,24 @@ export async function topicFields(catalog: OutputCatalog): Promise<TopicFields> 
   return topics;
 }
 
-/** Checks one dashboard's text (named `file` in problems) against the output topics. */
+/** The settings checkPanel reads: a panel with a problem in one of them is not checked against its topic. */
+const TOPIC_SETTINGS = ['topic', 'field', 'fields', 'key', 'keys'];
+
+const isKind = (kind: unknown): kind is PanelKind => PANEL_KINDS.includes(kind as PanelKind);
+
+/** By line and column, problems without a line first; each problem once. */
+function ordered(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => {
+    const id = `${p.line}:${p.column}:${p.field}:${p.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  return unique.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+}
+
+/** Checks one dashboard's text (named `file` in problems) against the output topics; never throws. */
 export function checkDashboard(file: string, text: string, topics: TopicFields): DashboardEntry {
   const name = basename(file).replace(EXTENSION, '');
   const entry: DashboardEntry = { name, file, title: null, definition: null, problems: [] };
@@ -59,27 +79,59 @@ export function checkDashboard(file: string, text: string, topics: TopicFields):
     entry.problems.push({ file, field: '(file)', message: 'name the file with letters, digits, - and _ only (at most 64): it becomes the address /dashboards/<name>' });
     return entry;
   }
+  if (text.length > MAX_DASHBOARD_BYTES) {
+    entry.problems.push({ file, field: '(file)', message: `is ${text.length} characters long, over the limit of ${MAX_DASHBOARD_BYTES / 1024} KiB for a dashboard file` });
+    return entry;
+  }
+  const deep = yamlNestingProblem(text);
+  if (deep) {
+    entry.problems.push({ file, line: deep.line, column: deep.column, field: '(file)', message: deep.message });
+    return entry;
+  }
+  try {
+    entry.problems = checkDashboardText(entry, file, text, topics);
+  } catch (error) {
+    // validated-file and the checks below catch what they expect; anything else is still this file's problem only.
+    const reason = error instanceof RangeError ? 'it is nested too deeply to check' : errorMessage(error);
+    entry.problems = [{ file, field: '(file)', message: `cannot be checked: ${reason}` }];
+    entry.definition = null;
+  }
+  return entry;
+}
+
+function checkDashboardText(entry: DashboardEntry, file: string, text: string, topics: TopicFields): Problem[] {
   const outline = parseAndValidate(file, text, DashboardOutline);
-  const value = outline.value as { title?: unknown; panels?: { kind?: unknown }[] } | undefined;
+  const value = outline.value as { title?: unknown; panels?: unknown } | undefined;
   if (value && typeof value.title === 'string') entry.title = value.title;
-  if (outline.problems.length > 0) {
-    // A YAML syntax error comes with follow-on errors at the same place: the first one says it.
-    const syntax = outline.problems.filter((p) => p.field === '(file)' && p.line !== undefined);
-    entry.problems = syntax.length > 0 ? syntax.slice(0, 1) : outline.problems;
-    return entry;
+  // A file YAML cannot read has nothing more to check; a syntax error's follow-on errors are at the same place.
+  const syntax = outline.problems.filter((p) => p.field === '(file)' && p.line !== undefined);
+  if (syntax.length > 0 || value === undefined) {
+    const firstAt = new Set<string>();
+    return (syntax.length > 0 ? syntax : outline.problems).filter((p) => {
+      const at = `${p.line}:${p.column}`;
+      if (firstAt.has(at)) return false;
+      firstAt.add(at);
+      return true;
+    });
   }
-  const kinds = outline.value.panels.map((p) => p.kind);
+  const problems = [...outline.problems];
+  if (!Array.isArray(value.panels)) return ordered(problems);
+  // Each panel of a known kind against its kind's schema, whatever else is wrong in the file.
+  const kinds = value.panels.map((panel) => (panel !== null && typeof panel === 'object' && isKind((panel as { kind?: unknown }).kind) ? (panel as { kind: PanelKind }).kind : null));
   const full = parseAndValidate(file, text, dashboardSchemaFor(kinds));
-  if (full.problems.length > 0) {
-    entry.problems = full.problems;
-    return entry;
-  }
+  problems.push(...full.problems);
+  // Then each panel whose topic and fields are well formed against the topic's schema.
   const dashboard = full.value as { title: string; description?: string; panels: PanelFile[] };
   const locate = yamlLocator(text);
-  entry.problems = dashboard.panels.flatMap((panel, i) => checkPanel(file, i, panel, topics, locate));
-  if (entry.problems.length > 0) return entry;
-  entry.definition = { name, title: dashboard.title, description: dashboard.description ?? '', panels: dashboard.panels.map(toPanelDef) };
-  return entry;
+  kinds.forEach((kind, i) => {
+    if (kind === null) return;
+    const prefix = `panels.${i}`;
+    const malformed = problems.some((p) => p.field === prefix || TOPIC_SETTINGS.some((setting) => p.field === `${prefix}.${setting}` || p.field.startsWith(`${prefix}.${setting}.`)));
+    if (!malformed) problems.push(...checkPanel(file, i, dashboard.panels[i]!, topics, locate));
+  });
+  if (problems.length > 0) return ordered(problems);
+  entry.definition = { name: entry.name, title: dashboard.title, description: dashboard.description ?? '', panels: dashboard.panels.map(toPanelDef) };
+  return [];
 }
 
 /** Every `*.yaml` (and `*.yml`) in `dir`, sorted by name; none when the folder does not exist. */
@@ -91,19 +143,40 @@ export async function loadDashboards(dir: string, catalog: OutputCatalog): Promi
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const topics = await topicFields(catalog);
+  let topics: TopicFields;
+  let topicsProblem: string | undefined;
+  try {
+    topics = await topicFields(catalog);
+  } catch (error) {
+    // The outputs cannot be listed (the log is away): the files are still checked, their topics are not.
+    topics = new Map();
+    topicsProblem = `the output topics cannot be listed, so the panels' topics and fields are not checked: ${errorMessage(error)}`;
+  }
   const entries: DashboardEntry[] = [];
   for (const n of names) {
     const path = join(dir, n);
     const file = relative(dirname(dir), path);
+    const unreadable = (message: string) => entries.push({ name: n.replace(EXTENSION, ''), file, title: null, definition: null, problems: [{ file, field: '(file)', message }] });
     let text: string;
     try {
+      // Read no more than the limit: a huge file is one problem, not a huge string.
+      const size = (await stat(path)).size;
+      if (size > MAX_DASHBOARD_BYTES) {
+        unreadable(`is ${size} bytes, over the limit of ${MAX_DASHBOARD_BYTES / 1024} KiB for a dashboard file`);
+        continue;
+      }
       text = await readFile(path, 'utf8');
     } catch (error) {
-      entries.push({ name: n.replace(EXTENSION, ''), file, title: null, definition: null, problems: [{ file, field: '(file)', message: `cannot be read: ${errorMessage(error)}` }] });
+      unreadable(`cannot be read: ${errorMessage(error)}`);
       continue;
     }
-    entries.push(checkDashboard(file, text, topics));
+    const entry = checkDashboard(file, text, topics);
+    if (topicsProblem !== undefined && entry.problems.length > 0) {
+      entry.problems = entry.problems.filter((p) => !p.field.endsWith('.topic') || !p.message.includes('is not an output topic'));
+      entry.problems.push({ file, field: '(file)', message: topicsProblem });
+      entry.definition = null;
+    }
+    entries.push(entry);
   }
   return entries;
 }

@@ -3,8 +3,9 @@
  * it as it checks config files and routes, and reports every problem with its line.
  *
  * A file is checked in two passes: first the outline (title, panels, each panel's `kind`),
- * then each panel against the schema of its kind. One union schema would report every
- * branch's complaint for one mistake; two passes report the one that matters.
+ * then each panel of a known kind against the schema of its kind. One union schema would
+ * report every branch's complaint for one mistake; two passes report the one that matters,
+ * and the problems of both passes are reported together.
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { stringEnum } from '../../config/validated-file.js';
@@ -93,10 +94,10 @@ export type TablePanelFile = Static<typeof TablePanel>;
 export type AlertsPanelFile = Static<typeof AlertsPanel>;
 export type PanelFile = TimeseriesPanelFile | StatPanelFile | TablePanelFile | AlertsPanelFile;
 
-/** The second pass: the outline with each panel checked against its kind's schema. */
+/** The second pass: the outline with each panel checked against its kind's schema; a panel of no known kind (null), against nothing (the outline reported it). */
 const fullSchemas = new Map<string, TSchema>();
-export function dashboardSchemaFor(kinds: readonly PanelKind[]): TSchema {
-  const id = kinds.join(',');
+export function dashboardSchemaFor(kinds: readonly (PanelKind | null)[]): TSchema {
+  const id = kinds.map((kind) => kind ?? '?').join(',');
   let schema = fullSchemas.get(id);
   if (!schema) {
     // Cached because validated-file compiles once per schema object; bounded, as files are edited.
@@ -105,7 +106,7 @@ export function dashboardSchemaFor(kinds: readonly PanelKind[]): TSchema {
       {
         title: Title,
         description: Type.Optional(Type.String({ maxLength: 2000 })),
-        panels: Type.Tuple(kinds.map((kind) => PANEL_SCHEMAS[kind])),
+        panels: Type.Tuple(kinds.map((kind) => (kind === null ? Type.Unknown() : PANEL_SCHEMAS[kind]))),
       },
       { additionalProperties: false },
     );
