@@ -10,6 +10,6 @@ export { WebhookReceiver, type WebhookReceiverOptions } from './webhook.js';
 export { LogReceiver, type LogReceiverOptions } from './log-receiver.js';
 export { ReceiverQueue, type ReceiverQueueOptions, type ReceiverStats, type CloseResult, type SettleOutcome } from './queue.js';
 export { createReceiver, createReceiverQueue, type CreateReceiverOptions, type ReceiverFactories } from './create.js';
-export { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verifySignature } from './signature.js';
+export { DEFAULT_TOLERANCE_SECONDS, IDEMPOTENCY_HEADER, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, signWebhook, verifySignature, verifyWebhook, type VerifyOptions, type WebhookVerification } from './signature.js';
 export { isRetriableStatus, parseRetryAfter, retryDelay } from './retry-policy.js';
-export { systemTimers, type Timers } from './timers.js';
+export { ManualTimers, systemTimers, type Timers } from './timers.js';

@@ -1,13 +1,15 @@
 /**
- * The webhook receiver: one JSON POST per attempt, signed, with an idempotency key that is
- * the same on every retry of one delivery, so the far end can drop a duplicate (a retry
- * after a timeout whose request had in fact arrived).
+ * The webhook receiver: one JSON POST per attempt, signed over its time and body
+ * (signature.ts), with an idempotency key that is the same on every retry of one delivery,
+ * so the far end can drop a duplicate (a retry after a timeout whose request had in fact
+ * arrived). Each attempt is signed when it is sent, so a notification re-sent after an
+ * outage carries a fresh time and passes a receiver's replay check.
  */
 import type { WebhookReceiverConfig } from './config.js';
 import { deliveryPayload, type Delivery } from './notification.js';
 import type { AttemptResult, Receiver } from './receiver.js';
 import { isRetriableStatus, parseRetryAfter } from './retry-policy.js';
-import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from './signature.js';
+import { IDEMPOTENCY_HEADER, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, signWebhook } from './signature.js';
 import { systemTimers, type Timers } from './timers.js';
 
 export interface WebhookReceiverOptions {
@@ -54,7 +56,11 @@ export class WebhookReceiver implements Receiver {
       [IDEMPOTENCY_HEADER]: headerSafe(delivery.key),
       [TIMESTAMP_HEADER]: String(sentAt),
     };
-    if (this.config.secret) headers[SIGNATURE_HEADER] = sign(body, this.config.secret);
+    if (this.config.secret) {
+      headers[SIGNATURE_HEADER] = signWebhook(body, this.config.secret, sentAt / 1_000);
+      // Deprecated (body only, replayable); sent for one more release so receivers can move.
+      headers[LEGACY_SIGNATURE_HEADER] = sign(body, this.config.secret);
+    }
     try {
       const response = await this.fetch(this.config.url, {
         method: 'POST',
