@@ -12,14 +12,35 @@ export interface BackoffPolicy {
 }
 
 export interface DeliveryPolicy {
-  /** Retries after the first attempt before a notification is dead. */
+  /**
+   * Retries after the first attempt. When they are spent the notification is parked (the
+   * receiver is taken for down), not given up: see `probeIntervalMs` and `maxAgeMs`.
+   */
   maxRetries: number;
   backoff: BackoffPolicy;
   /** Notifications waiting at most (the one in flight not counted). */
   queueSize: number;
+  /**
+   * How often a receiver found down is probed: its oldest parked notification is sent again
+   * (`probe_interval`). Absent: DEFAULT_PARKING.probeIntervalMs.
+   */
+  probeIntervalMs?: number;
+  /**
+   * A notification older than this (since it entered the alert topic) when its turn comes
+   * is dropped, counted and logged instead of sent (`max_age`). Absent: DEFAULT_PARKING.maxAgeMs.
+   */
+  maxAgeMs?: number;
 }
 
 export const DEFAULT_DELIVERY: DeliveryPolicy = { maxRetries: 8, backoff: { initialMs: 1_000, maxMs: 300_000 }, queueSize: 10_000 };
+
+/**
+ * After the retry budget (about 4 minutes with the defaults above): one probe a minute, so
+ * a receiver that is back gets its backlog within a minute, at the cost of one request a
+ * minute to one that is not; a day of backlog at most, the usual on-call horizon, and well
+ * inside the alert topic's retention (7 days by default), which is where the backlog is kept.
+ */
+export const DEFAULT_PARKING = { probeIntervalMs: 60_000, maxAgeMs: 24 * 3_600_000 } as const;
 export const DEFAULT_TIMEOUT_MS = 5_000;
 
 export interface GroupPolicy {

@@ -2,7 +2,7 @@
 export type { AlertNotification, AlertSeverity, AlertStatus, Delivery, GroupPayload, NotificationPayload } from './notification.js';
 export { PAYLOAD_VERSION, deliveryKey, deliveryPayload, singleDelivery, toPayload } from './notification.js';
 export type { BackoffPolicy, DeliveryPolicy, ReceiverConfig, WebhookReceiverConfig, LogReceiverConfig, WebsocketReceiverConfig, KafkaReceiverConfig } from './config.js';
-export { DEFAULT_DELIVERY, DEFAULT_GROUP, DEFAULT_TIMEOUT_MS, type GroupPolicy } from './config.js';
+export { DEFAULT_DELIVERY, DEFAULT_GROUP, DEFAULT_PARKING, DEFAULT_TIMEOUT_MS, type GroupPolicy } from './config.js';
 export { RECEIVER_KINDS, type ReceiverKind } from './schema.js';
 export { loadReceivers, parseReceivers, type LoadReceiversOptions, type LoadedReceivers } from './load.js';
 export type { AttemptResult, Receiver } from './receiver.js';

@@ -1,16 +1,18 @@
 /**
  * Loads `alerts/receivers.yaml`: the shape (TypeBox + Ajv through validated-file), then
  * what a schema cannot say (secret_env set, URL parses, backoff initial <= max). Every
- * problem names the file, the line and the field; a bad receiver is reported and the
- * others load. Secrets (and header values, which often carry tokens) never appear in a
- * problem.
+ * problem names the file, the line, the column and the field; a bad receiver is reported
+ * and the others load, also when the bad one is not even YAML (an unclosed quote, a tab, a
+ * key given twice: see `salvage`). Secrets (and header values, which often carry tokens)
+ * never appear in a problem. A webhook without a secret loads, with a warning: it sends
+ * unsigned requests.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseAndValidate, type Problem } from '../../config/validated-file.js';
 import { errorMessage } from '../../errors.js';
 import { toMillis } from '../../time/duration.js';
-import { DEFAULT_DELIVERY, DEFAULT_GROUP, DEFAULT_TIMEOUT_MS, type DeliveryPolicy, type GroupPolicy, type ReceiverConfig } from './config.js';
+import { DEFAULT_DELIVERY, DEFAULT_GROUP, DEFAULT_PARKING, DEFAULT_TIMEOUT_MS, type DeliveryPolicy, type GroupPolicy, type ReceiverConfig } from './config.js';
 import { RECEIVER_NAME, RECEIVER_KINDS, type ReceiverKind, ReceiversOutline, receiversSchemaFor } from './schema.js';
 import { yamlLocator, type Locate } from '../../config/yaml-position.js';
 
@@ -25,6 +27,8 @@ export interface LoadedReceivers {
   /** The receivers without problems, by name, in file order. */
   receivers: Map<string, ReceiverConfig>;
   problems: Problem[];
+  /** What loads but is worth saying (a webhook without a secret sends unsigned); absent for a file that does not exist. */
+  warnings?: Problem[];
 }
 
 /** Fields whose values may be secret: their values are cut from Ajv's messages. */
@@ -43,6 +47,8 @@ const PATTERN_HINTS: Record<string, string> = {
   wait: "must be a duration: milliseconds, or a string such as '250ms', '30s', '5m'",
   interval: "must be a duration: milliseconds, or a string such as '250ms', '30s', '5m'",
   repeat: "must be a duration: milliseconds, or a string such as '30m', '4h'",
+  probe_interval: "must be a duration: milliseconds, or a string such as '30s', '1m'",
+  max_age: "must be a duration: milliseconds, or a string such as '6h', '1d'",
   by: 'must be label names (letters, digits and _)',
   secret_env: 'must be the name of an environment variable (letters, digits and _)',
   topic: "must be a topic name: 1 to 249 of letters, digits, '.', '_', '-'",
@@ -61,11 +67,19 @@ function problemsOf(name: string, problems: Problem[]): Problem[] {
 
 /** Parses and checks the text of a receivers file, named `file` in problems. */
 export function parseReceivers(file: string, text: string, options: LoadReceiversOptions = {}): LoadedReceivers {
+  const whole = parseWhole(file, text, options);
+  // A document the YAML parser refuses loads nothing as a whole; its receivers one by one may.
+  if (whole.problems.some((p) => p.field === '(file)')) return salvage(file, text, options) ?? whole;
+  return whole;
+}
+
+function parseWhole(file: string, text: string, options: LoadReceiversOptions): Required<LoadedReceivers> {
   const receivers = new Map<string, ReceiverConfig>();
+  const warnings: Problem[] = [];
   const outline = parseAndValidate(file, text, ReceiversOutline);
   const problems = outline.problems.map(explain).map(redact);
   const raw = (outline.value as { receivers?: unknown } | undefined)?.receivers;
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { receivers, problems };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { receivers, problems, warnings };
 
   const locate = yamlLocator(text);
   const kinds = new Map<string, ReceiverKind>();
@@ -85,11 +99,91 @@ export function parseReceivers(file: string, text: string, options: LoadReceiver
   for (const [name, kind] of kinds) {
     if (problemsOf(name, shapeProblems).length > 0) continue;
     const found: Problem[] = [];
-    const config = normalize(name, kind, values[name]!, { file, locate, found, options });
+    const config = normalize(name, kind, values[name]!, { file, locate, found, warnings, options });
     problems.push(...found);
     if (config && found.length === 0) receivers.set(name, config);
   }
-  return { receivers, problems };
+  return { receivers, problems, warnings };
+}
+
+/** `receivers:` alone on its line (a block mapping follows), maybe with a comment. */
+const RECEIVERS_LINE = /^receivers[ \t]*:[ \t]*(?:#.*)?\r?$/;
+const CONTENT = /^( *)([^ \r].*)?$/;
+
+/**
+ * A receivers file the YAML parser refuses as a whole (an unclosed quote, a tab, a key given
+ * twice, an alias bomb in one receiver), read receiver by receiver: each top-level entry of
+ * the `receivers:` block is parsed alone, in a copy of the file where every other line is
+ * blank, so lines and columns stay the file's. The entries that parse load; each one that
+ * does not is reported where its trouble is, named by its receiver. Undefined when the file
+ * is not laid out so (no block `receivers:`, entries not at one indentation, or every part
+ * reads on its own, so the trouble lies between them): the caller reports the whole file.
+ */
+function salvage(file: string, text: string, options: LoadReceiversOptions): LoadedReceivers | undefined {
+  const lines = text.split('\n');
+  const start = lines.findIndex((line) => RECEIVERS_LINE.test(line));
+  if (start < 0) return undefined;
+  const blank = (line: string) => /^[ \t]*(?:#.*)?\r?$/.test(line);
+  // The entries: from a line at the entries' indentation to the next one (or the end of the block).
+  const entries: { name: string; from: number; to: number }[] = [];
+  let indent = 0;
+  let end = lines.length;
+  for (let i = start + 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (blank(line)) continue;
+    const spaces = CONTENT.exec(line)?.[1]?.length ?? 0;
+    // A tab after the spaces: not an indentation YAML takes, part of the entry it is in.
+    if (line[spaces] === '\t' && entries.length > 0) continue;
+    if (spaces === 0) {
+      end = i;
+      break;
+    }
+    indent ||= spaces;
+    if (spaces < indent) return undefined;
+    if (spaces > indent) {
+      if (entries.length === 0) return undefined;
+      continue;
+    }
+    const name = /^\s*(?:"([^"]*)"|'([^']*)'|([^:#'"][^:#]*?))\s*:(?:\s|$)/.exec(line);
+    if (!name) return undefined;
+    entries.push({ name: name[1] ?? name[2] ?? name[3]!, from: i, to: lines.length });
+  }
+  if (entries.length === 0) return undefined;
+  for (let k = 0; k < entries.length; k++) entries[k]!.to = k + 1 < entries.length ? entries[k + 1]!.from : end;
+
+  const keep = (from: number, to: number, also: (i: number) => boolean = () => false) => lines.map((line, i) => (i === start || (i >= from && i < to) || also(i) ? line : '')).join('\n');
+  const receivers = new Map<string, ReceiverConfig>();
+  const problems: Problem[] = [];
+  const warnings: Problem[] = [];
+
+  // The lines outside the receivers block: top-level mistakes are this file's, whatever the receivers are.
+  const outside = parseAndValidate(file, keep(0, 0, (i) => i < start || i >= end), ReceiversOutline);
+  problems.push(...outside.problems.filter((p) => p.field === '(file)'));
+
+  const seen = new Map<string, number>();
+  const duplicated = new Set<string>();
+  for (const entry of entries) {
+    const first = seen.get(entry.name);
+    if (first !== undefined) {
+      duplicated.add(entry.name);
+      problems.push({ file, line: entry.from + 1, column: indent + 1, field: `receivers.${entry.name}`, message: `is defined twice (first at line ${first + 1}); neither is loaded until one is renamed or removed` });
+      continue;
+    }
+    seen.set(entry.name, entry.from);
+    const one = parseWhole(file, keep(entry.from, entry.to), options);
+    for (const problem of one.problems) {
+      if (problem.field !== '(file)') problems.push(problem);
+      else {
+        const where = problem.line === undefined ? { line: entry.from + 1, column: indent + 1 } : {};
+        problems.push({ ...problem, ...where, field: `receivers.${entry.name}`, message: `${problem.message}; receiver ${entry.name} is not loaded` });
+      }
+    }
+    warnings.push(...one.warnings);
+    for (const [name, config] of one.receivers) receivers.set(name, config);
+  }
+  for (const name of duplicated) receivers.delete(name);
+  if (problems.length === 0) return undefined;
+  return { receivers, problems, warnings: warnings.filter((w) => !duplicated.has(w.field.split('.')[1]!)) };
 }
 
 /**
@@ -111,6 +205,7 @@ interface Context {
   file: string;
   locate: Locate;
   found: Problem[];
+  warnings: Problem[];
   options: LoadReceiversOptions;
 }
 
@@ -137,6 +232,16 @@ function normalize(name: string, kind: ReceiverKind, raw: Record<string, unknown
   if (group && group.repeatMs < 60_000) at(['group', 'repeat'], 'must be at least 1m: repeating faster than that is spam');
   const common = { name, source: line === undefined ? ctx.file : `${ctx.file}:${line}`, ...(group ? { group } : {}) };
   const queueSize = (raw.queue_size as number | undefined) ?? DEFAULT_DELIVERY.queueSize;
+  // Set only when given, so a config reads as what the file says; the queue fills in DEFAULT_PARKING.
+  const parking: Pick<DeliveryPolicy, 'probeIntervalMs' | 'maxAgeMs'> = {};
+  if (raw.probe_interval !== undefined) {
+    parking.probeIntervalMs = ms(['probe_interval'], raw.probe_interval, DEFAULT_PARKING.probeIntervalMs);
+    if (parking.probeIntervalMs < 1_000) at(['probe_interval'], 'must be at least 1s: a receiver that is down is not hammered');
+  }
+  if (raw.max_age !== undefined) {
+    parking.maxAgeMs = ms(['max_age'], raw.max_age, DEFAULT_PARKING.maxAgeMs);
+    if (parking.maxAgeMs < 60_000) at(['max_age'], 'must be at least 1m: a notification needs the time to be retried');
+  }
 
   switch (kind) {
     case 'webhook': {
@@ -145,6 +250,7 @@ function normalize(name: string, kind: ReceiverKind, raw: Record<string, unknown
         maxRetries: (raw.max_retries as number | undefined) ?? DEFAULT_DELIVERY.maxRetries,
         backoff: { initialMs: ms(['backoff', 'initial'], backoff.initial, DEFAULT_DELIVERY.backoff.initialMs), maxMs: ms(['backoff', 'max'], backoff.max, DEFAULT_DELIVERY.backoff.maxMs) },
         queueSize,
+        ...parking,
       };
       if (delivery.backoff.initialMs > delivery.backoff.maxMs) at(['backoff', 'max'], `must not be less than backoff.initial (${delivery.backoff.initialMs} ms)`);
       const timeoutMs = ms(['timeout'], raw.timeout, DEFAULT_TIMEOUT_MS);
@@ -163,16 +269,25 @@ function normalize(name: string, kind: ReceiverKind, raw: Record<string, unknown
       else if (secretEnv !== undefined) {
         secret = (ctx.options.env ?? process.env)[secretEnv];
         if (!secret) at(['secret_env'], `the environment variable ${secretEnv} is not set (or empty); set it to the webhook's signing secret`);
+      } else {
+        ctx.warnings.push({
+          file: ctx.file,
+          ...ctx.locate(['receivers', name], { key: true }),
+          field: `receivers.${name}`,
+          message:
+            `webhook ${name} has no secret: its requests go out unsigned, so the far end cannot tell them from forged or replayed ones; ` +
+            'set secret_env to an environment variable holding at least 16 random characters (docs/alerts.md, "Verifying a webhook")',
+        });
       }
       return { ...common, kind, url, ...(secret ? { secret } : {}), timeoutMs, headers: (raw.headers as Record<string, string> | undefined) ?? {}, delivery };
     }
     case 'log': {
       const path = raw.path as string | undefined;
-      return { ...common, kind, ...(path ? { path: resolve(ctx.options.root ?? process.cwd(), path) } : {}), delivery: { ...DEFAULT_DELIVERY, queueSize } };
+      return { ...common, kind, ...(path ? { path: resolve(ctx.options.root ?? process.cwd(), path) } : {}), delivery: { ...DEFAULT_DELIVERY, queueSize, ...parking } };
     }
     case 'websocket':
-      return { ...common, kind, topic: (raw.topic as string | undefined) ?? `fastdata.alerts.${name}`, delivery: { ...DEFAULT_DELIVERY, queueSize } };
+      return { ...common, kind, topic: (raw.topic as string | undefined) ?? `fastdata.alerts.${name}`, delivery: { ...DEFAULT_DELIVERY, queueSize, ...parking } };
     case 'kafka':
-      return { ...common, kind, topic: raw.topic as string, delivery: { ...DEFAULT_DELIVERY, queueSize } };
+      return { ...common, kind, topic: raw.topic as string, delivery: { ...DEFAULT_DELIVERY, queueSize, ...parking } };
   }
 }

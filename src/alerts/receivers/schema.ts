@@ -11,6 +11,8 @@
  *     kind: webhook
  *     url: https://hooks.example.com/fastdata
  *     secret_env: OPS_WEBHOOK_SECRET
+ *     max_age: 24h          # parked notifications older than this are dropped, not sent
+ *     probe_interval: 1m    # how often a receiver found down is tried again
  *   audit:
  *     kind: log
  *     path: .fastdata/alerts.jsonl
@@ -57,6 +59,8 @@ const GroupSettings = Type.Object(
 const queueSettings = {
   queue_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'notifications in memory at most; the rest wait in the alert topic (default 10000)' })),
   group: Type.Optional(GroupSettings),
+  probe_interval: Type.Optional(Duration),
+  max_age: Type.Optional(Duration),
 };
 
 export const ReceiversOutline = Type.Object(
@@ -70,7 +74,7 @@ export const WebhookReceiverSchema = Type.Object(
   {
     kind: Type.Literal('webhook'),
     url: Type.String({ pattern: '^https?://[^\\s/?#]+', maxLength: 2048, description: 'http:// or https:// address the notifications are POSTed to' }),
-    secret: Type.Optional(Type.String({ minLength: 16, description: 'HMAC-SHA256 key of X-Fastdata-Signature; prefer secret_env' })),
+    secret: Type.Optional(Type.String({ minLength: 16, description: 'HMAC-SHA256 key of Fastdata-Signature (and the deprecated X-Fastdata-Signature); prefer secret_env' })),
     secret_env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'environment variable holding the secret' })),
     timeout: Type.Optional(Duration),
     max_retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
