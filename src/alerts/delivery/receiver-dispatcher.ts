@@ -7,6 +7,15 @@
  * receiver that is down holds its own backlog in the log (its lag) and never the rule
  * evaluation or the other receivers. Memory stays bounded: the consumer waits while the
  * queue is full.
+ *
+ * A receiver is never given up on: when a notification's retries are spent the queue parks
+ * it and everything behind it (queue.ts) and probes the receiver until it answers. Parked
+ * notifications are not done with, so the committed offset stays before the oldest of
+ * them: the parked backlog is kept where all delivery state is, in the alert topic past
+ * the group's offset, and a restart (or another process taking over) sends it again, in
+ * order. What ends a parked notification is delivery, a refusal (4xx), `max_age` (measured
+ * from the record's timestamp in the alert topic, when it was published) or its alert's
+ * resolve arriving behind it (or being in the history) while the receiver was down.
  */
 import { errorMessage } from '../../errors.js';
 import type { GroupConsumer, Log } from '../../log/types.js';
@@ -31,7 +40,8 @@ export interface ReceiverDispatcherOptions {
   /** The alert topic it consumes; default `fastdata.alerts`. */
   topics?: AlertTopics;
   silences?: Pick<SilenceStore, 'silencing'>;
-  history?: Pick<AlertHistory, 'isAcknowledged' | 'query'>;
+  /** `get` tells a parked firing whose alert resolved meanwhile (not re-sent: its resolve follows). */
+  history?: Pick<AlertHistory, 'isAcknowledged' | 'query'> & Partial<Pick<AlertHistory, 'get'>>;
   timers?: Timers;
   random?: () => number;
   onWarning?: (message: string) => void;
@@ -59,6 +69,8 @@ export class ReceiverDispatcher {
   private committing: Promise<void> = Promise.resolve();
   private silenced = 0;
   private readonly offsetsOf = new WeakMap<Delivery, number[]>();
+  /** The alert topic's timestamp (publish time) of each notification read and not yet done with: max_age counts from it. */
+  private readonly publishedAt = new Map<number, number>();
 
   constructor(private readonly options: ReceiverDispatcherOptions) {
     const { config } = options;
@@ -72,6 +84,9 @@ export class ReceiverDispatcher {
       ...(options.random ? { random: options.random } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       onSettled: (delivery, outcome) => this.settled(delivery, outcome),
+      parking: {
+        resolvedSince: (id: string) => options.history?.get?.(id)?.status === 'resolved',
+      },
     });
     if (config.group) {
       const history = options.history;
@@ -87,7 +102,13 @@ export class ReceiverDispatcher {
 
   /** Joins the receiver's group; a receiver seen for the first time starts at the topic's end (no old alerts). */
   async start(): Promise<void> {
-    const { log, history } = this.options;
+    const { log, history, config } = this.options;
+    if (config.kind === 'webhook' && !config.secret) {
+      this.options.onWarning?.(
+        `receiver ${this.name} (${config.source}): webhook without a secret: its requests go out unsigned, so the far end cannot tell them from forged or replayed ones; ` +
+          'set secret_env (docs/alerts.md, "Verifying a webhook")',
+      );
+    }
     // Alerts firing since before this start keep being repeated (grouped receivers only).
     if (this.grouper && history) {
       for (const entry of history.query({ status: 'firing', limit: 100_000 }).alerts) {
@@ -115,7 +136,7 @@ export class ReceiverDispatcher {
             continue;
           }
           await this.queue.whenRoom();
-          this.route(notification, record.offset);
+          this.route(notification, record.offset, record.timestamp);
         }
         this.commit();
       },
@@ -135,26 +156,33 @@ export class ReceiverDispatcher {
     return fromAlertRecord(record);
   }
 
-  private route(notification: AlertNotification, offset: number): void {
+  private route(notification: AlertNotification, offset: number, publishedAt: number): void {
     // A resolve always goes out: whoever heard of the firing hears that it ended.
     if (notification.status === 'firing' && this.options.silences?.silencing(notification.labels)) {
       this.silenced++;
       this.tracker.markDone(offset);
       return;
     }
+    this.publishedAt.set(offset, publishedAt);
     if (this.grouper) this.grouper.add(notification, offset);
     else this.hand(singleDelivery(notification), [offset]);
   }
 
   private hand(delivery: Delivery, offsets: number[]): void {
     this.offsetsOf.set(delivery, offsets);
+    // A group's delivery is as old as its newest change; a repeat (no offsets) as when it is made.
+    const times = offsets.flatMap((offset) => this.publishedAt.get(offset) ?? []);
+    if (times.length > 0) delivery.notifiedAt = Math.max(...times);
     this.queue.enqueueDelivery(delivery);
   }
 
   private settled(delivery: Delivery, outcome: SettleOutcome): void {
     // Dropped only when the queue closes: those stay uncommitted and go out after the restart.
     if (outcome === 'dropped') return;
-    for (const offset of this.offsetsOf.get(delivery) ?? []) this.tracker.markDone(offset);
+    for (const offset of this.offsetsOf.get(delivery) ?? []) {
+      this.publishedAt.delete(offset);
+      this.tracker.markDone(offset);
+    }
     this.commit();
   }
 

@@ -8,7 +8,7 @@ export { loadReceivers, parseReceivers, type LoadReceiversOptions, type LoadedRe
 export type { AttemptResult, Receiver } from './receiver.js';
 export { WebhookReceiver, type WebhookReceiverOptions } from './webhook.js';
 export { LogReceiver, type LogReceiverOptions } from './log-receiver.js';
-export { ReceiverQueue, type ReceiverQueueOptions, type ReceiverStats, type CloseResult, type SettleOutcome } from './queue.js';
+export { ReceiverQueue, type ReceiverQueueOptions, type ReceiverStats, type CloseResult, type SettleOutcome, type ParkingOptions, type ParkingStats, type HeldDelivery } from './queue.js';
 export { createReceiver, createReceiverQueue, type CreateReceiverOptions, type ReceiverFactories } from './create.js';
 export { DEFAULT_TOLERANCE_SECONDS, IDEMPOTENCY_HEADER, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, signWebhook, verifySignature, verifyWebhook, type VerifyOptions, type WebhookVerification } from './signature.js';
 export { isRetriableStatus, parseRetryAfter, retryDelay } from './retry-policy.js';

@@ -47,6 +47,11 @@ export interface Delivery {
   key: string;
   notifications: AlertNotification[];
   group?: { key: string; labels: Record<string, string> };
+  /**
+   * Epoch ms (processing time) its newest notification entered the alert topic: what
+   * `max_age` is measured from. Absent: from when the queue took it.
+   */
+  notifiedAt?: number;
 }
 
 /** A grouped delivery as receivers get it: Alertmanager's shape, with fastdata's alert fields. */
