@@ -41,6 +41,8 @@ export function statusPage(): string {
 <h2>Sources</h2>
 <table><thead><tr><th>source</th><th>kind</th><th>state</th><th>topic</th><th>produced</th><th title="records it could not write, in fastdata.source.&lt;name&gt;.dlq">dead letters</th><th>details</th></tr></thead><tbody id="sources"></tbody></table>
 <p class="note">Declared in <code>sources/*.yaml</code> (docs/sources.md); a file that does not load is listed with its problem.</p>
+<h2>Alert receivers</h2>
+<table><thead><tr><th>receiver</th><th>kind</th><th>state</th><th title="notifications held while it is down, sent again in order when it answers">parked</th><th>oldest parked</th><th>re-sent</th><th title="dropped undelivered: older than the receiver's max_age">expired</th><th>last error</th></tr></thead><tbody id="receivers"></tbody></table>
 <h2>Topics</h2>
 <table><thead><tr><th>topic</th><th>partitions</th><th>records (end offsets)</th><th>cleanup</th></tr></thead><tbody id="topics"></tbody></table>
 <p>Tail a topic in a terminal: <code>npx fastdata tail sensor.stats</code>. The schema registry (Confluent API) is at <a href="/registry/subjects">/registry</a>.</p>
@@ -62,11 +64,20 @@ async function refresh() {
       '<p class="failed load-failure"><strong>' + esc(f.file) + '</strong> did not load: <code>' + esc(f.error) + '</code></p>').join('');
     document.getElementById('sources').innerHTML = (s.sources ?? []).map((g) =>
       '<tr class="' + (g.state === 'failed' || g.state === 'invalid' ? 'failed' : '') + '"><td>' + esc(g.name) + '</td><td>' + esc(g.kind ?? '') + '</td><td>' + esc(g.state ?? '') + '</td><td>' + esc(g.topic) + '</td><td>' + (g.produced ?? 0) + '</td><td>' + (g.deadLetters ?? 0) + '</td><td>' + esc(g.details ?? '') + '</td></tr>').join('');
+    refreshReceivers().catch(() => {});
     document.getElementById('topics').innerHTML = (s.topics ?? []).map((t) =>
       '<tr><td>' + esc(t.name) + '</td><td>' + t.partitions + '</td><td>' + t.records + '</td><td>' + esc(t.cleanupPolicy) + '</td></tr>').join('');
   } catch (e) {
     document.getElementById('error').textContent = 'cannot reach the fastdata process: ' + e.message;
   }
+}
+// The alert receivers (GET /api/alerts/undelivered): a receiver taken for down in red, with what it holds.
+async function refreshReceivers() {
+  const r = await fetch('/api/alerts/undelivered');
+  const receivers = r.ok ? (await r.json()).receivers ?? [] : [];
+  document.getElementById('receivers').innerHTML = receivers.map((x) =>
+    '<tr class="' + (x.state === 'parked' ? 'failed' : '') + '"><td>' + esc(x.receiver) + '</td><td>' + esc(x.kind) + '</td><td>' + esc(x.state === 'parked' ? 'down since ' + time(x.since) : 'delivering') + '</td><td>' + (x.parked ?? 0) +
+    '</td><td>' + (x.oldestAgeMs ? delay(x.oldestAgeMs / 1000) : '–') + '</td><td>' + (x.resent ?? 0) + '</td><td>' + (x.expired ?? 0) + '</td><td>' + esc(x.lastError ?? '') + '</td></tr>').join('') || '<tr><td colspan="8">none: this process delivers no alerts</td></tr>';
 }
 const rate = (v) => (v === null || v === undefined ? '–' : v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en'));
 const delay = (s) => (s === null || s === undefined ? '–' : s < 120 ? s.toFixed(1) + ' s' : s < 7200 ? (s / 60).toFixed(1) + ' min' : s < 172800 ? (s / 3600).toFixed(1) + ' h' : Math.round(s / 86400).toLocaleString('en') + ' d');

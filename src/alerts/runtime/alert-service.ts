@@ -108,6 +108,8 @@ export class AlertService {
     const { rules, problems } = await loadAlertRules(dir, options.schemaOf, new Set(loadedReceivers.receivers.keys()));
     const all = [...loadedReceivers.problems, ...problems];
     for (const problem of all) options.onWarning?.(`alerts: not loaded: ${formatProblem(problem)}`);
+    // Loaded, but worth saying (a webhook without a secret sends unsigned requests), whether or not a rule uses it yet.
+    for (const warning of loadedReceivers.warnings ?? []) options.onWarning?.(`alerts: ${formatProblem(warning)}`);
     // Receivers no rule names get nothing; they are not started.
     const used = new Set(rules.flatMap((r) => r.receivers));
     const service = new AlertService(options, rules, all, [...loadedReceivers.receivers.values()].filter((r) => used.has(r.name)));
