@@ -190,6 +190,40 @@ export function readBatch(buf: Buffer, pos: number, verifyCrc = true): HeaderRea
 }
 
 /**
+ * Whether a batch read at some position fits where it was found: offsets after
+ * `lastOffsetBefore` (the previous batch's last), whole numbers, as many records as its
+ * offset span allows at most, finite timestamps. A header read without its checksum
+ * (segments below the recovery point are walked that way) must pass this before it is
+ * indexed: a damaged length or offset would otherwise send the index astray.
+ */
+export function headerFits(header: BatchHeader, lastOffsetBefore: number): boolean {
+  return (
+    Number.isSafeInteger(header.baseOffset) &&
+    header.baseOffset > lastOffsetBefore &&
+    Number.isSafeInteger(header.lastOffset) &&
+    header.count >= 1 &&
+    header.count <= header.lastOffset - header.baseOffset + 1 &&
+    Number.isFinite(header.baseTimestamp) &&
+    Number.isFinite(header.maxTimestamp)
+  );
+}
+
+/**
+ * A cheap first look, before the checksum, at whether a batch could start at `pos` (the
+ * `available` bytes from `pos` to the end of the file): its magic byte, a length that
+ * fits, a base offset after `lastOffsetBefore`. Used to find the next intact batch after
+ * a damaged one, byte by byte.
+ */
+export function mayStartBatch(buf: Buffer, pos: number, available: number, lastOffsetBefore: number): boolean {
+  if (available < BATCH_HEADER_BYTES || buf.length - pos < BATCH_HEADER_BYTES) return false;
+  if (buf[pos + 8] !== MAGIC) return false;
+  const length = buf.readUInt32BE(pos);
+  if (length < BATCH_HEADER_BYTES - 4 || length + 4 > available) return false;
+  const baseOffset = buf.readDoubleBE(pos + 9);
+  return Number.isSafeInteger(baseOffset) && baseOffset > lastOffsetBefore;
+}
+
+/**
  * Decodes the records of the (already checked) batch at `pos`, appending to `out` those at
  * or after `minOffset`, at most `limit` of them. Keys, values and header values are views
  * into `buf`, not copies. Returns how many were appended.
