@@ -137,5 +137,5 @@ function rewriteGroup(dir: string, group: Segment[], records: BatchRecordInput[]
     for (const s of group.slice(1)) unlinkSync(s.path);
     renameSync(swapPath, finalPath);
   }
-  return [Segment.open(finalPath, base, { recover: false, readOnly: false })];
+  return [Segment.open(finalPath, base, { verify: false, readOnly: false })];
 }

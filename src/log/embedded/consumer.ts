@@ -4,7 +4,7 @@
  * time, in offset order), and sleeps on append notifications when there is nothing to read.
  */
 import { randomUUID } from 'node:crypto';
-import { FastdataError } from '../../errors.js';
+import { FastdataError, isFastdataError } from '../../errors.js';
 import type {
   ConsumerHandlers,
   ConsumerOptions,
@@ -26,6 +26,8 @@ export interface ConsumerHost {
   now(): number;
   /** Reports a consumer whose handler failed; it has left its group. */
   onCrash(groupId: string, error: unknown): void;
+  /** For what the operator should know (a committed offset the log cannot honour). */
+  onWarning?(message: string): void;
 }
 
 const tpKey = (topic: string, partition: number) => `${topic}\0${partition}`;
@@ -104,15 +106,26 @@ export class EmbeddedGroupConsumer implements GroupConsumer, GroupMember {
       const position = this.positions.get(key);
       if (!log || position === undefined) continue;
       const records: LogRecord[] = [];
-      log.read(Math.max(position, log.startOffset), this.maxBatchRecords, 4 * 1024 * 1024, records);
-      if (records.length === 0) continue;
+      const from = Math.max(position, log.startOffset);
+      if (!this.readInto(log, from, records)) return false;
+      let next: number;
+      if (records.length > 0) {
+        next = records[records.length - 1]!.offset + 1;
+        log.crossHoles(from, next - 1, this.groupId);
+      } else if (from < log.nextOffset) {
+        // No record at or after `from`, and yet the end is past it: `from` is in a lost
+        // range at the tail. Reported, and handed over as an empty batch that moves the
+        // position to the end (as Kafka's consumer does past transaction markers).
+        next = log.nextOffset;
+        log.crossHoles(from, next - 1, this.groupId);
+      } else continue;
       delivered = true;
       const done = deferred();
       this.idle = done.promise;
       try {
-        await this.handlers!.eachBatch({ topic: tp.topic, partition: tp.partition, records, highWatermark: log.nextOffset });
+        await this.handlers!.eachBatch({ topic: tp.topic, partition: tp.partition, records, highWatermark: log.nextOffset, ...(records.length === 0 ? { nextOffset: next } : {}) });
         // A seek inside the handler wins over the automatic advance.
-        if (this.positions.get(key) === position) this.positions.set(key, records[records.length - 1]!.offset + 1);
+        if (this.positions.get(key) === position) this.positions.set(key, next);
       } catch (error) {
         this.crash(error);
         return false;
@@ -122,6 +135,24 @@ export class EmbeddedGroupConsumer implements GroupConsumer, GroupMember {
     }
     this.nextPartition = partitions.length ? (this.nextPartition + 1) % partitions.length : 0;
     return delivered;
+  }
+
+  /**
+   * Reads from `from` into `records`. A damaged batch the read finds is quarantined by the
+   * log (and reported there): the read is tried again, and goes on past the new hole.
+   * Any other failure ends the member, as a failing handler does. Returns false then.
+   */
+  private readInto(log: PartitionLog, from: number, records: LogRecord[]): boolean {
+    for (;;) {
+      try {
+        log.read(from, this.maxBatchRecords, 4 * 1024 * 1024, records);
+        return true;
+      } catch (error) {
+        if (isFastdataError(error, 'FD_LOG_CORRUPT') && error.context.quarantined === true) continue;
+        this.crash(error);
+        return false;
+      }
+    }
   }
 
   private waitForRecords(): Promise<void> {
@@ -191,10 +222,25 @@ export class EmbeddedGroupConsumer implements GroupConsumer, GroupMember {
       if (!log) continue;
       const committed = this.host.offsetStore.committedOffset(this.groupId, tp.topic, tp.partition);
       let position = committed ?? (this.start === 'latest' ? log.nextOffset : log.startOffset);
+      // A commit inside a range the log lost to damage: never a silent reset. Reported
+      // (warning, count) and resumed right after the range, the first offset that can be read.
+      const hole = committed === undefined ? undefined : log.holeAt(committed);
+      if (hole && committed! >= log.startOffset) {
+        log.reportSkip(hole, this.groupId, committed!);
+        position = hole.to + 1;
+      }
       // A commit below the log start (retention moved on) or past the end (topic recreated)
-      // resets as Kafka's auto.offset.reset would.
+      // resets as Kafka's auto.offset.reset would; past the end it is said, as it also
+      // means the partition lost its tail (a power loss under fsync 'interval' or 'never').
       if (position < log.startOffset) position = log.startOffset;
-      if (position > log.nextOffset) position = this.start === 'latest' ? log.nextOffset : log.startOffset;
+      if (position > log.nextOffset) {
+        const reset = this.start === 'latest' ? log.nextOffset : log.startOffset;
+        this.host.onWarning?.(
+          `${tp.topic}[${tp.partition}]: consumer group ${this.groupId} committed offset ${position}, past the end of the partition (${log.nextOffset}): ` +
+            `the topic was deleted and created again, or it lost the appends after its last fsync to a power loss; starting from the ${this.start} offset, ${reset}`,
+        );
+        position = reset;
+      }
       this.positions.set(tpKey(tp.topic, tp.partition), position);
     }
     if (partitions.length > 0 && this.handlers?.onAssigned) {

@@ -6,10 +6,16 @@
  *   <dataDir>/topics/<topic>/topic.json    partition count and config
  *   <dataDir>/topics/<topic>/<p>/*.log     segments (segment.ts, batch-codec.ts)
  *
+ *   <dataDir>/topics/<topic>/<p>/recovery-point   offset below which all was fsynced (recovery-point.ts)
+ *   <dataDir>/topics/<topic>/<p>/holes.json       offset ranges lost to damage (holes.ts)
+ *   <dataDir>/topics/<topic>/<p>/*.quarantine     the damaged bytes of each
+ *
  * One process writes; any number of others may open the dir read-only (`readOnly: true`)
  * to read topics and committed offsets while it runs. Durability: an acknowledged append
  * is in the page cache, which outlives the process; `fsync: 'interval'` (default) bounds
- * what a power loss can take to `flushIntervalMs`, `'always'` to nothing.
+ * what a power loss can take to `flushIntervalMs`, `'always'` to nothing. Damage to
+ * acknowledged records (a flipped bit, a file changed by hand) is never cut silently and
+ * never makes an offset be given twice (partition-log.ts); `damage()` reports it.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -37,6 +43,7 @@ import { checkProduceRecord, groupActive, invalidRecord, validateTopicConfig, va
 import type { AppendRecordInput } from './batch-codec.js';
 import { EmbeddedGroupConsumer } from './consumer.js';
 import { GroupCoordinator } from './group-coordinator.js';
+import { type LogHole, offsetCount } from './holes.js';
 import { acquireLogLock } from './lock.js';
 import { OFFSETS_TOPIC, OffsetStore } from './offset-store.js';
 import { PartitionLog } from './partition-log.js';
@@ -65,6 +72,36 @@ interface TopicState {
 }
 
 const OFFSETS_TOPIC_CONFIG: Partial<TopicConfig> = { cleanupPolicy: 'compact', segmentBytes: 16 * 1024 * 1024, segmentMs: 3_600_000 };
+
+/** An offset range a partition lost, for `damage()`. */
+export interface EmbeddedLogHole extends LogHole {
+  topic: string;
+  partition: number;
+}
+
+/** Passes over lost ranges by readers or by a consumer group, for `damage()`. */
+export interface EmbeddedLogSkips {
+  topic: string;
+  partition: number;
+  /** The consumer group, or undefined for readers (tail, dashboards, the access layer). */
+  group: string | undefined;
+  count: number;
+}
+
+/**
+ * What the embedded log lost to damage, for metrics and the status page: every hole
+ * (offset range quarantined or missing, durable across restarts), the offsets they hold,
+ * how often readers and consumer groups passed over one since open, and the torn tails
+ * cut on open.
+ */
+export interface EmbeddedLogDamage {
+  holes: EmbeddedLogHole[];
+  /** Sum of the holes' offsets (an upper bound of the records lost: compaction may have left some of those offsets empty). */
+  lostOffsets: number;
+  skips: EmbeddedLogSkips[];
+  /** Torn tails cut on open (writes never finished; see the open warnings). */
+  tornTails: number;
+}
 
 export class EmbeddedLog implements Log {
   readonly kind = 'embedded' as const;
@@ -147,7 +184,8 @@ export class EmbeddedLog implements Log {
     const logs = Array.from({ length: partitions }, (_, p) =>
       PartitionLog.open(join(this.topicsDir, name, String(p)), name, p, config, {
         readOnly: this.options.readOnly,
-        fsyncEachAppend: this.options.fsync === 'always',
+        fsync: this.options.fsync,
+        flushIntervalMs: this.options.flushIntervalMs,
         now: () => this.options.clock.now(),
         onWarning: this.options.onWarning,
       }),
@@ -374,6 +412,7 @@ export class EmbeddedLog implements Log {
         offsetStore: this.offsetStore,
         coordinator: this.coordinator,
         now: () => this.options.clock.now(),
+        onWarning: (message) => this.options.onWarning(message),
         onCrash: (groupId, error) => {
           if (this.options.onConsumerCrash) this.options.onConsumerCrash(groupId, error);
           else this.options.onWarning(`consumer of group ${groupId} stopped: its batch handler failed: ${(error as Error)?.message ?? error}`);
@@ -383,6 +422,25 @@ export class EmbeddedLog implements Log {
     );
     this.consumers.add(consumer);
     return consumer;
+  }
+
+  /**
+   * What the log lost to damage (see EmbeddedLogDamage): for `/metrics`, e.g.
+   * `fastdata_log_lost_offsets{topic,partition}` from `holes` and
+   * `fastdata_log_hole_skips_total{topic,partition,group}` from `skips`.
+   */
+  damage(): EmbeddedLogDamage {
+    const holes: EmbeddedLogHole[] = [];
+    const skips: EmbeddedLogSkips[] = [];
+    let tornTails = 0;
+    for (const t of this.topics.values()) {
+      for (const p of t.partitions) {
+        for (const h of p.holes) holes.push({ topic: p.topic, partition: p.partition, ...h });
+        for (const [group, count] of p.skips) skips.push({ topic: p.topic, partition: p.partition, group: group === '' ? undefined : group, count });
+        tornTails += p.tornTails;
+      }
+    }
+    return { holes, lostOffsets: holes.reduce((n, h) => n + offsetCount(h), 0), skips, tornTails };
   }
 
   async committed(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {

@@ -3,6 +3,7 @@
  * compacted internal topic, `__consumer_offsets`, keyed by (group, topic, partition). The
  * latest record of a key is the committed offset; compaction keeps the topic small.
  */
+import { isFastdataError } from '../../errors.js';
 import type { LogRecord, TopicPartitionOffset } from '../types.js';
 import type { PartitionLog } from './partition-log.js';
 
@@ -28,7 +29,14 @@ export class OffsetStore {
     const out: LogRecord[] = [];
     for (;;) {
       out.length = 0;
-      if (this.log.read(this.readUpTo, 10_000, 4 * 1024 * 1024, out) === 0) break;
+      try {
+        if (this.log.read(this.readUpTo, 10_000, 4 * 1024 * 1024, out) === 0) break;
+      } catch (error) {
+        // A damaged batch of commits, quarantined and reported by the log: go on past it
+        // (the groups whose latest commit it held fall back to an earlier one, or none).
+        if (isFastdataError(error, 'FD_LOG_CORRUPT') && error.context.quarantined === true) continue;
+        throw error;
+      }
       for (const r of out) this.apply(r);
       this.readUpTo = out[out.length - 1]!.offset + 1;
     }

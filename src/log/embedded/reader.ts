@@ -55,11 +55,14 @@ export class EmbeddedReader implements Reader {
         log.read(position, this.maxRecords, 4 * 1024 * 1024, records);
         if (end !== undefined) while (records.length && records[records.length - 1]!.offset >= end) records.pop();
         if (records.length === 0) {
-          // Nothing at or after `position`: the offsets up to the end are compaction gaps.
-          this.positions[i] = end === undefined ? Math.max(position, highWatermark) : Math.min(end, Math.max(position, highWatermark));
+          // Nothing at or after `position`: the offsets up to the end are compaction gaps, or a range lost to damage (reported).
+          const next = end === undefined ? Math.max(position, highWatermark) : Math.min(end, Math.max(position, highWatermark));
+          if (next > position) log.crossHoles(position, next - 1);
+          this.positions[i] = next;
           continue;
         }
         this.positions[i] = records[records.length - 1]!.offset + 1;
+        log.crossHoles(position, this.positions[i]! - 1);
         delivered = true;
         yield { topic: log.topic, partition: log.partition, records, highWatermark };
       }
