@@ -10,6 +10,7 @@
  */
 import type { ProjectConfig } from '../config/project-config.js';
 import { errorMessage } from '../errors.js';
+import { EmbeddedLog } from '../log/embedded/embedded-log.js';
 import type { Log } from '../log/types.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { AvroSerde } from '../schema/serde.js';
@@ -84,6 +85,7 @@ export class ProcessContext {
       alerting: () => this.role<AlertsRole>('alerts')?.service,
       sinks: () => this.role<SinksRole>('sinks')?.sinkStatus() ?? [],
       sources: () => this.role<SourcesRole>('sources')?.metrics() ?? [],
+      ...(backends.log instanceof EmbeddedLog ? { logDamage: () => (backends.log as EmbeddedLog).damage() } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
   }

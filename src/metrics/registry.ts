@@ -12,9 +12,10 @@ import { ModuleMetrics } from './module-metrics.js';
 import { ModuleSnapshots } from './module-snapshot.js';
 import { ModuleRates, type ModuleSummary } from './module-rates.js';
 import { HttpMetrics } from './http-metrics.js';
+import { registerLogMetrics } from './log-metrics.js';
 import { registerSinkMetrics } from './sink-metrics.js';
 import { registerSourceMetrics } from './source-metrics.js';
-import type { AlertingStatusSource, MeteredModule, SinkStatusSource, SourceStatusSource, TimingSource } from './sources.js';
+import type { AlertingStatusSource, LogDamageSource, MeteredModule, SinkStatusSource, SourceStatusSource, TimingSource } from './sources.js';
 
 export interface MetricsSources {
   /** The runners of the process now; read at every scrape (modules may be reloaded). */
@@ -27,6 +28,8 @@ export interface MetricsSources {
   sinks?: () => readonly SinkStatusSource[];
   /** The declared sources of the process, read at every scrape. */
   sources?: () => readonly SourceStatusSource[];
+  /** What the embedded log lost to damage (absent on Kafka). */
+  logDamage?: () => LogDamageSource | undefined;
   /** Node's process metrics (CPU, memory, event loop lag, GC). Default true. */
   processMetrics?: boolean;
 }
@@ -49,6 +52,7 @@ export class MetricsRegistry {
     this.http = new HttpMetrics(this.registry);
     if (sources.sinks) registerSinkMetrics(this.registry, sources.sinks);
     if (sources.sources) registerSourceMetrics(this.registry, sources.sources);
+    if (sources.logDamage) registerLogMetrics(this.registry, sources.logDamage);
     if (sources.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 

@@ -84,3 +84,10 @@ export interface SourceStatusSource {
   written: number;
   deadLettersByReason: Partial<Record<string, number>>;
 }
+
+/** What an embedded log lost to damage (EmbeddedLog.damage() is one). */
+export interface LogDamageSource {
+  holes: { topic: string; partition: number; from: number; to: number }[];
+  skips: { topic: string; partition: number; group: string | undefined; count: number }[];
+  tornTails: number;
+}
