@@ -37,10 +37,31 @@ function refuse(limit: keyof SchemaLimits, message: string, context: ErrorContex
   throw new FastdataError('FD_SCHEMA_INVALID', message, { context: { ...context, limit } });
 }
 
-/** The size limit on a schema's text: checked before it is parsed as JSON. */
+const DEPTH_MESSAGE = (limits: SchemaLimits) =>
+  `the schema is nested more than ${limits.maxDepth} levels deep (JSON objects and arrays, the limit); flatten it: name a record once and refer to it by name`;
+
+/**
+ * The size and depth limits on a schema's text, checked before it is parsed as JSON: one
+ * pass over the characters (parsing a deeply nested text costs far more than refusing it).
+ */
 export function checkSchemaText(text: string, context: ErrorContext = {}, limits: SchemaLimits = SCHEMA_LIMITS): void {
   if (text.length > limits.maxBytes) {
     refuse('maxBytes', `the schema is ${text.length} characters long, over the limit of ${limits.maxBytes} (${limits.maxBytes / 1024} KiB); split it or drop what it does not need (docs, unused types)`, context);
+  }
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limits.maxDepth) refuse('maxDepth', DEPTH_MESSAGE(limits), context);
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
   }
 }
 
@@ -61,9 +82,7 @@ export function checkSchemaJson(json: unknown, context: ErrorContext = {}, limit
     const { value, depth } = stack.pop()!;
     if (++nodes > maxNodes) refuse('maxBytes', `the schema has over ${maxNodes} JSON values, more than a schema of ${limits.maxBytes / 1024} KiB (the limit) can hold; split it`, context);
     if (value === null || typeof value !== 'object') continue;
-    if (depth > limits.maxDepth) {
-      refuse('maxDepth', `the schema is nested more than ${limits.maxDepth} levels deep (JSON objects and arrays, the limit); flatten it: name a record once and refer to it by name`, context);
-    }
+    if (depth > limits.maxDepth) refuse('maxDepth', DEPTH_MESSAGE(limits), context);
     if (Array.isArray(value)) {
       for (const item of value) stack.push({ value: item, depth: depth + 1 });
       continue;
