@@ -4,8 +4,10 @@
  * client, instead of piling up in the socket.
  *
  * - Frames go straight to the socket while its buffer is below `maxBufferedBytes` and
- *   nothing is queued; otherwise they queue, FIFO, at most `maxQueued` frames in all and
- *   `maxQueuedBytes` of record values (so big values cannot make a full queue big).
+ *   nothing is queued; otherwise they queue, FIFO, at most `maxQueued` frames and
+ *   `maxQueuedBytes` bytes in all, records and control frames together (so big values or
+ *   big snapshot pages cannot make a full queue big). What one client holds is therefore
+ *   at most maxBufferedBytes + one frame in the socket plus maxQueuedBytes here.
  * - A record arriving at a full queue replaces the queued record of the same
  *   subscription and key in place (so a key's updates stay in order and a busy key is
  *   not starved by being sent to the back); with no such record, the oldest queued record
@@ -13,8 +15,11 @@
  *   is counted as having missed one, and before its next record is sent the client gets
  *   one `missed` frame with the count.
  * - Control frames (subscribed, snapshot, error, pong, unsubscribed...) are never dropped:
- *   records make room for them. A client that leaves `maxQueued` control frames unread is
- *   not reading at all: `enqueueControl` returns false and the endpoint closes it.
+ *   records make room for them. A client that leaves `maxQueued` control frames or
+ *   `maxQueuedBytes` of them unread is not reading at all: `enqueueControl` returns false
+ *   and the endpoint closes it. Snapshot pages are only written when `hasRoom()` (nothing
+ *   queued, the socket below its limit), so history waits for the client instead of
+ *   piling up here.
  *
  * Structure: doubly linked lists, not a ring. A full queue evicts a subscription's oldest
  * record, which is usually mid-queue; unlinking it is O(1) and leaves no hole, whereas a
@@ -38,7 +43,7 @@ export interface ClientQueueOptions {
   maxQueued?: number;
   /** The socket buffer (bytes) above which frames queue instead of being sent. */
   maxBufferedBytes?: number;
-  /** Most bytes of record frames queued (their JSON, counted once per frame). Default 1 MiB. */
+  /** Most bytes of frames queued, records and control frames together (their JSON text). Default 256 KiB. */
   maxQueuedBytes?: number;
 }
 
@@ -48,8 +53,10 @@ export interface ClientQueueStats {
   queued: number;
   queuedRecords: number;
   queuedControl: number;
-  /** Bytes of the queued record frames. */
+  /** Bytes of the queued frames, records and control frames (never more than maxQueuedBytes). */
   queuedBytes: number;
+  /** Of queuedBytes, those of control frames. */
+  queuedControlBytes: number;
   /** Record frames given to enqueueRecord; always sentRecords + queuedRecords + missed. */
   enqueuedRecords: number;
   sentRecords: number;
@@ -89,12 +96,13 @@ interface RecordNode {
 
 interface ControlEntry {
   seq: number;
-  frame: ControlFrame;
+  /** Serialised when queued, so its size is known and counted. */
+  text: string;
 }
 
 export const DEFAULT_MAX_QUEUED = 1000;
-export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
-export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024;
+export const DEFAULT_MAX_QUEUED_BYTES = 256 * 1024;
 /** The fields around a value in a record frame, roughly: type, id, topic, partition, offset, timestamp, key. */
 const FRAME_OVERHEAD_BYTES = 128;
 
@@ -107,7 +115,9 @@ export class ClientQueue {
   private readonly maxQueued: number;
   private readonly maxBufferedBytes: number;
   private readonly maxQueuedBytes: number;
+  /** Bytes of queued record frames. */
   private queuedBytes = 0;
+  private controlBytes = 0;
   private readonly subs = new Map<string, Subscription>();
   private recordHead: RecordNode | undefined;
   private recordTail: RecordNode | undefined;
@@ -116,7 +126,7 @@ export class ClientQueue {
   private controls: (ControlEntry | undefined)[] = [];
   private controlHead = 0;
   private seq = 0;
-  private readonly counts = { enqueuedRecords: 0, sentRecords: 0, sentFrames: 0, missed: 0 };
+  private readonly counts = { enqueuedRecords: 0, sentRecords: 0, sentFrames: 0, missed: 0, sentBytes: 0 };
 
   constructor(sink: QueueSink, options: ClientQueueOptions = {}) {
     this.sink = sink;
@@ -132,6 +142,25 @@ export class ClientQueue {
     if (!(this.maxBufferedBytes >= 1)) {
       throw new FastdataError('FD_ARGUMENT_INVALID', `maxBufferedBytes: must be a number >= 1 (got ${this.maxBufferedBytes})`, { context: { field: 'maxBufferedBytes' } });
     }
+  }
+
+  /** Bytes of the frames waiting for the socket (stats().queuedBytes, without building the stats). */
+  get bytes(): number {
+    return this.queuedBytes + this.controlBytes;
+  }
+
+  /** Bytes (UTF-16 units of the frames' text) written to the socket since the queue began. */
+  get sentBytes(): number {
+    return this.counts.sentBytes;
+  }
+
+  /** Records missed since the queue began (stats().missed). */
+  get missedTotal(): number {
+    return this.counts.missed;
+  }
+
+  get limits(): { maxQueued: number; maxBufferedBytes: number; maxQueuedBytes: number } {
+    return { maxQueued: this.maxQueued, maxBufferedBytes: this.maxBufferedBytes, maxQueuedBytes: this.maxQueuedBytes };
   }
 
   /** Frames waiting for the socket. */
@@ -151,7 +180,7 @@ export class ClientQueue {
       return;
     }
     const bytes = frameBytes(frame);
-    const full = () => this.size >= this.maxQueued || this.queuedBytes + bytes > this.maxQueuedBytes;
+    const full = () => this.size >= this.maxQueued || this.queuedBytes + this.controlBytes + bytes > this.maxQueuedBytes;
     if (full()) {
       const same = key === null ? undefined : sub.byKey.get(key);
       if (same) {
@@ -160,7 +189,7 @@ export class ClientQueue {
         same.bytes = bytes;
         this.miss(same.sub);
         // A bigger value may have pushed the bytes over: the oldest others make room.
-        while (this.queuedBytes > this.maxQueuedBytes && this.evictOldest(sub, same)) {}
+        while (this.queuedBytes + this.controlBytes > this.maxQueuedBytes && this.evictOldest(sub, same)) {}
         return;
       }
       while (full()) {
@@ -185,23 +214,58 @@ export class ClientQueue {
     return true;
   }
 
-  /** A frame that must arrive: false when the client has let maxQueued of them pile up (close it). */
+  /**
+   * A frame that must arrive: false when the client has let maxQueued of them, or
+   * maxQueuedBytes of them, pile up (close it). Records make room for it.
+   */
   enqueueControl(frame: ControlFrame): boolean {
+    const text = serializeServerFrame(frame);
     if (this.size === 0 && this.writable()) {
-      this.write(serializeServerFrame(frame));
+      this.write(text);
       return true;
     }
     const queuedControl = this.controls.length - this.controlHead;
-    if (queuedControl >= this.maxQueued) return false;
-    if (this.size >= this.maxQueued) {
-      // Fewer than maxQueued control frames in a full queue: there is a record to evict.
-      const victim = this.recordHead!;
+    if (queuedControl >= this.maxQueued || this.controlBytes + text.length > this.maxQueuedBytes) return false;
+    while ((this.size >= this.maxQueued || this.queuedBytes + this.controlBytes + text.length > this.maxQueuedBytes) && this.recordHead !== undefined) {
+      // Fewer than maxQueued control frames, within the bytes: records are what goes.
+      const victim = this.recordHead;
       this.unlink(victim);
       this.miss(victim.sub);
     }
-    this.controls.push({ seq: this.seq++, frame });
+    this.controls.push({ seq: this.seq++, text });
+    this.controlBytes += text.length;
     if (this.writable()) this.drain();
     return true;
+  }
+
+  /**
+   * Whether a big frame (a snapshot page) may be written now: everything queued has gone
+   * to the socket and the socket is below its limit. The page is then written at once,
+   * never queued, so history waits for a slow client rather than filling its queue.
+   */
+  hasRoom(): boolean {
+    if (this.size > 0 && this.writable()) this.drain();
+    return this.size === 0 && this.writable();
+  }
+
+  /** Counts `count` records of a subscription as missed (the endpoint dropped them before they reached the queue). */
+  noteMissed(subscriptionId: string, count: number): void {
+    const sub = this.subscription(subscriptionId);
+    sub.missedPending += count;
+    sub.missedTotal += count;
+    this.counts.missed += count;
+    this.counts.enqueuedRecords += count;
+  }
+
+  /** Drops everything queued (the client has gone): its memory is free at once. */
+  clear(): void {
+    this.recordHead = this.recordTail = undefined;
+    this.recordCount = 0;
+    this.queuedBytes = 0;
+    this.controls = [];
+    this.controlHead = 0;
+    this.controlBytes = 0;
+    this.subs.clear();
   }
 
   /** Sends queued frames, oldest first, while the socket takes them; call on drain and on a timer. */
@@ -218,7 +282,8 @@ export class ClientQueue {
           this.controls = this.controls.slice(this.controlHead);
           this.controlHead = 0;
         }
-        this.write(serializeServerFrame(control!.frame));
+        this.controlBytes -= control!.text.length;
+        this.write(control!.text);
       }
     }
   }
@@ -242,7 +307,8 @@ export class ClientQueue {
       queued: this.size,
       queuedRecords: this.recordCount,
       queuedControl: this.controls.length - this.controlHead,
-      queuedBytes: this.queuedBytes,
+      queuedBytes: this.queuedBytes + this.controlBytes,
+      queuedControlBytes: this.controlBytes,
       enqueuedRecords: this.counts.enqueuedRecords,
       sentRecords: this.counts.sentRecords,
       sentFrames: this.counts.sentFrames,
@@ -259,6 +325,7 @@ export class ClientQueue {
   private write(text: string): void {
     this.sink.send(text);
     this.counts.sentFrames++;
+    this.counts.sentBytes += text.length;
   }
 
   private sendRecord(sub: Subscription, frame: RecordFrame): void {

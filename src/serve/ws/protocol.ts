@@ -25,6 +25,16 @@ export const MAX_ID_LENGTH = 64;
 export const MAX_TOPIC_LENGTH = 249;
 /** Largest partition number in a `resume` (Kafka's partitions are int32). */
 export const MAX_PARTITION = 2 ** 31 - 1;
+/** Most live subscriptions of all connections together (each live record is handed to every one of them). */
+export const MAX_SUBSCRIPTIONS_TOTAL = 10_000;
+/** Most open connections to /ws; past it a new one is closed at once with CLOSE_TOO_MANY_CONNECTIONS. */
+export const MAX_CONNECTIONS = 1000;
+/** A client whose socket takes nothing for this long while frames wait for it is closed with CLOSE_SLOW_CLIENT. */
+export const SLOW_CLIENT_MS = 15_000;
+/** Close code of a client that does not read its frames (policy violation), with the reason in words. */
+export const CLOSE_SLOW_CLIENT = 1008;
+/** Close code of a connection over MAX_CONNECTIONS ("try again later"). */
+export const CLOSE_TOO_MANY_CONNECTIONS = 1013;
 /** The server pings at the WebSocket level this often... */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
 /** ...and closes a client that has not answered (pong) for this long. */
@@ -159,10 +169,20 @@ export function recordValueJson(value: unknown): string {
   return json;
 }
 
-export function serializeServerFrame(frame: ServerFrame): string {
-  if (frame.type !== 'record' || frame.value === null || typeof frame.value !== 'object') return JSON.stringify(frame);
-  const { value, ...rest } = frame;
+/** A record as JSON, its value's JSON taken from the cache (made once per value object). */
+function recordJson(record: WsRecord | RecordFrame): string {
+  if (record.value === null || typeof record.value !== 'object') return JSON.stringify(record);
+  const { value, ...rest } = record;
   return `${JSON.stringify(rest).slice(0, -1)},"value":${recordValueJson(value)}}`;
+}
+
+export function serializeServerFrame(frame: ServerFrame): string {
+  if (frame.type === 'record') return recordJson(frame);
+  if (frame.type === 'snapshot') {
+    // A page of a snapshot goes to every client that asks for the same records: their values' JSON is made once.
+    return `{"type":"snapshot","id":${JSON.stringify(frame.id)},"records":[${frame.records.map(recordJson).join(',')}],"complete":${frame.complete}}`;
+  }
+  return JSON.stringify(frame);
 }
 
 // ---- schemas ---------------------------------------------------------------------
