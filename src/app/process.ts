@@ -22,6 +22,7 @@ import { type Backends, openBackends } from './backends.js';
 import type { AppEvent } from './events.js';
 import { type Project, loadProject } from './project.js';
 import type { AlertsRole } from './roles/alerts.js';
+import type { HttpRole } from './roles/http.js';
 import type { SinksRole } from './roles/sinks.js';
 import type { SourcesRole } from './roles/sources.js';
 import type { StreamsRole } from './roles/streams.js';
@@ -86,6 +87,7 @@ export class ProcessContext {
       sinks: () => this.role<SinksRole>('sinks')?.sinkStatus() ?? [],
       sources: () => this.role<SourcesRole>('sources')?.metrics() ?? [],
       ...(backends.log instanceof EmbeddedLog ? { logDamage: () => (backends.log as EmbeddedLog).damage() } : {}),
+      ws: () => this.role<HttpRole>('http')?.wsStats(),
       ...(options.clock ? { clock: options.clock } : {}),
     });
   }

@@ -13,9 +13,10 @@ import { ModuleSnapshots } from './module-snapshot.js';
 import { ModuleRates, type ModuleSummary } from './module-rates.js';
 import { HttpMetrics } from './http-metrics.js';
 import { registerLogMetrics } from './log-metrics.js';
+import { registerWsMetrics } from './ws-metrics.js';
 import { registerSinkMetrics } from './sink-metrics.js';
 import { registerSourceMetrics } from './source-metrics.js';
-import type { AlertingStatusSource, LogDamageSource, MeteredModule, SinkStatusSource, SourceStatusSource, TimingSource } from './sources.js';
+import type { AlertingStatusSource, LogDamageSource, MeteredModule, SinkStatusSource, SourceStatusSource, TimingSource, WsStatsSource } from './sources.js';
 
 export interface MetricsSources {
   /** The runners of the process now; read at every scrape (modules may be reloaded). */
@@ -30,6 +31,8 @@ export interface MetricsSources {
   sources?: () => readonly SourceStatusSource[];
   /** What the embedded log lost to damage (absent on Kafka). */
   logDamage?: () => LogDamageSource | undefined;
+  /** The WebSocket hub of the HTTP server, once it serves. */
+  ws?: () => WsStatsSource | undefined;
   /** Node's process metrics (CPU, memory, event loop lag, GC). Default true. */
   processMetrics?: boolean;
 }
@@ -53,6 +56,7 @@ export class MetricsRegistry {
     if (sources.sinks) registerSinkMetrics(this.registry, sources.sinks);
     if (sources.sources) registerSourceMetrics(this.registry, sources.sources);
     if (sources.logDamage) registerLogMetrics(this.registry, sources.logDamage);
+    if (sources.ws) registerWsMetrics(this.registry, sources.ws);
     if (sources.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 

@@ -91,3 +91,15 @@ export interface LogDamageSource {
   skips: { topic: string; partition: number; group: string | undefined; count: number }[];
   tornTails: number;
 }
+
+/** The WebSocket hub's figures (WsHub.stats() is one). */
+export interface WsStatsSource {
+  connections: number;
+  connectionsTotal: number;
+  connectionsRefused: number;
+  subscriptions: number;
+  queuedBytes: number;
+  queuedFrames: number;
+  droppedFrames: number;
+  slowDisconnects: number;
+}

@@ -160,6 +160,9 @@ describe('access control', () => {
     for (const token of Object.values(TOKENS)) expect(text).not.toContain(token);
     const metrics = (await send(`${url}/metrics`, { headers: bearer(TOKENS.read) })).body;
     expect(metrics).toMatch(/fastdata_http_requests_total\{method="GET",route="\/api\/status",status="401"\} \d+/);
+    // The two sockets the /ws test opened with a token; the refused upgrades never became connections.
+    expect(Number(/fastdata_ws_connections_total (\d+)/.exec(metrics)?.[1])).toBe(2);
+    expect(metrics).toMatch(/fastdata_ws_queued_bytes 0/);
   });
 });
 

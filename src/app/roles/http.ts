@@ -12,6 +12,7 @@ import { EmbeddedLog } from '../../log/embedded/embedded-log.js';
 import { EmbeddedSchemaRegistry } from '../../schema/embedded-registry.js';
 import { AccessLayer } from '../../serve/access/access-layer.js';
 import { startServer } from '../../serve/server.js';
+import { type WsStats, wsHubOf } from '../../serve/ws/ws-route.js';
 import { CassandraResultStore } from '../../sinks/cassandra/result-store.js';
 import type { ProcessContext, Role } from '../process.js';
 import { openAccessLog, serverAccess } from '../server-access.js';
@@ -86,6 +87,11 @@ export class HttpRole implements Role {
 
   status() {
     return { views: this.access.stats() };
+  }
+
+  /** The WebSocket service's figures, once it serves (for /metrics). */
+  wsStats(): WsStats | undefined {
+    return wsHubOf(this.access)?.stats();
   }
 
   /** This process writes the embedded data dir (`fastdata serve` beside `dev` only reads it). */
