@@ -98,27 +98,14 @@ class LineFile {
     this.size = stats.size;
     const header = await this.resume();
     if (header) yield { kind: 'header', unit: header };
-    let batch: LineUnit[] = [];
+    const pending = { units: [] as LineUnit[] };
     for (;;) {
       if (signal?.aborted) return;
       const read = await this.readChunk();
-      const final = read === 0 && !follow;
-      for (let unit = this.splitter.next(final); unit !== undefined; unit = this.splitter.next(final)) {
-        if (this.headerPending) {
-          this.headerPending = false;
-          yield { kind: 'header', unit };
-          continue;
-        }
-        batch.push(unit);
-        if (batch.length >= this.o.batchSize) {
-          yield await this.unitsEvent(batch);
-          batch = [];
-          if (signal?.aborted) return;
-        }
-      }
+      yield* this.drain(read === 0 && !follow, pending);
       if (read > 0) continue;
-      if (batch.length > 0) yield await this.unitsEvent(batch);
-      batch = [];
+      if (pending.units.length > 0) yield await this.unitsEvent(pending.units);
+      pending.units = [];
       if (!follow) return;
       const change = await this.waitForChange();
       if (change === 'aborted') return;
@@ -127,22 +114,11 @@ class LineFile {
         // Rotation by rename: what was appended to the old file before it moved is still
         // ours; its last line is complete now, whether or not it ends with a line break.
         for (let read = await this.readChunk(); ; read = await this.readChunk()) {
-          for (let unit = this.splitter.next(read === 0); unit !== undefined; unit = this.splitter.next(read === 0)) {
-            if (this.headerPending) {
-              this.headerPending = false;
-              yield { kind: 'header', unit };
-              continue;
-            }
-            batch.push(unit);
-            if (batch.length >= this.o.batchSize) {
-              yield await this.unitsEvent(batch);
-              batch = [];
-            }
-          }
+          yield* this.drain(read === 0, pending);
           if (read === 0) break;
         }
-        if (batch.length > 0) yield await this.unitsEvent(batch);
-        batch = [];
+        if (pending.units.length > 0) yield await this.unitsEvent(pending.units);
+        pending.units = [];
         this.o.onNotice(`${this.o.path} was replaced by a new file (rotated): reading the new file from its start`);
         await this.fh.close();
         this.fh = await openForReading(this.o.path);
@@ -154,6 +130,27 @@ class LineFile {
       }
       this.startOver();
       yield { kind: 'restart' };
+    }
+  }
+
+  /**
+   * The units the splitter has complete (`final`: nothing more will be read, so a last line
+   * without a line break is complete too), as events: the header, then batches of
+   * batchSize; what does not fill a batch stays in `pending`.
+   */
+  private async *drain(final: boolean, pending: { units: LineUnit[] }): AsyncGenerator<LineEvent> {
+    for (let unit = this.splitter.next(final); unit !== undefined; unit = this.splitter.next(final)) {
+      if (this.headerPending) {
+        this.headerPending = false;
+        yield { kind: 'header', unit };
+        continue;
+      }
+      pending.units.push(unit);
+      if (pending.units.length >= this.o.batchSize) {
+        yield await this.unitsEvent(pending.units);
+        pending.units = [];
+        if (this.o.signal?.aborted) return;
+      }
     }
   }
 
