@@ -12,7 +12,7 @@ import type { AccessLayer } from './access/access-layer.js';
 import { openApiRoutes } from './access/openapi.js';
 import { outputRoutes } from './access/output-routes.js';
 import { dashboardRoutes } from './dashboards/routes.js';
-import { registryRoutes } from './registry-routes.js';
+import { outputSubjectsInUse, registryRoutes } from './registry-routes.js';
 import { wsRoute } from './ws/ws-route.js';
 import { statusPage } from './status-page.js';
 import { alertRoutes, type AlertingApi } from './alerts/alert-routes.js';
@@ -63,7 +63,8 @@ export async function startServer(options: ServerOptions): Promise<{ app: Fastif
   // First, so that every request is logged and counted, refused ones included, and every route registered after it is guarded.
   installAccessLog(app, { ...options.accessLog, ...(options.metrics ? { metrics: options.metrics.http } : {}) });
   installGuard(app, { tokens: new TokenTable([]), allowedHosts: [], allowedOrigins: [], ...options.guard, listenHost: options.host, secure: options.tls !== undefined });
-  if (options.registry) await app.register(registryRoutes, { registry: options.registry, prefix: '/registry' });
+  // A subject a running output is written under cannot be deleted: the outputs' REST, OpenAPI and dashboards read it.
+  if (options.registry) await app.register(registryRoutes, { registry: options.registry, prefix: '/registry', ...(options.access ? { inUse: outputSubjectsInUse(options.access) } : {}) });
   app.get('/api/status', async () => options.status());
   if (options.access) {
     await app.register(outputRoutes, { access: options.access, prefix: '/api/outputs' });

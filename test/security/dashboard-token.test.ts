@@ -22,6 +22,7 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = process.env.FASTDATA_CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const READ_TOKEN = 'fd_dashboard-reader-0123456789abcdef';
+const ADMIN_TOKEN = 'fd_dashboard-admin-0123456789abcdef';
 
 describe.skipIf(!haveChromium && process.env.CI !== 'true')('the dashboard with a token, in headless Chromium', () => {
   let dev: FastdataProcess;
@@ -36,7 +37,11 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the dashboard with 
     remove = data.remove;
     const { config, dataDir } = await loadProjectConfig({
       dir: repo,
-      overrides: { dataDir: data.path, server: { port: 0, tokens: [{ name: 'viewer', sha256: sha256Hex(READ_TOKEN), scope: 'read' }] }, generator: { options: { backfill: '5m' } } },
+      overrides: {
+        dataDir: data.path,
+        server: { port: 0, tokens: [{ name: 'viewer', sha256: sha256Hex(READ_TOKEN), scope: 'read' }, { name: 'ops', sha256: sha256Hex(ADMIN_TOKEN), scope: 'admin' }] },
+        generator: { options: { backfill: '5m' } },
+      },
     });
     dev = await startDev({ root: repo, config, dataDir, hotReload: false });
     url = dev.role<HttpRole>('http')!.url!;
@@ -72,5 +77,12 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the dashboard with 
     await page.goto(`${url}/dashboards/fleet`);
     await expect.poll(async () => page.locator('pre.problem').textContent(), { timeout: 10_000 }).toMatch(/needs a token.*#token=<token>/);
     await page.close();
+  });
+
+  it("refuses even an admin's delete of a subject a running output is written under", async () => {
+    const response = await fetch(`${url}/registry/subjects/sensor.stats-value?permanent=true`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(response.status).toBe(422);
+    expect(JSON.stringify(await response.json())).toMatch(/sensor-stats/);
+    expect((await fetch(`${url}/api/openapi.json`, { headers: { authorization: `Bearer ${READ_TOKEN}` } })).status).toBe(200);
   });
 });
