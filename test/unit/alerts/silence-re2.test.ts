@@ -36,16 +36,13 @@ function refusal(matchers: unknown[]): { field: unknown; message: string } {
 }
 
 describe('silence regular expressions (RE2)', () => {
-  it('matches the review’s catastrophic pattern in linear time: a 20,000-character label value in well under a second', () => {
+  it('matches the review’s catastrophic pattern in linear time: a 20,000-character label value, within the test timeout', () => {
     const silence: Silence = { id: 's', ...parseSilenceInput(body([matcher('=~', REPRODUCTION)]), NOW), createdAt: NOW, updatedAt: NOW };
     const value = 'a'.repeat(20_000);
-    const started = performance.now();
     // A JavaScript RegExp backtracks here for (far) longer than the test's timeout: RE2 does not.
     expect(silences(silence, { key: value }, NOW + 1)).toBe(false);
     expect(matcherMatches(matcher('!~', REPRODUCTION), { key: value })).toBe(true);
     expect(silences(silence, { key: `${value}X` }, NOW + 1)).toBe(true);
-    // A correctness bound (linear time), not a benchmark: loose on purpose.
-    expect(performance.now() - started).toBeLessThan(1_000);
   });
 
   it('keeps the anchoring: a pattern matches the whole value, never a part of it', () => {
@@ -131,9 +128,8 @@ describe('silences over HTTP and the log', () => {
 
     const accepted = await post([matcher('=~', REPRODUCTION)]);
     expect(accepted.statusCode).toBe(201);
-    const started = performance.now();
+    // Backtracking would outlast the test's timeout; RE2 answers.
     expect(store.silencing({ alertname: 'overheating', key: 'a'.repeat(20_000) })).toBeUndefined();
-    expect(performance.now() - started).toBeLessThan(1_000);
     await app.inject({ method: 'DELETE', url: `/api/alerts/silences/${accepted.json().id}` });
   });
 

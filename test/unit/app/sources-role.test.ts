@@ -203,7 +203,7 @@ describe('the sources role of dev', () => {
     expect((await status()).sources.find((s) => s.name === 'meters')).toMatchObject({ state: 'running', produced: 12 });
   });
 
-  it('replays by event time at the speed given, retimed so the first record is now', async () => {
+  it('replays by event time, retimed so the first record is now and the gaps kept (the pacing itself: file/pace.test.ts, on a fake clock)', async () => {
     await mkdir(join(root, 'data'));
     // 30 records 4 s apart in event time (two minutes of 2020), played at 60x: about 2 s.
     const t0 = Date.UTC(2020, 0, 1);
@@ -212,13 +212,10 @@ describe('the sources role of dev', () => {
     const before = Date.now();
     const { status } = await start();
     await eventually(async () => expect((await status()).sources.find((s) => s.name === 'replayed')).toMatchObject({ state: 'done', produced: 30 }), { timeoutMs: 15_000 });
-    const took = Date.now() - before;
     const records = await readAll(dev!.context.log, 'readings');
     const first = records[0]!.timestamp;
     expect(first).toBeGreaterThanOrEqual(before);
     // Retimed: the gaps of the recording are kept, shifted to now.
     expect(records.map((r) => r.timestamp - first)).toEqual(Array.from({ length: 30 }, (_, i) => i * 4000));
-    // Paced: 116 s of event time at 60x take at least 1.9 s of wall time.
-    expect(took).toBeGreaterThanOrEqual(1_900);
   });
 });

@@ -86,13 +86,12 @@ describe('paceByEventTime', () => {
       }
     }
     const pieces: PacedBatch[] = [];
-    const started = Date.now();
+    // The next record is due far in the future: only the abort can end this loop before the test's timeout.
     for await (const piece of paceByEventTime(source(), { speed: 1, timeOf, signal: controller.signal })) {
       pieces.push(piece);
       setTimeout(() => controller.abort(), 20);
     }
     expect(pieces).toEqual([{ records: [at(T0)] }]);
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(closed).toBe(true);
   });
 });
