@@ -206,9 +206,15 @@ export class EmbeddedLog implements Log {
       this.timers.push(timer);
     };
     if (this.options.readOnly) {
-      // Another process writes: look for its appends while someone waits for records.
+      // Another process writes: look for its appends while someone waits for records. The
+      // partitions to refresh are chosen before any is refreshed: a refresh wakes its
+      // listeners, and a reader woken stops listening on all of its partitions at once, so
+      // checking `hasListeners` as the loop goes refreshed only a reader's first partition
+      // (tail followed partition 0 alone, issue 17).
       every(100, () => {
-        for (const t of this.topics.values()) for (const p of t.partitions) if (p.hasListeners) p.refresh();
+        const waitedOn: PartitionLog[] = [];
+        for (const t of this.topics.values()) for (const p of t.partitions) if (p.hasListeners) waitedOn.push(p);
+        for (const p of waitedOn) p.refresh();
       });
       return;
     }
