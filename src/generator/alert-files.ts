@@ -27,6 +27,15 @@ export interface AlertScaffold {
 
 export const DEFAULT_THRESHOLD = 100;
 
+/**
+ * Decimals the generated summary rounds the field to: a measurement read as a double
+ * (a mean of readings: 31.125338983050852) reads well to two; a whole-number type has
+ * none to show. The rule says `| round(n)` so its author sees where to change it.
+ */
+export function summaryDecimals(avroType: string): number {
+  return avroType === 'float' || avroType === 'double' ? 2 : 0;
+}
+
 /** A record as one YAML flow mapping, `{ sensorId: "s-1", count: 0 }`: Avro field names need no quotes, values are JSON (which YAML reads). */
 function flowMapping(record: Record<string, unknown>): string {
   return `{ ${Object.entries(record).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')} }`;
@@ -47,6 +56,7 @@ export async function alertFiles(scaffold: AlertScaffold): Promise<PlannedFile[]
     key: fields.key,
     keyValue,
     field: field.path,
+    decimals: String(summaryDecimals(field.type)),
     threshold: String(threshold),
     above: String(above),
     below: String(below),

@@ -163,7 +163,7 @@ describe('fastdata new dashboard', () => {
 describe('templates', () => {
   it('every template renders with no token left, and an unknown token is an error', async () => {
     const files = await renderTemplate('alert', {
-      name: 'n', title: 'N', source: 's', key: 'k', keyValue: 'v', field: 'f', threshold: '1', above: '2', below: '0', defaults: '{}', receivers: '',
+      name: 'n', title: 'N', source: 's', key: 'k', keyValue: 'v', field: 'f', decimals: '2', threshold: '1', above: '2', below: '0', defaults: '{}', receivers: '',
     });
     for (const f of files) expect(LEFTOVER_TOKEN.test(f.content + f.path), f.path).toBe(false);
     expect(() => substitute('a __nope__ b', { name: 'x' }, 'here')).toThrow(/template here: no value for __nope__; known: name/);
