@@ -25,9 +25,12 @@ import {
   type AdminSchemaRegistry,
   type CompatibilityLevel,
   type CompatibilityResult,
+  type DeletedListing,
+  type DeletedLookup,
   type DeleteOptions,
   type RegisteredSchema,
   type SchemaInput,
+  type SubjectVersion,
 } from './types.js';
 
 export interface EmbeddedRegistryOptions {
@@ -224,6 +227,17 @@ export class EmbeddedSchemaRegistry implements AdminSchemaRegistry {
     return this.state.versions(subject).find((entry) => entry.id === id);
   }
 
+  /** A live version with the schema, else (`deleted`) the latest soft-deleted one: a schema registered again after a soft delete has both. */
+  private find(subject: string, canonical: string, deleted: boolean): VersionEntry | undefined {
+    const live = this.findLive(subject, canonical);
+    if (live !== undefined || !deleted) return live;
+    const id = this.state.idOf(canonical);
+    return this.state
+      .versions(subject, true)
+      .filter((entry) => entry.id === id)
+      .at(-1);
+  }
+
   async register(subject: string, schema: SchemaInput): Promise<RegisteredSchema> {
     checkSubject(subject);
     const parsed = parseAvroSchema(schema, { subject });
@@ -273,11 +287,11 @@ export class EmbeddedSchemaRegistry implements AdminSchemaRegistry {
     return this.registered(subject, latest);
   }
 
-  async getVersion(subject: string, version: number): Promise<RegisteredSchema> {
+  async getVersion(subject: string, version: number, options: DeletedLookup = {}): Promise<RegisteredSchema> {
     checkSubject(subject);
     checkVersion(version);
     await this.current();
-    const live = this.state.versions(subject);
+    const live = this.state.versions(subject, options.deleted === true);
     if (live.length === 0) throw subjectNotFound(subject);
     const entry = live.find((candidate) => candidate.version === version);
     if (entry === undefined) {
@@ -288,25 +302,42 @@ export class EmbeddedSchemaRegistry implements AdminSchemaRegistry {
     return this.registered(subject, entry);
   }
 
-  async lookup(subject: string, schema: SchemaInput): Promise<RegisteredSchema | undefined> {
+  async lookup(subject: string, schema: SchemaInput, options: DeletedLookup = {}): Promise<RegisteredSchema | undefined> {
     checkSubject(subject);
     const parsed = parseAvroSchema(schema, { subject });
     await this.current();
-    const entry = this.findLive(subject, parsed.canonical);
+    const entry = this.find(subject, parsed.canonical, options.deleted === true);
     return entry === undefined ? undefined : this.registered(subject, entry);
   }
 
-  async listSubjects(): Promise<string[]> {
+  async listSubjects(options: DeletedListing = {}): Promise<string[]> {
     await this.current();
-    return this.state.subjectNames();
+    if (options.deletedOnly === true) {
+      const live = new Set(this.state.subjectNames());
+      return this.state.subjectNames(true).filter((subject) => !live.has(subject));
+    }
+    return this.state.subjectNames(options.deleted === true);
   }
 
-  async listVersions(subject: string): Promise<number[]> {
+  async listVersions(subject: string, options: DeletedListing = {}): Promise<number[]> {
     checkSubject(subject);
     await this.current();
-    const versions = this.state.versions(subject).map((entry) => entry.version);
-    if (versions.length === 0) throw subjectNotFound(subject);
-    return versions;
+    const deletedOnly = options.deletedOnly === true;
+    const entries = this.state.versions(subject, deletedOnly || options.deleted === true);
+    if (entries.length === 0) throw subjectNotFound(subject);
+    return entries.filter((entry) => !deletedOnly || entry.deleted).map((entry) => entry.version);
+  }
+
+  async versionsOfId(id: number, options: DeletedLookup = {}): Promise<SubjectVersion[]> {
+    await this.current();
+    await this.getSchemaById(id); // FD_SCHEMA_NOT_FOUND for an id never given
+    const deleted = options.deleted === true;
+    return this.state.subjectNames(deleted).flatMap((subject) =>
+      this.state
+        .versions(subject, deleted)
+        .filter((entry) => entry.id === id)
+        .map((entry) => ({ subject, version: entry.version })),
+    );
   }
 
   async checkCompatibility(subject: string, schema: SchemaInput, version?: number | 'latest'): Promise<CompatibilityResult> {

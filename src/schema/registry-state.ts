@@ -89,9 +89,9 @@ export class RegistryState {
     return includeDeleted ? [...versions] : versions.filter((entry) => !entry.deleted);
   }
 
-  /** Subjects with at least one live version, sorted. */
-  subjectNames(): string[] {
-    return [...this.subjects.keys()].filter((subject) => this.versions(subject).length > 0).sort();
+  /** Subjects with at least one live version (or, `includeDeleted`, any version not removed for good), sorted. */
+  subjectNames(includeDeleted = false): string[] {
+    return [...this.subjects.keys()].filter((subject) => this.versions(subject, includeDeleted).length > 0).sort();
   }
 
   ownLevel(subject: string): CompatibilityLevel | undefined {

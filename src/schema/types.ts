@@ -64,6 +64,22 @@ export interface SchemaRegistry {
   close(): Promise<void>;
 }
 
+/** Confluent's `deleted=true` reads: soft-deleted versions are found too. */
+export interface DeletedLookup {
+  deleted?: boolean;
+}
+
+/** Confluent's `deleted` / `deletedOnly` listings: soft-deleted subjects or versions too, or only them (`deletedOnly` wins). */
+export interface DeletedListing extends DeletedLookup {
+  deletedOnly?: boolean;
+}
+
+/** A version of a subject, as Confluent's `/schemas/ids/{id}/versions` lists the uses of an id. */
+export interface SubjectVersion {
+  subject: string;
+  version: number;
+}
+
 export interface DeleteOptions {
   /** false (default): soft delete, the version is hidden but its id still resolves; true: remove a soft-deleted one for good. */
   permanent?: boolean;
@@ -83,6 +99,15 @@ export interface AdminSchemaRegistry extends SchemaRegistry {
   deleteSubject(subject: string, options?: DeleteOptions): Promise<number[]>;
   /** Soft-deletes a version (or, `permanent`, removes a soft-deleted one); resolves to its number. */
   deleteVersion(subject: string, version: number | 'latest', options?: DeleteOptions): Promise<number>;
+  // The reads of the REST API with Confluent's `deleted` flags (without them, as in SchemaRegistry).
+  /** Subjects with a live version; with `deleted`, fully soft-deleted ones too; with `deletedOnly`, only those. */
+  listSubjects(options?: DeletedListing): Promise<string[]>;
+  /** FD_SUBJECT_NOT_FOUND when the subject has no version the flags admit. */
+  listVersions(subject: string, options?: DeletedListing): Promise<number[]>;
+  getVersion(subject: string, version: number, options?: DeletedLookup): Promise<RegisteredSchema>;
+  lookup(subject: string, schema: SchemaInput, options?: DeletedLookup): Promise<RegisteredSchema | undefined>;
+  /** The subject versions registered with a global id (soft-deleted ones with `deleted`); FD_SCHEMA_NOT_FOUND for an unknown id. */
+  versionsOfId(id: number, options?: DeletedLookup): Promise<SubjectVersion[]>;
 }
 
 export const valueSubject = (topic: string): string => `${topic}-value`;

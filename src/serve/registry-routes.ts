@@ -6,13 +6,18 @@
  *   app.register(registryRoutes, { registry, prefix: '/registry' })
  *
  * The plugin is encapsulated: its content-type parsers (Confluent's
- * `application/vnd.schemaregistry.v1+json`), error handler (Confluent error bodies
- * `{error_code, message}`) and response content type apply to its routes only.
+ * `application/vnd.schemaregistry.v1+json`, and JSON where an empty body is no body), its
+ * reading of query booleans in any case (registry-params.ts), its error handler (Confluent
+ * error bodies `{error_code, message}`) and response content type apply to its routes only.
+ *
+ * Tested with `@kafkajs/confluent-schema-registry` (test/unit/schema/confluent-client.test.ts)
+ * and Confluent's Python client, `confluent-kafka` (test/integration/registry-python-client.test.ts).
  */
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Type as T, type Static } from '@sinclair/typebox';
 import { FastdataError, isFastdataError, errorMessage } from '../errors.js';
 import { COMPATIBILITY_LEVELS, type AdminSchemaRegistry, type CompatibilityLevel } from '../schema/types.js';
+import { Flag, installJsonParsers, installQueryFlags, page, Paging } from './registry-params.js';
 
 export interface RegistryRoutesOptions {
   registry: AdminSchemaRegistry;
@@ -47,11 +52,13 @@ export const CONFLUENT_ERROR = {
   VERSION_SOFT_DELETED: 40406,
   VERSION_NOT_SOFT_DELETED: 40407,
   SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED: 40408,
+  SUBJECT_LEVEL_MODE_NOT_CONFIGURED: 40409,
   INCOMPATIBLE_SCHEMA: 409,
   UNPROCESSABLE_ENTITY: 422,
   INVALID_SCHEMA: 42201,
   INVALID_VERSION: 42202,
   INVALID_COMPATIBILITY_LEVEL: 42203,
+  INVALID_MODE: 42204,
   OPERATION_NOT_PERMITTED: 42205,
   /** Confluent's "references exist": here, a delete of a subject a running output uses. */
   REFERENCE_EXISTS: 42206,
@@ -78,11 +85,25 @@ const SchemaBody = T.Object(
   { additionalProperties: false },
 );
 const ConfigBody = T.Object({ compatibility: T.String() }, { additionalProperties: false });
-const VerboseQuery = T.Object({ verbose: T.Optional(T.Boolean()) });
-const DefaultToGlobalQuery = T.Object({ defaultToGlobal: T.Optional(T.Boolean()) });
-const PermanentQuery = T.Object({ permanent: T.Optional(T.Boolean()) });
-/** Accepted for Confluent clients; soft-deleted subjects and versions are never listed or looked up here. */
-const DeletedQuery = T.Object({ deleted: T.Optional(T.Boolean()) });
+const ModeBody = T.Object({ mode: T.String() }, { additionalProperties: false });
+
+// Query parameters as Confluent's resources declare them; `normalize` is accepted and has
+// no effect (schemas are always stored in canonical form here), `format` is not declared
+// (Avro has only the one format), and undeclared parameters are ignored, as Confluent does.
+const CompatibilityQuery = T.Object({ verbose: Flag, normalize: Flag });
+const DefaultToGlobalQuery = T.Object({ defaultToGlobal: Flag });
+const PermanentQuery = T.Object({ permanent: Flag });
+const RegisterQuery = T.Object({ normalize: Flag, force: Flag });
+const LookupQuery = T.Object({ deleted: Flag, normalize: Flag });
+const DeletedQuery = T.Object({ deleted: Flag });
+const SubjectsQuery = T.Object({ deleted: Flag, deletedOnly: Flag, subjectPrefix: T.Optional(T.String()), ...Paging });
+const VersionsQuery = T.Object({ deleted: Flag, deletedOnly: Flag, deletedAsNegative: Flag, ...Paging });
+const ReferencedByQuery = T.Object({ deleted: Flag, ...Paging });
+const IdUsesQuery = T.Object({ subject: T.Optional(T.String()), deleted: Flag, ...Paging });
+const ModeUpdateQuery = T.Object({ force: Flag });
+/** Confluent's prefix for "every subject" (its context wildcard). */
+const ALL_SUBJECTS = ':*:';
+const MODES = ['READWRITE', 'READONLY', 'READONLY_OVERRIDE', 'IMPORT'];
 
 type SchemaBody = Static<typeof SchemaBody>;
 
@@ -160,7 +181,9 @@ export function toConfluentError(error: unknown): ConfluentError {
       case 'FD_COMPATIBILITY_INVALID':
         return of(422, CONFLUENT_ERROR.INVALID_COMPATIBILITY_LEVEL, error.message);
       case 'FD_ARGUMENT_INVALID':
-        return of(422, error.context.field === 'version' ? CONFLUENT_ERROR.INVALID_VERSION : CONFLUENT_ERROR.UNPROCESSABLE_ENTITY, error.message);
+        if (error.context.field === 'version') return of(422, CONFLUENT_ERROR.INVALID_VERSION, error.message);
+        if (error.context.field === 'mode') return of(422, error.context.reason === 'fixed' ? CONFLUENT_ERROR.OPERATION_NOT_PERMITTED : CONFLUENT_ERROR.INVALID_MODE, error.message);
+        return of(422, CONFLUENT_ERROR.UNPROCESSABLE_ENTITY, error.message);
       case 'FD_REGISTRY_READ_ONLY':
         return of(422, CONFLUENT_ERROR.OPERATION_NOT_PERMITTED, error.message);
       default:
@@ -189,8 +212,8 @@ function subjectLevelNotSet(reply: FastifyReply, subject: string): FastifyReply 
 export const registryRoutes: FastifyPluginAsync<RegistryRoutesOptions> = async (app, options) => {
   const registry = options.registry;
 
-  const json = app.getDefaultJsonParser('error', 'ignore');
-  app.addContentTypeParser(REQUEST_CONTENT_TYPES, { parseAs: 'string' }, json);
+  installJsonParsers(app, REQUEST_CONTENT_TYPES);
+  installQueryFlags(app);
 
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('content-type', CONFLUENT_CONTENT_TYPE);
@@ -207,48 +230,115 @@ export const registryRoutes: FastifyPluginAsync<RegistryRoutesOptions> = async (
 
   app.get('/schemas/types', async () => ['AVRO']);
 
-  app.get<{ Params: Static<typeof IdParams> }>('/schemas/ids/:id', { schema: { params: IdParams } }, async (request) => ({
-    schema: await registry.getSchemaById(request.params.id),
-  }));
-
-  app.get<{ Querystring: Static<typeof DeletedQuery> }>('/subjects', { schema: { querystring: DeletedQuery } }, async () => registry.listSubjects());
-
-  app.get<{ Params: Static<typeof SubjectParams> }>('/subjects/:subject/versions', { schema: { params: SubjectParams } }, async (request) =>
-    registry.listVersions(request.params.subject),
+  // `subject` names the subject the id is read for (Confluent uses it to find the id's context); ids are global here.
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/schemas/ids/:id',
+    { schema: { params: IdParams, querystring: T.Object({ subject: T.Optional(T.String()) }) } },
+    async (request) => ({ schema: await registry.getSchemaById(request.params.id) }),
   );
 
-  const versionOf = async (subject: string, raw: string) => {
-    const version = parseVersion(raw);
-    return version === 'latest' ? registry.getLatest(subject) : registry.getVersion(subject, version);
+  app.get<{ Params: Static<typeof IdParams> }>('/schemas/ids/:id/schema', { schema: { params: IdParams } }, async (request, reply) =>
+    reply.send(await registry.getSchemaById(request.params.id)),
+  );
+
+  const usesOfId = async (id: number, query: Static<typeof IdUsesQuery>) => {
+    const uses = await registry.versionsOfId(id, { deleted: query.deleted === true });
+    return query.subject === undefined || query.subject === '' ? uses : uses.filter((use) => use.subject === query.subject);
   };
 
-  app.get<{ Params: Static<typeof VersionParams> }>('/subjects/:subject/versions/:version', { schema: { params: VersionParams } }, async (request) => {
-    const { subject, version, id, schema } = await versionOf(request.params.subject, request.params.version);
-    return { subject, version, id, schema };
+  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof IdUsesQuery> }>(
+    '/schemas/ids/:id/versions',
+    { schema: { params: IdParams, querystring: IdUsesQuery } },
+    async (request) => page(await usesOfId(request.params.id, request.query), request.query),
+  );
+
+  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof IdUsesQuery> }>(
+    '/schemas/ids/:id/subjects',
+    { schema: { params: IdParams, querystring: IdUsesQuery } },
+    async (request) => page([...new Set((await usesOfId(request.params.id, request.query)).map((use) => use.subject))], request.query),
+  );
+
+  app.get<{ Querystring: Static<typeof SubjectsQuery> }>('/subjects', { schema: { querystring: SubjectsQuery } }, async (request) => {
+    const { deleted, deletedOnly, subjectPrefix } = request.query;
+    const subjects = await registry.listSubjects({ deleted: deleted === true, deletedOnly: deletedOnly === true });
+    const prefix = subjectPrefix === undefined || subjectPrefix === ALL_SUBJECTS ? '' : subjectPrefix;
+    return page(
+      subjects.filter((subject) => subject.startsWith(prefix)),
+      request.query,
+    );
   });
 
-  app.get<{ Params: Static<typeof VersionParams> }>('/subjects/:subject/versions/:version/schema', { schema: { params: VersionParams } }, async (request, reply) => {
-    const registered = await versionOf(request.params.subject, request.params.version);
-    return reply.send(registered.schema);
-  });
-
-  app.post<{ Params: Static<typeof SubjectParams>; Body: SchemaBody }>(
+  app.get<{ Params: Static<typeof SubjectParams>; Querystring: Static<typeof VersionsQuery> }>(
     '/subjects/:subject/versions',
-    { schema: { params: SubjectParams, body: SchemaBody } },
+    { schema: { params: SubjectParams, querystring: VersionsQuery } },
+    async (request) => {
+      const { subject } = request.params;
+      const { deleted, deletedOnly, deletedAsNegative } = request.query;
+      let versions: number[];
+      if (deletedAsNegative === true) {
+        // Every version, the soft-deleted ones as negative numbers.
+        const all = await registry.listVersions(subject, { deleted: true });
+        const live = new Set(await registry.listVersions(subject).catch(() => []));
+        versions = all.map((version) => (live.has(version) ? version : -version));
+      } else {
+        versions = await registry.listVersions(subject, { deleted: deleted === true, deletedOnly: deletedOnly === true });
+      }
+      return page(versions, request.query);
+    },
+  );
+
+  /** A version path segment read with Confluent's `deleted`: `latest` is always the latest live version, as in Confluent. */
+  const versionOf = async (subject: string, raw: string, deleted = false) => {
+    const version = parseVersion(raw);
+    return version === 'latest' ? registry.getLatest(subject) : registry.getVersion(subject, version, { deleted });
+  };
+
+  app.get<{ Params: Static<typeof VersionParams>; Querystring: Static<typeof DeletedQuery> }>(
+    '/subjects/:subject/versions/:version',
+    { schema: { params: VersionParams, querystring: DeletedQuery } },
+    async (request) => {
+      const { subject, version, id, schema } = await versionOf(request.params.subject, request.params.version, request.query.deleted === true);
+      return { subject, version, id, schema };
+    },
+  );
+
+  app.get<{ Params: Static<typeof VersionParams>; Querystring: Static<typeof DeletedQuery> }>(
+    '/subjects/:subject/versions/:version/schema',
+    { schema: { params: VersionParams, querystring: DeletedQuery } },
+    async (request, reply) => {
+      const registered = await versionOf(request.params.subject, request.params.version, request.query.deleted === true);
+      return reply.send(registered.schema);
+    },
+  );
+
+  // Schema references are not supported, so no schema refers to another: the version must exist (deleted or not, as in Confluent).
+  app.get<{ Params: Static<typeof VersionParams>; Querystring: Static<typeof ReferencedByQuery> }>(
+    '/subjects/:subject/versions/:version/referencedby',
+    { schema: { params: VersionParams, querystring: ReferencedByQuery } },
+    async (request) => {
+      await versionOf(request.params.subject, request.params.version, true);
+      return [];
+    },
+  );
+
+  app.post<{ Params: Static<typeof SubjectParams>; Body: SchemaBody; Querystring: Static<typeof RegisterQuery> }>(
+    '/subjects/:subject/versions',
+    { schema: { params: SubjectParams, body: SchemaBody, querystring: RegisterQuery } },
     async (request) => {
       const registered = await registry.register(request.params.subject, checkSchemaBody(request.body));
       return { id: registered.id };
     },
   );
 
-  app.post<{ Params: Static<typeof SubjectParams>; Body: SchemaBody; Querystring: Static<typeof DeletedQuery> }>(
+  app.post<{ Params: Static<typeof SubjectParams>; Body: SchemaBody; Querystring: Static<typeof LookupQuery> }>(
     '/subjects/:subject',
-    { schema: { params: SubjectParams, body: SchemaBody, querystring: DeletedQuery } },
+    { schema: { params: SubjectParams, body: SchemaBody, querystring: LookupQuery } },
     async (request) => {
       const { subject } = request.params;
-      const found = await registry.lookup(subject, checkSchemaBody(request.body));
+      const deleted = request.query.deleted === true;
+      const found = await registry.lookup(subject, checkSchemaBody(request.body), { deleted });
       if (found === undefined) {
-        await registry.listVersions(subject); // FD_SUBJECT_NOT_FOUND (40401) when the subject itself is unknown
+        await registry.listVersions(subject, { deleted }); // FD_SUBJECT_NOT_FOUND (40401) when the subject itself is unknown
         throw new FastdataError('FD_SCHEMA_NOT_FOUND', `Schema not found under subject "${subject}"`, { context: { subject } });
       }
       return { subject: found.subject, id: found.id, version: found.version, schema: found.schema };
@@ -290,19 +380,20 @@ export const registryRoutes: FastifyPluginAsync<RegistryRoutesOptions> = async (
     return verbose === true ? { is_compatible: result.compatible, messages: result.messages } : { is_compatible: result.compatible };
   };
 
-  app.post<{ Params: Static<typeof VersionParams>; Body: SchemaBody; Querystring: Static<typeof VerboseQuery> }>(
+  app.post<{ Params: Static<typeof VersionParams>; Body: SchemaBody; Querystring: Static<typeof CompatibilityQuery> }>(
     '/compatibility/subjects/:subject/versions/:version',
-    { schema: { params: VersionParams, body: SchemaBody, querystring: VerboseQuery } },
+    { schema: { params: VersionParams, body: SchemaBody, querystring: CompatibilityQuery } },
     async (request) => compatibility(request.params.subject, request.body, parseVersion(request.params.version), request.query.verbose),
   );
 
-  app.post<{ Params: Static<typeof SubjectParams>; Body: SchemaBody; Querystring: Static<typeof VerboseQuery> }>(
+  app.post<{ Params: Static<typeof SubjectParams>; Body: SchemaBody; Querystring: Static<typeof CompatibilityQuery> }>(
     '/compatibility/subjects/:subject/versions',
-    { schema: { params: SubjectParams, body: SchemaBody, querystring: VerboseQuery } },
+    { schema: { params: SubjectParams, body: SchemaBody, querystring: CompatibilityQuery } },
     async (request) => compatibility(request.params.subject, request.body, undefined, request.query.verbose),
   );
 
-  app.get('/config', async () => ({ compatibilityLevel: await registry.getCompatibility() }));
+  // The global level always has a value here (the default until one is set), so defaultToGlobal changes nothing.
+  app.get('/config', { schema: { querystring: DefaultToGlobalQuery } }, async () => ({ compatibilityLevel: await registry.getCompatibility() }));
 
   app.put<{ Body: Static<typeof ConfigBody> }>('/config', { schema: { body: ConfigBody } }, async (request) => {
     const level = parseLevel(request.body.compatibility);
@@ -339,4 +430,36 @@ export const registryRoutes: FastifyPluginAsync<RegistryRoutesOptions> = async (
     if (previous === undefined) return subjectLevelNotSet(reply, request.params.subject);
     return { compatibilityLevel: previous };
   });
+
+  // Modes: one global mode, fixed by how the registry was opened (READONLY for a read-only
+  // instance); no subject has a mode of its own. Setting the mode it has is accepted.
+  const globalMode = () => ((registry as { readOnly?: boolean }).readOnly === true ? 'READONLY' : 'READWRITE');
+  const setMode = (raw: string) => {
+    const mode = raw.toUpperCase();
+    if (!MODES.includes(mode)) {
+      throw new FastdataError('FD_ARGUMENT_INVALID', `Invalid mode '${raw}': use one of ${MODES.join(', ')}`, { context: { field: 'mode' } });
+    }
+    if (mode !== globalMode()) {
+      throw new FastdataError('FD_ARGUMENT_INVALID', `the mode of this registry is ${globalMode()} and cannot be changed to ${mode} over REST (the embedded registry has no import mode)`, {
+        context: { field: 'mode', reason: 'fixed' },
+      });
+    }
+    return { mode };
+  };
+
+  app.get('/mode', { schema: { querystring: DefaultToGlobalQuery } }, async () => ({ mode: globalMode() }));
+
+  app.put<{ Body: Static<typeof ModeBody> }>('/mode', { schema: { body: ModeBody, querystring: ModeUpdateQuery } }, async (request) => setMode(request.body.mode));
+
+  app.get<{ Params: Static<typeof SubjectParams>; Querystring: Static<typeof DefaultToGlobalQuery> }>(
+    '/mode/:subject',
+    { schema: { params: SubjectParams, querystring: DefaultToGlobalQuery } },
+    async (request, reply) => {
+      if (request.query.defaultToGlobal === true) return { mode: globalMode() };
+      return reply.code(404).send({
+        error_code: CONFLUENT_ERROR.SUBJECT_LEVEL_MODE_NOT_CONFIGURED,
+        message: `Subject '${request.params.subject}' does not have subject-level mode configured (it follows the global mode; ask with ?defaultToGlobal=true)`,
+      });
+    },
+  );
 };
