@@ -3,6 +3,8 @@
  * error naming the flag, never a NaN deep inside.
  */
 import { InvalidArgumentError } from 'commander';
+import { FastdataError } from '../errors.js';
+import { parsePointInTime } from '../time/point-in-time.js';
 
 export function port(value: string): number {
   const n = Number(value);
@@ -18,11 +20,20 @@ export function wholeNumber(min: number) {
   };
 }
 
-export function timestamp(value: string): number {
-  if (/^\d+$/.test(value)) return Number(value);
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new InvalidArgumentError(`expected a time such as 2026-11-24T10:00:00Z or milliseconds since the epoch, got ${JSON.stringify(value)}`);
-  return ms;
+/**
+ * A point in time, as the REST API's `from`/`to` take it (src/time/point-in-time.ts): epoch
+ * milliseconds, an ISO 8601 time, a duration back from now (`-10m`, `-2h`, `-1d`) or `now`.
+ * Commander takes `--since -10m` and `--since=-10m` alike: a flag that needs a value takes
+ * the next word even when it starts with a dash.
+ */
+export function pointInTime(value: string): number {
+  try {
+    return parsePointInTime('time', value, Date.now());
+  } catch (error) {
+    // Commander names the flag and the value; the reason is what is left to say.
+    if (error instanceof FastdataError) throw new InvalidArgumentError(error.message.replace(/^time: /, ''));
+    throw error;
+  }
 }
 
 /** A flag given several times, collected in order. */

@@ -32,7 +32,7 @@ describe('the fastdata command with bad input', () => {
     const badPort = await runCli(['dev', '--port', '99999']);
     expect(badPort.stderr).toMatch(/expected a port number from 0 to 65535, got "99999"/);
     const badTime = await runCli(['tail', 'x', '--since', 'yesterday-ish']);
-    expect(badTime.stderr).toMatch(/expected a time such as 2026-11-24T10:00:00Z/);
+    expect(badTime.stderr).toMatch(/argument .yesterday-ish. is invalid\. "yesterday-ish" is not a time; give epoch milliseconds/);
   });
 
   it('says what to do when there is no data yet', async () => {
