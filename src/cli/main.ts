@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { isFastdataError } from '../errors.js';
-import { brokerList, holderName, port, repeatable, timestamp, wholeNumber } from './arguments.js';
+import { brokerList, holderName, pointInTime, port, repeatable, wholeNumber } from './arguments.js';
 import type { dev } from './commands/dev.js';
 import { registerInit } from './commands/init.js';
 import { registerNew } from './commands/new.js';
@@ -19,16 +19,20 @@ import type { serve } from './commands/serve.js';
 import type { produce } from './commands/produce.js';
 import type { tail } from './commands/tail.js';
 import type { topics } from './commands/topics.js';
+import { configureDefaultsInHelp } from './help.js';
 import { describeError, info } from './output.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-function program(): Command {
+/** The command tree, for main and for tests that check every command's help. */
+export function program(): Command {
   const root = new Command('fastdata')
     .description('Streaming platform for fast data: windowed models over Kafka or an embedded log, Avro outputs, live results.')
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  // Before any subcommand is made: they copy the root's help settings when created.
+  configureDefaultsInHelp(root);
   const project = () => new Option('--dir <path>', 'project root (where fastdata.config.yaml and streams/ are)').default('.');
   const dataDir = () => new Option('--data-dir <path>', 'data dir of the embedded log and registry (default: dataDir of the config, .fastdata)');
 
@@ -114,8 +118,8 @@ function program(): Command {
     .argument('<topic>', 'topic to read, e.g. sensor.stats')
     .addOption(project())
     .addOption(dataDir())
-    .option('-b, --from-beginning', 'start at the oldest record (default: only new records)', false)
-    .option('--since <time>', 'start at records from this time (ISO 8601 or epoch ms)', timestamp)
+    .option('-b, --from-beginning', 'start at the oldest record, the history of all partitions merged in time order (default: only new records)', false)
+    .option('--since <time>', 'start at records from this time, in time order: ISO 8601, epoch ms, -10m, -2h, -1d (back from now) or now', pointInTime)
     .option('-k, --key <key>', 'only records with this key')
     .option('-p, --partition <n>', 'only this partition', wholeNumber(0))
     .option('-n, --limit <n>', 'stop after printing this many records', wholeNumber(1))
@@ -126,8 +130,8 @@ function program(): Command {
     .command('replay')
     .description('reprocess history with a module as its file is now, into a topic of its own (compare with `fastdata diff`); fresh state, the live module untouched')
     .argument('<module>', 'the module, by name, e.g. sensor-stats')
-    .requiredOption('--from <time>', 'records from this time (ISO 8601 or epoch ms), by log timestamp', timestamp)
-    .option('--to <time>', 'records before this time (default: up to the end of the log when the replay starts)', timestamp)
+    .requiredOption('--from <time>', 'records from this time, by log timestamp: ISO 8601, epoch ms, -10m, -2h, -1d (back from now) or now', pointInTime)
+    .option('--to <time>', 'records before this time, in the same forms (default: up to the end of the log when the replay starts)', pointInTime)
     .requiredOption('--output <topic>', 'topic to write, new or empty; its schema is registered under <topic>-value')
     .addOption(project())
     .addOption(dataDir())
