@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   FD_ARGUMENT_INVALID: { domain: 'user', retriable: false },
   FD_UNAUTHENTICATED: { domain: 'user', retriable: false },
   FD_FORBIDDEN: { domain: 'user', retriable: false },
+  FD_RATE_LIMITED: { domain: 'user', retriable: true },
   FD_STREAM_DEFINITION_INVALID: { domain: 'user', retriable: false },
   FD_STREAM_LOAD_FAILED: { domain: 'user', retriable: false },
   FD_PIPELINE_INVALID: { domain: 'user', retriable: false },

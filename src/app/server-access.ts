@@ -10,10 +10,13 @@ import { dirname, resolve } from 'node:path';
 import type { ProjectConfig } from '../config/project-config.js';
 import { FastdataError, errorMessage } from '../errors.js';
 import { TokenTable } from '../serve/guard/tokens.js';
+import type { RateLimitOptions } from '../serve/guard/rate-limit.js';
+import { toMillis } from '../time/duration.js';
 
 export interface ServerAccess {
   guard: { tokens: TokenTable; allowedHosts: string[]; allowedOrigins: string[] };
   tls: { cert: Buffer; key: Buffer } | undefined;
+  rateLimit: RateLimitOptions;
   /** One line for the terminal: how the server is protected, or that it is not. */
   description: string;
 }
@@ -46,7 +49,9 @@ export function serverAccess(config: ProjectConfig, root: string, env: Record<st
       : server.open
         ? `OPEN: no tokens (server.open: access is expected to be checked in front of it)${tls ? ', HTTPS' : ''}`
         : `open to anyone who reaches ${server.host} (no server.tokens; loopback only)${tls ? ', HTTPS' : ''}`;
-  return { guard: { tokens, allowedHosts: server.allowedHosts, allowedOrigins: server.allowedOrigins }, tls, description };
+  const { requests, exports, window } = server.rateLimit;
+  const rateLimit = { requests, exports, windowMs: toMillis(window, { what: 'server.rateLimit.window' }) };
+  return { guard: { tokens, allowedHosts: server.allowedHosts, allowedOrigins: server.allowedOrigins }, tls, rateLimit, description };
 }
 
 /** Where the access log goes (`server.accessLog`): nowhere, standard error, or a file appended to. */

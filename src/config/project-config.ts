@@ -54,6 +54,19 @@ export const ProjectConfigSchema = Type.Object(
         }),
         tls: Type.Optional(Type.Object({ cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, { ...strict, description: 'PEM files, relative to the project root: serve HTTPS.' })),
         accessLog: Type.String({ default: '', description: "The access log, one JSON line per request: '' (none), 'stderr', or a file relative to the project root (appended)." }),
+        trustProxy: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+          default: [],
+          maxItems: 100,
+          description: "Addresses or CIDR ranges of the reverse proxies in front (e.g. '127.0.0.1', '10.0.0.0/8'): a client is then the address in their X-Forwarded-For, for the rate limit and the access log. None: the address of the connection.",
+        }),
+        rateLimit: Type.Object(
+          {
+            requests: Type.Integer({ default: 6000, minimum: 0, maximum: 100_000_000, description: 'Requests per client (a token holder, else an address) per window; past it, 429 with Retry-After. 0: no limit.' }),
+            exports: Type.Integer({ default: 60, minimum: 0, maximum: 100_000_000, description: 'Exports (GET /api/outputs/<topic>/export, whole ranges) per client per window, counted apart. 0: only the requests limit.' }),
+            window: Type.Union([DurationSchema], { default: '1m', description: 'The window the limits count over.' }),
+          },
+          { ...strict, default: {}, description: 'How many requests one client may make: one client looping on the API cannot slow every viewer and module.' },
+        ),
       },
       { ...strict, default: {} },
     ),

@@ -24,6 +24,8 @@ import type { MetricsRegistry } from '../metrics/registry.js';
 import { type AccessLogOptions, installAccessLog } from './access-log.js';
 import { type GuardOptions, installGuard } from './guard/request-guard.js';
 import { TokenTable } from './guard/tokens.js';
+import { type RateLimitOptions, installRateLimit } from './guard/rate-limit.js';
+import { installSecurityHeaders } from './guard/security-headers.js';
 
 export interface ServerOptions {
   /** Served under /registry (Confluent API) when given: the embedded registry. */
@@ -55,14 +57,22 @@ export interface ServerOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** Each answer (the access log), and each 5xx with its error. */
   accessLog?: Omit<AccessLogOptions, 'metrics'>;
+  /** The reverse proxies in front, whose X-Forwarded-For names the client (addresses or CIDR ranges). */
+  trustProxy?: string[];
+  /** Requests per client (guard/rate-limit.ts). Absent: no limit. */
+  rateLimit?: RateLimitOptions;
 }
 
 export async function startServer(options: ServerOptions): Promise<{ app: FastifyInstance; url: string }> {
   // forceCloseConnections: stopping the server ends every connection, so a client that holds one open cannot hold up a stop.
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true, ...(options.tls ? { https: options.tls } : {}) });
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true, ...(options.trustProxy?.length ? { trustProxy: options.trustProxy } : {}), ...(options.tls ? { https: options.tls } : {}) });
   // First, so that every request is logged and counted, refused ones included, and every route registered after it is guarded.
   installAccessLog(app, { ...options.accessLog, ...(options.metrics ? { metrics: options.metrics.http } : {}) });
-  installGuard(app, { tokens: new TokenTable([]), allowedHosts: [], allowedOrigins: [], ...options.guard, listenHost: options.host, secure: options.tls !== undefined });
+  const guard = { tokens: new TokenTable([]), allowedHosts: [], allowedOrigins: [], ...options.guard, listenHost: options.host, secure: options.tls !== undefined };
+  installGuard(app, guard);
+  // After the guard, so that a client is its token's holder and strangers are refused before they count.
+  if (options.rateLimit) await installRateLimit(app, options.rateLimit);
+  await installSecurityHeaders(app, { secure: guard.secure, allowedOrigins: guard.allowedOrigins });
   // A subject a running output is written under cannot be deleted: the outputs' REST, OpenAPI and dashboards read it.
   if (options.registry) await app.register(registryRoutes, { registry: options.registry, prefix: '/registry', ...(options.access ? { inUse: outputSubjectsInUse(options.access) } : {}) });
   app.get('/api/status', async () => options.status());
@@ -77,7 +87,7 @@ export async function startServer(options: ServerOptions): Promise<{ app: Fastif
   if (options.alerting) await app.register(alertRoutes, { alerting: options.alerting, prefix: '/api/alerts' });
   if (options.metrics) await app.register(metricsRoutes, { metrics: options.metrics });
   if (options.ingest) await app.register(ingestRoutes, { ingest: options.ingest, prefix: '/api/ingest' });
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage()));
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage(reply.cspNonce)));
   const address = await app.listen({ host: options.host, port: options.port });
   return { app, url: address.replace('[::1]', 'localhost') };
 }

@@ -4,16 +4,18 @@
  * from /api/metrics/modules, every second; in red, a watermark ahead of the clock by more
  * than the module's maxFutureSkew, records refused for an event time from the future, and a
  * checkpointed watermark left out at restore for that), sources and topics (every two seconds). Plain
- * HTML and a few lines of script; the dashboards (with charts) are their own pages.
+ * HTML and a few lines of script; the dashboards (with charts) are their own pages. The inline
+ * style and script carry the answer's CSP nonce (guard/security-headers.ts).
  */
-export function statusPage(): string {
+export function statusPage(nonce: { script: string; style: string }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>fastdata</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
+<link rel="icon" href="data:,">
+<style nonce="${nonce.style}">
   body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #1d2330; }
   h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
   h2 { font-size: 1.05rem; margin: 1.75rem 0 .5rem; }
@@ -46,7 +48,7 @@ export function statusPage(): string {
 <h2>Topics</h2>
 <table><thead><tr><th>topic</th><th>partitions</th><th>records (end offsets)</th><th>cleanup</th></tr></thead><tbody id="topics"></tbody></table>
 <p>Tail a topic in a terminal: <code>npx fastdata tail sensor.stats</code>. The schema registry (Confluent API) is at <a href="/registry/subjects">/registry</a>.</p>
-<script>
+<script nonce="${nonce.script}">
 const esc = (v) => String(v ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const time = (ms) => (Number.isFinite(ms) ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '–');
 const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);

@@ -28,6 +28,8 @@ export async function startAccessServer(options: {
   modules: StreamModule[];
   topics: { name: string; partitions: number; schema: object }[];
   wsQueue?: ServerOptions['wsQueue'];
+  /** More of the server's options: who may call it (guard, rateLimit, tls). */
+  server?: Pick<ServerOptions, 'guard' | 'rateLimit' | 'trustProxy' | 'tls'>;
 }): Promise<AccessServer> {
   const dir = await tempDir();
   const log = await EmbeddedLog.open(join(dir.path, 'log'), { fsync: 'never' });
@@ -39,7 +41,7 @@ export async function startAccessServer(options: {
     encoders[topic.name] = await serde.encoderFor(valueSubject(topic.name), topic.schema);
   }
   const access = new AccessLayer({ log, registry, serde, modules: () => options.modules });
-  const { app, url } = await startServer({ registry, status: async () => ({}), host: '127.0.0.1', port: 0, access, ...(options.wsQueue ? { wsQueue: options.wsQueue } : {}) });
+  const { app, url } = await startServer({ registry, status: async () => ({}), host: '127.0.0.1', port: 0, access, ...(options.wsQueue ? { wsQueue: options.wsQueue } : {}), ...options.server });
   return {
     log,
     registry,

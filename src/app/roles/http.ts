@@ -59,6 +59,8 @@ export class HttpRole implements Role {
     const log = this.accessLog;
     const { app, url } = await startServer({
       guard: access.guard,
+      rateLimit: access.rateLimit,
+      trustProxy: config.server.trustProxy,
       accessLog: {
         ...(log ? { onEntry: (entry) => log.write(`${JSON.stringify(entry)}\n`) } : {}),
         onServerError: (summary, error) => this.context.warn(`${summary}: ${error instanceof Error ? (error.stack ?? error.message) : 'no error was thrown'}`),

@@ -122,8 +122,8 @@ export function openApiRoutes(app: FastifyInstance, access: AccessLayer): void {
   }
   app.get('/api/docs', async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(`<!doctype html>
-<html><head><meta charset="utf-8"><title>fastdata outputs: API</title><link rel="stylesheet" href="/api/docs/swagger-ui.css"></head>
+<html><head><meta charset="utf-8"><title>fastdata outputs: API</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/api/docs/swagger-ui.css"></head>
 <body><div id="ui"></div><script src="/api/docs/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#ui' });</script></body></html>`),
+<script nonce="${reply.cspNonce.script}">SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#ui' });</script></body></html>`),
   );
 }

@@ -31,8 +31,8 @@ ${body}
 export function notFoundPage(name: string, names: string[]): string {
   const links = names.map((n) => `<li><a href="/dashboards/${encodeURIComponent(n)}">${esc(n)}</a></li>`).join('');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>No dashboard ${esc(name)} · fastdata</title></head>
-<body style="font: 14px/1.4 system-ui, sans-serif; margin: 2rem">
+<html lang="en"><head><meta charset="utf-8"><title>No dashboard ${esc(name)} · fastdata</title><link rel="stylesheet" href="/web/dashboard.css"></head>
+<body>
 <p>There is no dashboard <code>${esc(name)}</code> (no dashboards/${esc(name)}.yaml).</p>
 ${names.length ? `<p>The dashboards are:</p><ul>${links}</ul>` : '<p>There are no dashboards yet: add a file to dashboards/.</p>'}
 <p><a href="/">status page</a></p>

@@ -3,7 +3,7 @@
  * do what a `write` token may, and a `write` token what a `read` token may.
  *
  *   public  the pages' HTML and scripts (they hold no data; their API calls need a token),
- *           and /api/session, which turns a token into a cookie
+ *           CORS preflights (OPTIONS), and /api/session, which turns a token into a cookie
  *   read    GET of /api/* (outputs, dashboards, catalog, alerts, status), /ws, /metrics,
  *           the registry's reads (and its lookups and compatibility checks, which POST)
  *   write   the other methods under /api/: ingest, silences, acknowledgements
@@ -27,6 +27,8 @@ const MODULE_CODE = /^\/api\/catalog\/modules\/[^/]+\/code$/;
 export function scopeOf(method: string, path: string): RouteScope {
   const reads = method === 'GET' || method === 'HEAD';
   if (path === '/api/session') return 'session';
+  // A CORS preflight carries no token by the browser's rules; it only asks, and the answer (@fastify/cors) grants allowed origins only.
+  if (method === 'OPTIONS') return 'public';
   if (reads && (PUBLIC_PAGES.test(path) || path.startsWith('/web/'))) return 'public';
   if (path === '/registry' || path.startsWith('/registry/')) {
     if (reads || (method === 'POST' && REGISTRY_READ_POST.test(path) && !path.endsWith('/versions'))) return 'read';

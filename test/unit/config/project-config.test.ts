@@ -19,7 +19,7 @@ describe('project configuration', () => {
       dataDir: '.fastdata',
       streams: 'streams',
       sources: 'sources',
-      server: { host: '127.0.0.1', port: 7070, tokens: [], open: false, allowedHosts: [], allowedOrigins: [], accessLog: '' },
+      server: { host: '127.0.0.1', port: 7070, tokens: [], open: false, allowedHosts: [], allowedOrigins: [], accessLog: '', trustProxy: [], rateLimit: { requests: 6000, exports: 60, window: '1m' } },
       log: { partitions: 4, fsync: 'interval', kind: 'embedded', brokers: ['127.0.0.1:9092'], clientId: 'fastdata', replicationFactor: -1, ssl: false },
       registry: {},
       processing: { guarantee: 'at-least-once' },
@@ -88,7 +88,7 @@ describe('project configuration', () => {
       overrides: { server: { port: 9100 } },
     });
     expect(file).toBe(join(dir.path, 'fastdata.config.yaml'));
-    expect(config.server).toEqual({ port: 9100, host: '127.0.0.1', tokens: [], open: false, allowedHosts: [], allowedOrigins: [], accessLog: '' });
+    expect(config.server).toEqual({ port: 9100, host: '127.0.0.1', tokens: [], open: false, allowedHosts: [], allowedOrigins: [], accessLog: '', trustProxy: [], rateLimit: { requests: 6000, exports: 60, window: '1m' } });
     expect(config.log.partitions).toBe(8);
     expect(config.dataDir).toBe('/var/lib/fastdata');
     expect(config.generator.enabled).toBe(false);
