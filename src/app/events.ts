@@ -12,6 +12,7 @@ export type AppEvent =
   | { type: 'log-warning'; message: string }
   /** Something worth a line in the terminal that is neither a warning nor a module's (types regenerated). */
   | { type: 'notice'; message: string }
-  | { type: 'alert'; notification: AlertNotification }
+  /** `silencedBy`: the silence that keeps this firing from the receivers (resolves are always sent). */
+  | { type: 'alert'; notification: AlertNotification; silencedBy?: { id: string; comment: string } }
   /** A role of the process started (`detail`: where it serves, what it runs). */
   | { type: 'role-started'; role: string; detail?: string };

@@ -1,25 +1,19 @@
 /** How the terminal commands (dev, run) print what the app reports. */
 import { relative } from 'node:path';
 import type { AppEvent } from '../app/events.js';
+import { AlertLines } from './alert-line.js';
+import { DeadLetterSummary } from './dead-letter-summary.js';
 import { clock, describeError, info } from './output.js';
 
-/** Dead letters are counted and summarised every few seconds rather than printed one by one. */
-export class DeadLetterSummary {
-  private counts = new Map<string, { n: number; example: string }>();
-  add(module: string, reason: string, message: string): void {
-    const key = `${module} ${reason}`;
-    const entry = this.counts.get(key);
-    if (entry) entry.n++;
-    else this.counts.set(key, { n: 1, example: message });
-  }
-  flush(): void {
-    for (const [key, { n, example }] of this.counts) {
-      const [module, reason] = key.split(' ');
-      info(`${clock()} ${module}: ${n} record${n === 1 ? '' : 's'} to the dead-letter topic (${reason}), e.g. ${example}`);
-    }
-    this.counts = new Map();
-  }
+export { DeadLetterSummary } from './dead-letter-summary.js';
+
+/** Dead letters summed up in the terminal: the first of each kind at once, then a line a minute per module. */
+export function terminalDeadLetterSummary(): DeadLetterSummary {
+  return new DeadLetterSummary({ print: (line) => info(`${clock()} ${line}`) });
 }
+
+/** One terminal per process: its alert lines remember the firings they printed, for the resolves. */
+const alertLines = new AlertLines();
 
 export function printEvent(event: AppEvent, root: string, deadLetters: DeadLetterSummary): void {
   switch (event.type) {
@@ -78,13 +72,10 @@ export function printEvent(event: AppEvent, root: string, deadLetters: DeadLette
     case 'notice':
       info(`${clock()} ${event.message}`);
       break;
-    case 'alert': {
-      // One line per change, so a rule author sees the rule work (receivers get it too).
-      const n = event.notification;
-      const summary = n.annotations.summary ? `: ${n.annotations.summary}` : '';
-      info(`${clock()} ALERT ${n.status === 'firing' ? 'FIRING' : 'resolved'} ${n.rule} ${n.key} (${n.severity})${summary}`);
+    case 'alert':
+      // One line per change, at once, so a rule author sees the rule work (receivers get it too, unless silenced).
+      info(`${clock()} ${alertLines.line(event.notification, event.silencedBy)}`);
       break;
-    }
     default:
       break;
   }

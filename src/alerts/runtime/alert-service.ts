@@ -21,6 +21,7 @@ import { loadReceivers } from '../receivers/load.js';
 import { TopicReceiver } from '../receivers/topic-receiver.js';
 import { loadAlertRules, type CompiledRule, type SchemaOf } from '../rules/index.js';
 import { AlertHistory } from '../state/alert-history.js';
+import type { Silence } from '../state/silence.js';
 import { SilenceStore } from '../state/silence-store.js';
 import { AlertPublisher } from '../topic/alert-publisher.js';
 import { ALERT_TOPICS, type AlertTopics } from '../topic/topics.js';
@@ -41,8 +42,8 @@ export interface AlertServiceOptions {
   idleTimeoutMs?: number;
   onWarning?: (message: string) => void;
   onLease?: (active: boolean) => void;
-  /** Told of each notification the evaluator publishes (in this process, while it holds the lease). */
-  onNotification?: (notification: AlertNotification) => void;
+  /** Told of each notification the evaluator publishes (in this process, while it holds the lease), with the silence that keeps a firing from the receivers. */
+  onNotification?: (notification: AlertNotification, silencedBy?: Silence) => void;
 }
 
 export interface AlertServiceStatus {
@@ -89,7 +90,10 @@ export class AlertService {
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       ...(options.onLease ? { onLease: options.onLease } : {}),
-      ...(options.onNotification ? { onPublished: (ns: readonly AlertNotification[]) => ns.forEach((n) => options.onNotification!(n)) } : {}),
+      // As the dispatchers decide it: a firing a silence matches is not sent; a resolve always is.
+      ...(options.onNotification
+        ? { onPublished: (ns: readonly AlertNotification[]) => ns.forEach((n) => options.onNotification!(n, n.status === 'firing' ? this.silences.silencing(n.labels) : undefined)) }
+        : {}),
     });
     // The kinds that write to the log get it here: create.ts does not depend on the log.
     const toTopic = (config: KafkaReceiverConfig | WebsocketReceiverConfig) => new TopicReceiver(config, log, serde);

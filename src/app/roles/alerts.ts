@@ -51,7 +51,8 @@ export class AlertsRole implements Role {
       onWarning: (message) => this.context.warn(message),
       onLease: (active) =>
         this.context.warn(active ? 'alerts: this process now evaluates the alert rules' : 'alerts: this process stopped evaluating the alert rules (another one took over)'),
-      onNotification: (notification) => this.context.emit({ type: 'alert', notification }),
+      onNotification: (notification, silence) =>
+        this.context.emit({ type: 'alert', notification, ...(silence ? { silencedBy: { id: silence.id, comment: silence.comment } } : {}) }),
     });
     this.rules = this.service.rules;
   }

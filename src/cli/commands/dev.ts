@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { startDev } from '../../app/profiles.js';
 import type { HttpRole } from '../../app/roles/http.js';
 import { loadProjectConfig } from '../../config/project-config.js';
-import { DeadLetterSummary, printEvent } from '../events.js';
+import { printEvent, terminalDeadLetterSummary } from '../events.js';
 import { clock, describeError, info } from '../output.js';
 
 export interface DevOptions {
@@ -23,11 +23,11 @@ export async function dev(options: DevOptions): Promise<void> {
   if (options.dataDir !== undefined) overrides.dataDir = options.dataDir;
   if (options.port !== undefined) overrides.server = { port: options.port };
   const { config, root, dataDir, file } = await loadProjectConfig({ dir: options.dir, overrides });
-  const deadLetters = new DeadLetterSummary();
+  const deadLetters = terminalDeadLetterSummary();
   info(`fastdata dev: project ${root}${file ? ` (${relative(root, file)})` : ''}, embedded log and registry in ${relative(root, dataDir) || dataDir}`);
   const app = await startDev({ root, config, dataDir, generator: options.generator, onEvent: (event) => printEvent(event, root, deadLetters) });
   const url = app.role<HttpRole>('http')?.url;
-  const summaryTimer = setInterval(() => deadLetters.flush(), 10_000);
+  const summaryTimer = setInterval(() => deadLetters.tick(), 5_000);
   const outputs = app.context.modules().map((m) => m.output.topic);
   info('');
   const dashboards = existsSync(join(root, 'dashboards')) ? readdirSync(join(root, 'dashboards')).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')) : [];

@@ -12,7 +12,7 @@ import { startWorker } from '../../app/profiles.js';
 import type { HttpRole } from '../../app/roles/http.js';
 import type { StreamsRole } from '../../app/roles/streams.js';
 import { loadProjectConfig } from '../../config/project-config.js';
-import { DeadLetterSummary, printEvent } from '../events.js';
+import { printEvent, terminalDeadLetterSummary } from '../events.js';
 import { clock, describeError, info } from '../output.js';
 
 export interface RunOptions {
@@ -43,7 +43,7 @@ export async function run(options: RunOptions): Promise<void> {
   if (options.metricsPort !== undefined) overrides.metrics = { port: options.metricsPort };
   if (options.port !== undefined) overrides.server = { port: options.port };
   const { config, root, dataDir, file } = await loadProjectConfig({ dir: options.dir, overrides });
-  const deadLetters = new DeadLetterSummary();
+  const deadLetters = terminalDeadLetterSummary();
   let failed: unknown;
   let onFailure: (() => void) | undefined;
   info(`fastdata run: project ${root}${file ? ` (${relative(root, file)})` : ''}, ${config.processing.guarantee}`);
@@ -68,7 +68,7 @@ export async function run(options: RunOptions): Promise<void> {
   info(`${clock()} worker up on ${worker.context.description}: ${streams.runners.map((r) => r.module.name).join(', ')}`);
   const url = worker.role<HttpRole>('http')?.url;
   if (url) info(`  outputs over REST: ${url}/api/outputs`);
-  const summaryTimer = setInterval(() => deadLetters.flush(), 10_000);
+  const summaryTimer = setInterval(() => deadLetters.tick(), 5_000);
 
   const reason = await new Promise<string>((resolve) => {
     onFailure = () => resolve('a module failed');
