@@ -44,11 +44,12 @@ describe('access control', () => {
   let url: string;
   let remove: () => Promise<void>;
   let accessLog: string;
+  let root: string;
 
   beforeAll(async () => {
     const dir = await tempDir();
     remove = dir.remove;
-    const root = dir.path;
+    root = dir.path;
     await mkdir(join(root, 'streams'));
     await mkdir(join(root, 'sources'));
     await mkdir(join(root, 'schemas'));
@@ -64,6 +65,17 @@ describe('access control', () => {
   afterAll(async () => {
     await dev?.stop();
     await remove?.();
+  });
+
+  it('names the machine\'s folders to a read token relative to the project, never absolute', async () => {
+    // The summary names the data dir (the embedded log's folder).
+    const status = await send(`${url}/api/status`, { headers: bearer(TOKENS.read) });
+    expect(status.status).toBe(200);
+    expect(status.body).toContain('<dataDir>');
+    expect(status.body).not.toContain(root);
+    const registry = await send(`${url}/registry/schemas/ids/999`, { headers: bearer(TOKENS.read) });
+    expect(registry.status).toBe(404);
+    expect(registry.body).not.toContain(root);
   });
 
   it('says at start that tokens are required', () => {
@@ -167,7 +179,7 @@ describe('access control', () => {
 });
 
 describe('a server beyond loopback', () => {
-  const base = { host: '0.0.0.0', port: 0, tokens: [], open: false, allowedHosts: [], allowedOrigins: [] };
+  const base = { host: '0.0.0.0', port: 0, tokens: [], open: false, allowedHosts: [], allowedOrigins: [], trustProxy: [], rateLimit: { requests: 6000, exports: 60, window: '1m' } };
   it('refuses to start without tokens, unless told access is checked in front of it', () => {
     const config = (server: object) => ({ server: { ...base, ...server } }) as never;
     try {

@@ -12,6 +12,7 @@ import { EmbeddedLog } from '../../log/embedded/embedded-log.js';
 import { EmbeddedSchemaRegistry } from '../../schema/embedded-registry.js';
 import { AccessLayer } from '../../serve/access/access-layer.js';
 import { startServer } from '../../serve/server.js';
+import { withPublicPaths } from '../public-paths.js';
 import { type WsStats, wsHubOf } from '../../serve/ws/ws-route.js';
 import { CassandraResultStore } from '../../sinks/cassandra/result-store.js';
 import type { ProcessContext, Role } from '../process.js';
@@ -68,7 +69,8 @@ export class HttpRole implements Role {
       ...(access.tls ? { tls: access.tls } : {}),
       // The Confluent API of the embedded registry this process owns; a remote one serves its own.
       ...(registry instanceof EmbeddedSchemaRegistry ? { registry } : {}),
-      status: this.processStatus,
+      // Read by any read token: the machine's folders are named relative to the project (public-paths.ts).
+      status: async () => withPublicPaths(await this.processStatus(), { root, dataDir: this.context.dataDir }),
       host: config.server.host,
       port: config.server.port,
       access: this.access,
