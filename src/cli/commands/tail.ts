@@ -1,12 +1,15 @@
 /**
  * `fastdata tail <topic>`: prints a topic's records as JSON lines, decoded with the
- * registry (Confluent framing), following new records until Ctrl-C or `--limit`.
+ * registry (Confluent framing), following new records until Ctrl-C or `--limit`. With
+ * `-b` or `--since` it prints the history first, every partition's merged by record time
+ * (src/log/time-ordered-history.ts), then follows from where the history ended.
  * On the embedded log it opens the data dir read-only, so it runs beside `fastdata dev`;
  * with `log.kind: kafka` it reads the cluster (a reader of its own, no commits).
  */
 import { openBackends } from '../../app/backends.js';
 import { loadProjectConfig } from '../../config/project-config.js';
 import { FastdataError } from '../../errors.js';
+import { TimeOrderedHistory } from '../../log/time-ordered-history.js';
 import type { LogRecord, StartPosition } from '../../log/types.js';
 import { AvroSerde } from '../../schema/serde.js';
 import { MAGIC_BYTE } from '../../schema/wire.js';
@@ -59,25 +62,48 @@ export async function tail(topic: string, options: TailOptions): Promise<void> {
     if (options.partition !== undefined && options.partition >= description.partitions) {
       throw new FastdataError('FD_PARTITION_INVALID', `--partition ${options.partition}: ${topic} has partitions 0..${description.partitions - 1}`, { context: { topic } });
     }
-    const from: StartPosition = options.since !== undefined ? { timestamp: options.since } : options.fromBeginning ? 'earliest' : 'latest';
-    const reader = log.reader({ topic, from, partitions: options.partition === undefined ? undefined : [options.partition] });
+    const partitions = options.partition === undefined ? Array.from({ length: description.partitions }, (_, p) => p) : [options.partition];
     let printed = 0;
+    /** Prints a record unless filtered out; true once --limit is reached. */
+    const print = async (record: LogRecord): Promise<boolean> => {
+      if (options.key !== undefined && record.key?.toString('utf8') !== options.key) return false;
+      await writeLine(await render(serde, record, options.headers));
+      return options.limit !== undefined && ++printed >= options.limit;
+    };
+    // What Ctrl-C stops: the history being merged, then the live reader.
+    let stopping = false;
+    let current: { close(): Promise<void> } | undefined;
     const done = new Promise<void>((resolve) => {
-      process.once('SIGINT', () => void reader.close().then(resolve));
+      process.once('SIGINT', () => {
+        stopping = true;
+        void (current?.close() ?? Promise.resolve()).then(resolve);
+      });
     });
-    const consume = (async () => {
+    const consume = async () => {
+      // The history (-b, --since): every partition's, merged by record time; then live records as they come.
+      let follow: StartPosition | Record<number, number> = 'latest';
+      if (options.since !== undefined || options.fromBeginning) {
+        const history = await TimeOrderedHistory.open(log, { topic, partitions, from: options.since !== undefined ? { timestamp: options.since } : 'earliest' });
+        current = history;
+        if (stopping) return;
+        for await (const record of history) if (await print(record)) return;
+        follow = history.ends;
+      }
+      if (stopping) return;
+      const reader = log.reader({ topic, from: follow, partitions });
+      current = reader;
       for await (const batch of reader) {
         for (const record of batch.records) {
-          if (options.key !== undefined && record.key?.toString('utf8') !== options.key) continue;
-          await writeLine(await render(serde, record, options.headers));
-          if (options.limit !== undefined && ++printed >= options.limit) {
+          if (await print(record)) {
             await reader.close();
             return;
           }
         }
       }
-    })();
-    await Promise.race([consume, done]);
+    };
+    const consuming = consume();
+    // After Ctrl-C the reading stops at its next step (what it reads was closed); its end, not an error, is awaited.
+    await Promise.race([consuming, done.then(() => consuming.catch(() => undefined))]);
   } finally {
     await backends.close();
   }
