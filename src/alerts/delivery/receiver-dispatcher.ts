@@ -102,13 +102,8 @@ export class ReceiverDispatcher {
 
   /** Joins the receiver's group; a receiver seen for the first time starts at the topic's end (no old alerts). */
   async start(): Promise<void> {
-    const { log, history, config } = this.options;
-    if (config.kind === 'webhook' && !config.secret) {
-      this.options.onWarning?.(
-        `receiver ${this.name} (${config.source}): webhook without a secret: its requests go out unsigned, so the far end cannot tell them from forged or replayed ones; ` +
-          'set secret_env (docs/alerts.md, "Verifying a webhook")',
-      );
-    }
+    // A webhook without a secret is said once, by the receivers file's loader (receivers/load.ts, with its line).
+    const { log, history } = this.options;
     // Alerts firing since before this start keep being repeated (grouped receivers only).
     if (this.grouper && history) {
       for (const entry of history.query({ status: 'firing', limit: 100_000 }).alerts) {
