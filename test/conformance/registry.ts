@@ -112,3 +112,114 @@ export function describeRegistryConformance(name: string, open: () => Promise<{ 
     });
   });
 }
+
+// ---- the REST API, as Confluent's clients call it ----
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+/** A request to the registry's Confluent REST API at `base`, as a client sends it. */
+async function call(base: string, method: string, path: string, options: { body?: unknown; contentType?: string } = {}): Promise<Answer> {
+  const headers: Record<string, string> = { accept: 'application/vnd.schemaregistry.v1+json, application/json' };
+  if (options.contentType !== undefined || options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/vnd.schemaregistry.v1+json';
+  const response = await fetch(`${base}${path}`, { method, headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }) });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+}
+
+/**
+ * The Confluent REST API where clients other than fastdata's own depend on it: query
+ * booleans in any case (Confluent's Python client sends `deleted=False`), DELETEs without
+ * a body under a JSON content type, Confluent's `deleted=true` reads, and the uses of an
+ * id. Run against the embedded registry's routes and against Apicurio: both must answer
+ * as Confluent's server does. `open` gives the API's base URL.
+ */
+export function describeRegistryRestConformance(name: string, open: () => Promise<{ url: string; close: () => Promise<void> }>): void {
+  describe(`schema registry REST conformance: ${name}`, () => {
+    let base: string;
+    let close: () => Promise<void>;
+    beforeAll(async () => {
+      ({ url: base, close } = await open());
+    });
+    afterAll(async () => close?.());
+    const subjectName = () => `${uniqueName('rest')}-value`;
+    const schema = (value: object) => ({ schema: JSON.stringify(value), schemaType: 'AVRO', references: [] });
+    const rest = (method: string, path: string, options?: { body?: unknown; contentType?: string }) => call(base, method, path, options);
+
+    /** A subject with versions 1 (readingV1) and 2 (readingV2), version 2 soft-deleted; its ids. */
+    async function withDeletedVersion(subject: string): Promise<{ id1: number; id2: number }> {
+      const first = await rest('POST', `/subjects/${subject}/versions`, { body: schema(readingV1) });
+      const second = await rest('POST', `/subjects/${subject}/versions?normalize=False`, { body: schema(readingV2) });
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(await rest('DELETE', `/subjects/${subject}/versions/2?permanent=False`)).toEqual({ status: 200, body: 2 });
+      return { id1: (first.body as { id: number }).id, id2: (second.body as { id: number }).id };
+    }
+
+    it('reads query booleans in any case, as Confluent does (the Python client sends deleted=False)', async () => {
+      const subject = subjectName();
+      await withDeletedVersion(subject);
+      expect(await rest('GET', `/subjects/${subject}/versions?deleted=False`)).toEqual({ status: 200, body: [1] });
+      expect(await rest('GET', `/subjects/${subject}/versions?deleted=TRUE`)).toEqual({ status: 200, body: [1, 2] });
+      expect(await rest('GET', `/subjects/${subject}/versions?deleted=True`)).toEqual({ status: 200, body: [1, 2] });
+      expect(await rest('GET', `/subjects/${subject}/versions/1?deleted=False`)).toMatchObject({ status: 200, body: { subject, version: 1 } });
+      expect(await rest('POST', `/subjects/${subject}?normalize=False&deleted=False`, { body: schema(readingV1) })).toMatchObject({ status: 200, body: { version: 1 } });
+      expect(await rest('POST', `/compatibility/subjects/${subject}/versions/latest?normalize=False&verbose=False`, { body: schema(readingV2) })).toMatchObject({
+        status: 200,
+        body: { is_compatible: true },
+      });
+      expect(await rest('GET', `/config/${subject}?defaultToGlobal=True`)).toMatchObject({ status: 200, body: { compatibilityLevel: 'BACKWARD' } });
+      expect(await rest('DELETE', `/subjects/${subject}/versions/2?permanent=True`)).toEqual({ status: 200, body: 2 });
+      expect(await rest('GET', `/subjects/${subject}/versions?deleted=true`)).toEqual({ status: 200, body: [1] });
+    });
+
+    it('deletes without a body under a JSON content type', async () => {
+      const subject = subjectName();
+      await withDeletedVersion(subject);
+      expect(await rest('DELETE', `/subjects/${subject}`, { contentType: 'application/json' })).toEqual({ status: 200, body: [1] });
+      expect(await rest('DELETE', `/subjects/${subject}?permanent=true`, { contentType: 'application/vnd.schemaregistry.v1+json' })).toEqual({ status: 200, body: [1, 2] });
+      expect(await rest('GET', `/subjects/${subject}/versions?deleted=true`)).toMatchObject({ status: 404, body: { error_code: 40401 } });
+    });
+
+    it('finds soft-deleted versions and subjects with deleted=true, and only with it', async () => {
+      const subject = subjectName();
+      const { id2 } = await withDeletedVersion(subject);
+      expect(await rest('GET', `/subjects/${subject}/versions/2`)).toMatchObject({ status: 404, body: { error_code: 40402 } });
+      expect(await rest('GET', `/subjects/${subject}/versions/2?deleted=true`)).toMatchObject({ status: 200, body: { subject, version: 2, id: id2 } });
+      expect(await rest('POST', `/subjects/${subject}`, { body: schema(readingV2) })).toMatchObject({ status: 404, body: { error_code: 40403 } });
+      expect(await rest('POST', `/subjects/${subject}?deleted=true`, { body: schema(readingV2) })).toMatchObject({ status: 200, body: { subject, version: 2, id: id2 } });
+      // latest is the latest live version, with or without deleted=true.
+      expect(await rest('GET', `/subjects/${subject}/versions/latest?deleted=true`)).toMatchObject({ status: 200, body: { version: 1 } });
+      expect(await rest('DELETE', `/subjects/${subject}`)).toEqual({ status: 200, body: [1] });
+      expect((await rest('GET', '/subjects')).body).not.toContain(subject);
+      expect((await rest('GET', '/subjects?deleted=true')).body).toContain(subject);
+    });
+
+    it('lists the subject versions of an id, and serves an id asked for with ?subject=', async () => {
+      const [a, b] = [subjectName(), subjectName()];
+      const { id2 } = await withDeletedVersion(a);
+      expect(await rest('POST', `/subjects/${b}/versions`, { body: schema(readingV2) })).toEqual({ status: 200, body: expect.objectContaining({ id: id2 }) });
+      const ours = (answer: Answer) => (answer.body as { subject: string }[]).filter((use) => use.subject === a || use.subject === b);
+      expect(ours(await rest('GET', `/schemas/ids/${id2}/versions`))).toEqual([{ subject: b, version: 1 }]);
+      expect(ours(await rest('GET', `/schemas/ids/${id2}/versions?deleted=true`))).toEqual(
+        expect.arrayContaining([
+          { subject: a, version: 2 },
+          { subject: b, version: 1 },
+        ]),
+      );
+      const byId = await rest('GET', `/schemas/ids/${id2}?subject=${b}`);
+      expect(byId.status).toBe(200);
+      // Apicurio keeps the text as registered, the embedded registry its canonical form: the same schema either way.
+      expect(canonicalText((byId.body as { schema: string }).schema)).toBe(canonicalText(readingV2));
+      expect(await rest('GET', '/schemas/ids/2000000000/versions')).toMatchObject({ status: 404, body: { error_code: 40403 } });
+    });
+
+    it('answers referencedby with no schemas (no schema here refers to another)', async () => {
+      const subject = subjectName();
+      await withDeletedVersion(subject);
+      expect(await rest('GET', `/subjects/${subject}/versions/1/referencedby`)).toEqual({ status: 200, body: [] });
+      expect(await rest('GET', `/subjects/${subject}/versions/2/referencedby?deleted=true`)).toEqual({ status: 200, body: [] });
+    });
+  });
+}

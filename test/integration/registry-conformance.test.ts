@@ -1,6 +1,6 @@
 import { describe } from 'vitest';
 import { RemoteSchemaRegistry } from '../../src/schema/remote-registry.js';
-import { describeRegistryConformance } from '../conformance/registry.js';
+import { describeRegistryConformance, describeRegistryRestConformance } from '../conformance/registry.js';
 import { registryUrl } from '../helpers/servers.js';
 
 describe.skipIf(!registryUrl)('remote registry (Apicurio from scripts/infra, Confluent-compatible API)', () => {
@@ -8,4 +8,5 @@ describe.skipIf(!registryUrl)('remote registry (Apicurio from scripts/infra, Con
     const registry = new RemoteSchemaRegistry({ url: registryUrl! });
     return { registry, close: () => registry.close() };
   });
+  describeRegistryRestConformance('remote', async () => ({ url: registryUrl!, close: async () => {} }));
 });
