@@ -95,6 +95,12 @@ describe('fastdata replay, then fastdata diff', () => {
       expect(code).toBe(2);
       expect(stderr).toMatch(reason);
     }
+    // Relative times as REST takes them (issue 17), as the next word or after =: here a range backwards.
+    for (const args of [['--from', '-10m', '--to', '-20m'], ['--from=-10m', '--to=-20m']]) {
+      const backwards = await cli(['replay', 'sensor-stats', ...args, '--output', 'x.replay']);
+      expect(backwards.code).toBe(2);
+      expect(backwards.stderr).toMatch(/--to \(\d{4}-.*Z\) must be after --from \(\d{4}-.*Z\)/);
+    }
     const unknown = await cli(['replay', 'sensor-statz', '--from', '0', '--output', 'x.replay']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no module named sensor-statz in streams\/; the modules are sensor-anomalies, sensor-health, sensor-stats, site-stats/);
