@@ -57,6 +57,9 @@ export function printEvent(event: AppEvent, root: string, deadLetters: DeadLette
     case 'reload-failed':
       info(`${clock()} ${relative(root, event.file)}: NOT RELOADED, the previous version keeps running: ${describeError(event.error)}`);
       break;
+    case 'file-reloaded':
+      for (const change of event.changes) info(`${clock()} ${relative(root, event.file)}: ${event.what} reloaded: ${change}`);
+      break;
     case 'reload-skipped':
       info(`${clock()} ${relative(root, event.file)} changed: ${event.reason}`);
       break;

@@ -20,7 +20,20 @@ export type SchemaOf = (topic: string) => Promise<object | undefined>;
 export interface LoadedRules {
   rules: CompiledRule[];
   problems: Problem[];
+  /** Each loaded rule as its file gives it, by name: what a reload compares (what changed in a rule). */
+  specs: Map<string, RuleSpec>;
 }
+
+/** One rule file's rules, for a reload of that file. */
+export interface LoadedRuleFile extends LoadedRules {
+  /** As problems name it: `alerts/overheating.yaml`. */
+  file: string;
+  /** The file does not exist (it was deleted): no rules, no problem. */
+  missing: boolean;
+}
+
+/** Where a rule name is taken already: a rule of another file. */
+export type TakenNames = ReadonlyMap<string, { file: string; line: number }>;
 
 const EXTENSION = /\.ya?ml$/;
 /** `alerts/receivers.yaml` shares the folder: it defines the receivers, loaded by alerts/receivers. */
@@ -55,11 +68,16 @@ function fieldCache(schemaOf: SchemaOf): (topic: string) => Promise<TopicFields 
 
 async function ruleFiles(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir)).filter((n) => EXTENSION.test(n) && !RECEIVERS_FILE.test(n) && !TEST_FILE.test(n)).sort();
+    return (await readdir(dir)).filter(isRuleFileName).sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+}
+
+/** Whether a file name in the rules folder is a rule file (not receivers.yaml, not a rule test). */
+export function isRuleFileName(name: string): boolean {
+  return EXTENSION.test(name) && !RECEIVERS_FILE.test(name) && !TEST_FILE.test(name);
 }
 
 /**
@@ -69,54 +87,80 @@ async function ruleFiles(dir: string): Promise<string[]> {
  */
 export async function loadAlertRules(dir: string, schemaOf: SchemaOf, receiverNames: ReadonlySet<string> | undefined): Promise<LoadedRules> {
   const fieldsOf = fieldCache(schemaOf);
-  const rules: CompiledRule[] = [];
-  const problems: Problem[] = [];
-  const names = new Map<string, CompiledRule>();
+  const out: LoadedRules = { rules: [], problems: [], specs: new Map() };
+  const names = new Map<string, { file: string; line: number }>();
   for (const name of await ruleFiles(dir)) {
-    const path = join(dir, name);
-    const file = relative(dirname(dir), path);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      problems.push({ file, field: '(file)', message: `cannot be read: ${errorMessage(error)}` });
-      continue;
-    }
-    const loaded = parseAndValidate(file, text, RuleFile);
-    // Shape problems: the first of each rule, and the first of the file outside any rule.
-    const badRules = new Map<number, Problem>();
-    let fileProblem: Problem | undefined;
-    for (const problem of loaded.problems) {
-      const match = RULE_FIELD.exec(problem.field);
-      if (match) {
-        if (!badRules.has(Number(match[1]))) badRules.set(Number(match[1]), problem);
-      } else {
-        fileProblem ??= problem;
-      }
-    }
-    if (fileProblem) problems.push(fileProblem);
-    const specs: unknown = (loaded.value as { rules?: unknown } | undefined)?.rules;
-    if (!Array.isArray(specs)) continue;
-    const locate = yamlLocator(text);
-    for (const [index, spec] of (specs as RuleSpec[]).entries()) {
-      const shape = badRules.get(index);
-      if (shape) {
-        problems.push(shape);
-        continue;
-      }
-      const result = compileRule(spec, index, { file, locate, fields: await fieldsOf(spec.source), receiverNames });
-      if (!('name' in result)) {
-        problems.push(result);
-        continue;
-      }
-      const first = names.get(result.name);
-      if (first) {
-        problems.push({ file, ...locate(['rules', index, 'name']), field: `rules.${index}.name`, message: `duplicate rule name ${JSON.stringify(result.name)}: ${first.file}:${first.line} has it already; rule names are unique across files` });
-        continue;
-      }
-      names.set(result.name, result);
-      rules.push(result);
+    const loaded = await loadFile(dir, join(dir, name), fieldsOf, receiverNames, names);
+    for (const rule of loaded.rules) names.set(rule.name, rule);
+    out.rules.push(...loaded.rules);
+    out.problems.push(...loaded.problems);
+    for (const [rule, spec] of loaded.specs) out.specs.set(rule, spec);
+  }
+  return out;
+}
+
+/**
+ * The rules of one file of `dir` (`path`), as loadAlertRules would load them, with `taken`
+ * the names the rules of the other files hold: a name among them is a problem of this file.
+ */
+export function loadAlertRuleFile(dir: string, path: string, schemaOf: SchemaOf, receiverNames: ReadonlySet<string> | undefined, taken: TakenNames): Promise<LoadedRuleFile> {
+  return loadFile(dir, path, fieldCache(schemaOf), receiverNames, taken);
+}
+
+async function loadFile(
+  dir: string,
+  path: string,
+  fieldsOf: (topic: string) => Promise<TopicFields | string>,
+  receiverNames: ReadonlySet<string> | undefined,
+  taken: TakenNames,
+): Promise<LoadedRuleFile> {
+  const file = relative(dirname(dir), path);
+  const out: LoadedRuleFile = { file, missing: false, rules: [], problems: [], specs: new Map() };
+  const { rules, problems } = out;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') out.missing = true;
+    else problems.push({ file, field: '(file)', message: `cannot be read: ${errorMessage(error)}` });
+    return out;
+  }
+  const loaded = parseAndValidate(file, text, RuleFile);
+  // Shape problems: the first of each rule, and the first of the file outside any rule.
+  const badRules = new Map<number, Problem>();
+  let fileProblem: Problem | undefined;
+  for (const problem of loaded.problems) {
+    const match = RULE_FIELD.exec(problem.field);
+    if (match) {
+      if (!badRules.has(Number(match[1]))) badRules.set(Number(match[1]), problem);
+    } else {
+      fileProblem ??= problem;
     }
   }
-  return { rules, problems };
+  if (fileProblem) problems.push(fileProblem);
+  const specs: unknown = (loaded.value as { rules?: unknown } | undefined)?.rules;
+  if (!Array.isArray(specs)) return out;
+  const locate = yamlLocator(text);
+  const names = new Map<string, { file: string; line: number }>();
+  for (const [index, spec] of (specs as RuleSpec[]).entries()) {
+    const shape = badRules.get(index);
+    if (shape) {
+      problems.push(shape);
+      continue;
+    }
+    const result = compileRule(spec, index, { file, locate, fields: await fieldsOf(spec.source), receiverNames });
+    if (!('name' in result)) {
+      problems.push(result);
+      continue;
+    }
+    const first = taken.get(result.name) ?? names.get(result.name);
+    if (first) {
+      problems.push({ file, ...locate(['rules', index, 'name']), field: `rules.${index}.name`, message: `duplicate rule name ${JSON.stringify(result.name)}: ${first.file}:${first.line} has it already; rule names are unique across files` });
+      continue;
+    }
+    names.set(result.name, result);
+    rules.push(result);
+    out.specs.set(result.name, spec);
+  }
+  return out;
 }

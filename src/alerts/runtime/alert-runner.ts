@@ -16,6 +16,10 @@
  * closed by a marker with the input positions, the watermarks and the alert topic's end.
  * Notifications are published to the alert topic as soon as the batch that caused them is
  * evaluated (notification-outbox.ts), and before the checkpoint that includes them.
+ *
+ * `setRules` (hot reload) swaps the rule set as a restart would, without leaving the
+ * process: the host checkpoints and stops, and a host over the new rules restores from that
+ * checkpoint, where the identity of each rule decides what is kept (rule-identity.ts).
  */
 import { errorMessage } from '../../errors.js';
 import type { Log } from '../../log/types.js';
@@ -32,6 +36,7 @@ import type { AlertPublisher } from '../topic/alert-publisher.js';
 import { ALERT_TOPICS, type AlertTopics } from '../topic/topics.js';
 import { AlertTask } from './alert-task.js';
 import { alertTimeSpec } from './alert-time.js';
+import { identityOf } from './rule-identity.js';
 
 export interface AlertRunnerOptions {
   log: Log;
@@ -70,6 +75,10 @@ export interface AlertRunnerStats {
   rules: { name: string; keys: number; firing: number }[];
 }
 
+const sourcesOf = (rules: readonly CompiledRule[]) => [...new Set(rules.map((r) => r.source))].sort();
+
+/** How long setRules waits for the new task before it reports (a standby waits for the lease instead). */
+const TASK_WAIT_MS = 5_000;
 /** Dead letters are kept a week, as stream modules keep theirs. */
 const DEAD_LETTER_RETENTION_MS = 7 * 24 * 3_600_000;
 /** Pause before a host that failed (the alert topic could not be written) starts again. */
@@ -77,7 +86,12 @@ const RESTART_DELAY_MS = 1_000;
 
 export class AlertRunner {
   private readonly options: Required<Omit<AlertRunnerOptions, 'onWarning' | 'onLease' | 'onPublished'>> & Pick<AlertRunnerOptions, 'onWarning' | 'onLease' | 'onPublished'>;
-  private readonly entries: BookEntry[];
+  private entries: BookEntry[];
+  /** The topics the host reads: the rules' sources (see setRules for an empty rule set). */
+  private topics: string[];
+  private started = false;
+  /** While the rules are swapped, the lease moving is not news (it comes straight back). */
+  private swapping = false;
   private host: ProcessorHost<AlertTask> | undefined;
   private task: AlertTask | undefined;
   private held = false;
@@ -96,6 +110,7 @@ export class AlertRunner {
       clock: options.clock ?? systemClock,
     };
     this.entries = options.rules.map((rule) => ({ topic: rule.source, rule }));
+    this.topics = sourcesOf(options.rules);
     const clock = this.options.clock;
     this.warnings = new WarnThrottle((message) => options.onWarning?.(message), () => clock.now(), 60_000);
   }
@@ -116,13 +131,55 @@ export class AlertRunner {
     };
   }
 
+  get rules(): readonly CompiledRule[] {
+    return this.options.rules;
+  }
+
   /** Joins the lease group; evaluation starts once (and whenever) this process owns the lease. */
   async start(): Promise<void> {
     const { log, topics } = this.options;
     // max.message.bytes left at the default: checkpoints are cut to fit whatever it is.
     await log.createTopic({ name: topics.state, partitions: 1, config: { cleanupPolicy: 'compact', segmentMs: 600_000 } });
     await log.createTopic({ name: topics.deadLetter, partitions: 1, config: { retentionMs: DEAD_LETTER_RETENTION_MS } });
+    this.started = true;
     await this.startHost();
+  }
+
+  /**
+   * Evaluates `rules` from now on (hot reload; one call at a time). The running host
+   * checkpoints and stops; a host over the new rules restores from that checkpoint: a rule
+   * of the same identity keeps its keys, a changed or removed one is retired (its firing
+   * alerts resolved, alert-task.ts). With no rules left, the host still reads the old
+   * rules' topics once more, so that their alerts are resolved: a task is only made for
+   * topics it reads. Resolves once the new host consumes (or, in a standby, waits for the lease).
+   */
+  async setRules(rules: readonly CompiledRule[]): Promise<{ rule: string; reason: string; resolved: number }[]> {
+    if (this.stopping) return [];
+    this.swapping = true;
+    try {
+      await this.restarting;
+      await this.host?.stop();
+      await this.task?.settled();
+      this.host = undefined;
+      this.task = undefined;
+      this.options.rules = rules;
+      this.entries = rules.map((rule) => ({ topic: rule.source, rule }));
+      if (rules.length > 0) this.topics = sourcesOf(rules);
+      if (this.topics.length === 0 || this.stopping) return [];
+      const created = new Promise<AlertTask>((resolve) => (this.onTaskCreated = resolve));
+      if (!this.started) await this.start();
+      else await this.startHost();
+      // The task is made once the lease is held, which a standby may wait for: the report then says nothing.
+      let timer: NodeJS.Timeout | undefined;
+      const task = await Promise.race([created, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), TASK_WAIT_MS)))]);
+      clearTimeout(timer);
+      return task?.retired ?? [];
+    } finally {
+      this.swapping = false;
+      this.onTaskCreated = undefined;
+      // The swap hid the lease's comings and goings; say where it ended if that changed.
+      if (this.held !== this.announced) this.lease(this.held);
+    }
   }
 
   private async startHost(): Promise<void> {
@@ -134,14 +191,18 @@ export class AlertRunner {
       feed: new LeaseFeed(log, {
         leaseTopic: topics.state,
         leaseGroup: groupId,
-        topics: [...new Set(this.entries.map((e) => e.topic))].sort(),
+        topics: this.topics,
         start: 'earliest',
         maxBatchRecords: 2_000,
         onLease: (held) => this.lease(held),
         onWarning: (message) => this.options.onWarning?.(`alert engine: ${message}`),
       }),
       taskOf: () => 0,
-      createTask: (_id, _lanes, _io, restored) => (this.task = this.createTask(restored)),
+      createTask: (_id, _lanes, _io, restored) => {
+        this.task = this.createTask(restored);
+        this.onTaskCreated?.(this.task);
+        return this.task;
+      },
       time: alertTimeSpec(idleTimeoutMs),
       deadLetterTopic: topics.deadLetter,
       changelogTopic: topics.state,
@@ -158,6 +219,7 @@ export class AlertRunner {
     return new AlertTask(
       {
         rules: this.entries,
+        identities: new Map(this.options.rules.map((r) => [r.name, identityOf(r)])),
         publisher,
         counters: this.counters,
         onPublished: (fresh, skipped) => {
@@ -171,8 +233,15 @@ export class AlertRunner {
     );
   }
 
+  /** Told of the next task made (setRules waits for it, to report what was retired). */
+  private onTaskCreated: ((task: AlertTask) => void) | undefined;
+  /** What onLease was last told. */
+  private announced = false;
+
   private lease(held: boolean): void {
     this.held = held;
+    if (this.swapping) return;
+    this.announced = held;
     this.options.onLease?.(held);
   }
 

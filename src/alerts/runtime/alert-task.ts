@@ -9,6 +9,10 @@
  *   flush                        the same, before every checkpoint: its state includes them
  *   drainState / checkpointMeta  the book's changes (alert-state.ts) and where the alert
  *                                topic stood (`published`), for the marker
+ *
+ * At restore, rules no longer loaded or loaded with another identity (rule-identity.ts) are
+ * retired: their firing alerts are resolved (retire.ts), first thing published, and their
+ * state deleted with the first checkpoint, which comes at the next tick, record or not.
  */
 import { errorMessage } from '../../errors.js';
 import type { LogRecord } from '../../log/types.js';
@@ -17,6 +21,8 @@ import type { HostedTask, TaskRestore } from '../../stream/host/processor.js';
 import type { AlertBook, BookEntry } from '../engine/index.js';
 import { drainBookEntries, restoreBook } from './alert-state.js';
 import { NotificationOutbox, type OutboxOptions } from './notification-outbox.js';
+import { retirementNotifications } from './retire.js';
+import type { RuleIdentity } from './rule-identity.js';
 
 /** What the task keeps in its checkpoint marker beside positions and watermarks. */
 interface AlertMeta {
@@ -26,6 +32,8 @@ interface AlertMeta {
 
 export interface AlertTaskOptions {
   rules: readonly BookEntry[];
+  /** The identity of each rule (rule-identity.ts): state of another identity is retired, not restored. */
+  identities?: ReadonlyMap<string, RuleIdentity>;
   publisher: OutboxOptions['publisher'];
   /** Counted per record evaluated. */
   counters: { records: number };
@@ -40,16 +48,21 @@ export class AlertTask implements HostedTask {
   private readonly outbox: NotificationOutbox;
   /** A watermark moved by idleness changed the book (fired or resolved): worth a checkpoint with no record read. */
   private changedByTime = false;
-  /** Deletions of the state of rules no longer loaded, for the first checkpoint. */
+  /** Deletions of the state of retired rules and the identities of the loaded ones, for the first checkpoint. */
   private dropped: StateEntry[];
+  /** The rules retired at restore, with why (for the reload's report). */
+  readonly retired: { rule: string; reason: string; resolved: number }[];
 
   constructor(options: AlertTaskOptions, restored: TaskRestore | undefined) {
     this.options = options;
     const meta = readMeta(restored?.meta);
-    const { book, dropped } = restoreBook(options.rules, restored?.entries ?? [], { trackChanges: true });
+    const { book, dropped, retired } = restoreBook(options.rules, restored?.entries ?? [], { trackChanges: true }, options.identities);
     this.book = book;
     this.dropped = dropped;
     this.outbox = new NotificationOutbox({ publisher: options.publisher, since: meta.published, onPublished: options.onPublished });
+    const resolves = retirementNotifications(retired);
+    this.outbox.add(resolves);
+    this.retired = retired.map((r) => ({ rule: r.rule, reason: r.reason, resolved: resolves.filter((n) => n.rule === r.rule).length }));
     // Reads what is already out now, not at the first notification; a failure is tried again then.
     void this.outbox.publish().catch(() => undefined);
   }
@@ -67,7 +80,7 @@ export class AlertTask implements HostedTask {
   }
 
   stateChanged(): boolean {
-    return this.changedByTime;
+    return this.changedByTime || this.dropped.length > 0;
   }
 
   /** Notifications of watermarks moved by idleness go out now, not with the next record. */

@@ -25,8 +25,8 @@ export class AlertPublisher {
   constructor(
     private readonly log: Log,
     private readonly serde: AvroSerde,
-    /** The receivers of each rule, carried on the record so receivers need not load the rules. */
-    private readonly receiversOf: (rule: string) => readonly string[],
+    /** The receivers of each rule, carried on the record so receivers need not load the rules (the notification: for a resolve of a rule since removed). */
+    private readonly receiversOf: (rule: string, notification: AlertNotification) => readonly string[],
     private readonly topics: AlertTopics = ALERT_TOPICS,
   ) {}
 
@@ -40,7 +40,7 @@ export class AlertPublisher {
   /** Writes them, in order; resolves with the alert topic's end offset after them. */
   async publish(notifications: readonly AlertNotification[]): Promise<number> {
     if (notifications.length > 0) {
-      const records = notifications.map((n) => toAlertRecord(n, this.receiversOf(n.rule)));
+      const records = notifications.map((n) => toAlertRecord(n, this.receiversOf(n.rule, n)));
       await this.produce(this.topics.events, records.map((r) => ({ key: r.fingerprint, value: this.events.encode(r) })));
       await this.produce(this.topics.history, records.map((r) => ({ key: r.id, value: this.history.encode(r) })));
     }

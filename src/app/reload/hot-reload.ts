@@ -33,7 +33,9 @@ export type ReloadEvent =
   | { type: 'module-reloaded'; module: string; file: string; stateKept: boolean; reason?: string; added: boolean }
   | { type: 'module-removed'; module: string; file: string }
   | { type: 'reload-failed'; file: string; error: unknown }
-  | { type: 'reload-skipped'; file: string; reason: string };
+  | { type: 'reload-skipped'; file: string; reason: string }
+  /** A file other than a module's was loaded again (alert rules, receivers, a dashboard): what changed, one line each. */
+  | { type: 'file-reloaded'; file: string; what: 'alert rules' | 'alert receivers' | 'dashboard'; changes: string[] };
 
 /** What the reloader needs of the app that runs the modules. */
 export interface ReloadHost {

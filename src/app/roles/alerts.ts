@@ -3,11 +3,17 @@
  * process of all that run it evaluates (a lease), every one delivers for its receivers.
  * `read-only` (`fastdata serve`): the alert history and silences the evaluating processes
  * write, for the REST API, and the rules only for the alert topic's lineage.
+ *
+ * `reload(file)` (the reload role calls it when a file of alerts/ is saved, added or
+ * deleted): the rule file, or receivers.yaml, loaded again by the service; what changed
+ * or why nothing did is reported as events. The alert topic's lineage follows the rules.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { formatProblem } from '../../config/validated-file.js';
+import { FastdataError } from '../../errors.js';
 import { loadAlertRules, type CompiledRule } from '../../alerts/rules/index.js';
 import { openAlertingApi } from '../../alerts/runtime/alerting-api.js';
-import { AlertService } from '../../alerts/runtime/alert-service.js';
+import { AlertService, type ReloadReport } from '../../alerts/runtime/alert-service.js';
 import { outputSchemaOf } from '../../alerts/runtime/schema-of.js';
 import { alertOutputs, alertTopics } from '../../alerts/topic/topics.js';
 import type { AlertingApi } from '../../serve/alerts/alert-routes.js';
@@ -24,6 +30,7 @@ export class AlertsRole implements Role {
   /** The rules and receivers, evaluating (mode evaluate). */
   service: AlertService | undefined;
   private readOnly: ReadOnlyApi | undefined;
+  /** The rules read at start, read-only mode (the service has its own, reloaded). */
   private rules: readonly CompiledRule[] = [];
 
   constructor(context: ProcessContext, mode: AlertsMode = 'evaluate') {
@@ -54,12 +61,32 @@ export class AlertsRole implements Role {
       onNotification: (notification, silence) =>
         this.context.emit({ type: 'alert', notification, ...(silence ? { silencedBy: { id: silence.id, comment: silence.comment } } : {}) }),
     });
-    this.rules = this.service.rules;
   }
 
-  /** The alert topics served like outputs (the alert topic, websocket receivers' topics), with their lineage. */
+  /** The folder of rule files and receivers.yaml. */
+  get dir(): string {
+    return join(this.context.root, 'alerts');
+  }
+
+  /** A file of alerts/ changed: its rules (or the receivers) are loaded again; reported, never thrown. */
+  async reload(path: string): Promise<ReloadReport | undefined> {
+    const service = this.service;
+    if (!service) return undefined;
+    const receivers = basename(path) === 'receivers.yaml';
+    const report = receivers ? await service.reloadReceivers() : await service.reloadRules(path);
+    const file = join(this.context.root, report.file);
+    if (report.changes.length > 0) this.context.emit({ type: 'file-reloaded', file, what: receivers ? 'alert receivers' : 'alert rules', changes: report.changes });
+    if (report.outcome === 'failed') {
+      const lines = report.problems.map(formatProblem);
+      this.context.emit({ type: 'reload-failed', file, error: new FastdataError('FD_CONFIG_INVALID', lines.length === 1 ? lines[0]! : `\n  - ${lines.join('\n  - ')}`, { context: { file: report.file } }) });
+    }
+    for (const warning of report.warnings) this.context.warn(`alerts: ${warning}`);
+    return report;
+  }
+
+  /** The alert topics served like outputs (the alert topic, websocket receivers' topics), with their lineage: the rules running now. */
   outputs() {
-    return alertOutputs(this.rules, this.service?.websocketTopics ?? [], alertTopics(this.context.config.alerts.topicPrefix));
+    return alertOutputs(this.service?.rules ?? this.rules, this.service?.websocketTopics ?? [], alertTopics(this.context.config.alerts.topicPrefix));
   }
 
   /** What /api/alerts answers from. */

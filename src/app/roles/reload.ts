@@ -1,7 +1,10 @@
 /**
  * The reload role of `fastdata dev`: a saved module replaces its running version
  * (reload/hot-reload.ts); a saved source file replaces its source (roles/sources.ts); a
- * saved schema regenerates the TypeScript types (reload/types-on-change.ts).
+ * saved schema regenerates the TypeScript types (reload/types-on-change.ts); a saved alert
+ * rule file or receivers.yaml is loaded again by the alert service (roles/alerts.ts); a
+ * saved dashboard is checked and reported (reload/dashboard-check.ts; the server reads
+ * dashboards on every request). Each bad file is reported and what ran before keeps running.
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -12,6 +15,11 @@ import { HotReloader } from '../reload/hot-reload.js';
 import { type FolderWatcher, watchFolder } from '../reload/module-watcher.js';
 import { regenerateTypesOnChange } from '../reload/types-on-change.js';
 import { SOURCE_FILE } from '../../sources/declared/load-sources.js';
+import { isRuleFileName } from '../../alerts/rules/load.js';
+import { isDashboardFileName } from '../../serve/dashboards/load.js';
+import { DashboardCheck } from '../reload/dashboard-check.js';
+import type { AlertsRole } from './alerts.js';
+import type { HttpRole } from './http.js';
 import type { SourcesRole } from './sources.js';
 import type { StreamsRole } from './streams.js';
 
@@ -20,6 +28,8 @@ export class ReloadRole implements Role {
   private readonly context: ProcessContext;
   private reloader: HotReloader | undefined;
   private watchers: FolderWatcher[] = [];
+  /** Reports dashboards as they are saved (tests wait for it). */
+  dashboardCheck: DashboardCheck | undefined;
 
   constructor(context: ProcessContext) {
     this.context = context;
@@ -58,6 +68,31 @@ export class ReloadRole implements Role {
           accept: (name) => SOURCE_FILE.test(name),
           onChange: (file) => void sources.reload(file),
           onError: (error) => context.warn(`hot reload stopped watching ${sources.dir}: ${errorMessage(error)}`),
+        }),
+      );
+    }
+    const alerts = context.role<AlertsRole>('alerts');
+    // Rule files and receivers.yaml; a project with no alerts/ folder has none to watch.
+    if (alerts?.service && existsSync(alerts.dir)) {
+      this.watchers.push(
+        watchFolder(alerts.dir, {
+          accept: (name) => isRuleFileName(name) || name === 'receivers.yaml',
+          onChange: (file) => void alerts.reload(file),
+          onError: (error) => context.warn(`hot reload stopped watching ${alerts.dir}: ${errorMessage(error)}`),
+        }),
+      );
+    }
+    const http = context.role<HttpRole>('http');
+    const dashboards = join(context.root, 'dashboards');
+    if (http && existsSync(dashboards)) {
+      const check = new DashboardCheck(context.root, dashboards, http.access, (event) => context.emit(event));
+      this.dashboardCheck = check;
+      void check.checkAll().catch((error) => context.warn(`dashboards: not checked: ${errorMessage(error)}`));
+      this.watchers.push(
+        watchFolder(dashboards, {
+          accept: isDashboardFileName,
+          onChange: (file) => void check.check(file),
+          onError: (error) => context.warn(`hot reload stopped watching ${dashboards}: ${errorMessage(error)}`),
         }),
       );
     }

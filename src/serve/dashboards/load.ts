@@ -8,7 +8,8 @@
  *
  * Called on each request rather than once at start: the output topics appear only once
  * their modules have started (after the server), and an edited file shows at the next
- * reload of the page.
+ * reload of the page. `fastdata dev` also checks each file when it is saved
+ * (loadDashboardFile) to say in the terminal whether it loads.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
@@ -134,49 +135,63 @@ function checkDashboardText(entry: DashboardEntry, file: string, text: string, t
   return [];
 }
 
+/** Whether a file name in the dashboards folder is a dashboard. */
+export function isDashboardFileName(name: string): boolean {
+  return EXTENSION.test(name);
+}
+
+/** The output topics' fields, or (when they cannot be listed) none and why. */
+async function outputFields(catalog: OutputCatalog): Promise<{ topics: TopicFields; topicsProblem?: string }> {
+  try {
+    return { topics: await topicFields(catalog) };
+  } catch (error) {
+    // The outputs cannot be listed (the log is away): the files are still checked, their topics are not.
+    return { topics: new Map(), topicsProblem: `the output topics cannot be listed, so the panels' topics and fields are not checked: ${errorMessage(error)}` };
+  }
+}
+
 /** Every `*.yaml` (and `*.yml`) in `dir`, sorted by name; none when the folder does not exist. */
 export async function loadDashboards(dir: string, catalog: OutputCatalog): Promise<DashboardEntry[]> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => EXTENSION.test(n)).sort();
+    names = (await readdir(dir)).filter(isDashboardFileName).sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  let topics: TopicFields;
-  let topicsProblem: string | undefined;
-  try {
-    topics = await topicFields(catalog);
-  } catch (error) {
-    // The outputs cannot be listed (the log is away): the files are still checked, their topics are not.
-    topics = new Map();
-    topicsProblem = `the output topics cannot be listed, so the panels' topics and fields are not checked: ${errorMessage(error)}`;
-  }
+  const fields = await outputFields(catalog);
   const entries: DashboardEntry[] = [];
   for (const n of names) {
-    const path = join(dir, n);
-    const file = relative(dirname(dir), path);
-    const unreadable = (message: string) => entries.push({ name: n.replace(EXTENSION, ''), file, title: null, definition: null, problems: [{ file, field: '(file)', message }] });
-    let text: string;
-    try {
-      // Read no more than the limit: a huge file is one problem, not a huge string.
-      const size = (await stat(path)).size;
-      if (size > MAX_DASHBOARD_BYTES) {
-        unreadable(`is ${size} bytes, over the limit of ${MAX_DASHBOARD_BYTES / 1024} KiB for a dashboard file`);
-        continue;
-      }
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      unreadable(`cannot be read: ${errorMessage(error)}`);
-      continue;
-    }
-    const entry = checkDashboard(file, text, topics);
-    if (topicsProblem !== undefined && entry.problems.length > 0) {
-      entry.problems = entry.problems.filter((p) => !p.field.endsWith('.topic') || !p.message.includes('is not an output topic'));
-      entry.problems.push({ file, field: '(file)', message: topicsProblem });
-      entry.definition = null;
-    }
-    entries.push(entry);
+    const entry = await readDashboard(dir, n, fields);
+    if (entry) entries.push(entry);
   }
   return entries;
+}
+
+/** The dashboard of one file of `dir` (`path`), checked as loadDashboards checks it; undefined when the file does not exist (deleted). */
+export async function loadDashboardFile(dir: string, path: string, catalog: OutputCatalog): Promise<DashboardEntry | undefined> {
+  return readDashboard(dir, basename(path), await outputFields(catalog));
+}
+
+async function readDashboard(dir: string, n: string, fields: { topics: TopicFields; topicsProblem?: string }): Promise<DashboardEntry | undefined> {
+  const path = join(dir, n);
+  const file = relative(dirname(dir), path);
+  const unreadable = (message: string): DashboardEntry => ({ name: n.replace(EXTENSION, ''), file, title: null, definition: null, problems: [{ file, field: '(file)', message }] });
+  let text: string;
+  try {
+    // Read no more than the limit: a huge file is one problem, not a huge string.
+    const size = (await stat(path)).size;
+    if (size > MAX_DASHBOARD_BYTES) return unreadable(`is ${size} bytes, over the limit of ${MAX_DASHBOARD_BYTES / 1024} KiB for a dashboard file`);
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return unreadable(`cannot be read: ${errorMessage(error)}`);
+  }
+  const entry = checkDashboard(file, text, fields.topics);
+  if (fields.topicsProblem !== undefined && entry.problems.length > 0) {
+    entry.problems = entry.problems.filter((p) => !p.field.endsWith('.topic') || !p.message.includes('is not an output topic'));
+    entry.problems.push({ file, field: '(file)', message: fields.topicsProblem });
+    entry.definition = null;
+  }
+  return entry;
 }

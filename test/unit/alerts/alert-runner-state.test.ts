@@ -114,12 +114,12 @@ describe('alert evaluator state', () => {
     await first.stop();
     expect(first.stats().checkpoints).toBe(1);
 
-    // That one checkpoint: every key and the rule's own entry, then the marker, in requests under the limit.
+    // That one checkpoint: every key, the rule's own entry and its identity, then the marker, in requests under the limit.
     const maxBytes = (await log.describeTopic(ALERT_TOPICS.state))!.config.maxMessageBytes;
     expect(stateWrites.length).toBeGreaterThan(5);
     for (const request of stateWrites) expect(request.reduce((n, r) => n + recordBatchBytes(r), BATCH_OVERHEAD_BYTES)).toBeLessThanOrEqual(maxBytes);
     const written = stateWrites.flat();
-    expect(written).toHaveLength(KEYS + 2);
+    expect(written).toHaveLength(KEYS + 3);
     expect(written.at(-1)!.key).toBe(JSON.stringify(['@checkpoint']));
 
     // A new process restores all of it and reads on from the checkpoint's positions.

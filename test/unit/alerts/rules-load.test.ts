@@ -125,7 +125,7 @@ describe('bad rules', () => {
   });
 
   it('a folder that does not exist has no rules and no problems', async () => {
-    expect(await loadAlertRules(join(fixtures, 'nowhere'), demoSchemas, undefined)).toEqual({ rules: [], problems: [] });
+    expect(await loadAlertRules(join(fixtures, 'nowhere'), demoSchemas, undefined)).toEqual({ rules: [], problems: [], specs: new Map() });
   });
 
   it('without receiver names, any receiver is accepted', async () => {
