@@ -274,7 +274,7 @@ export class EmbeddedSchemaRegistry implements AdminSchemaRegistry {
       schema = this.state.schema(id);
     }
     if (schema === undefined) {
-      throw new FastdataError('FD_SCHEMA_NOT_FOUND', `no schema with id ${JSON.stringify(id)} in the registry ${this.dir}`, { context: { id } });
+      throw new FastdataError('FD_SCHEMA_NOT_FOUND', `no schema with id ${JSON.stringify(id)} in the registry`, { context: { id } });
     }
     return schema;
   }
