@@ -7,7 +7,7 @@ import { clock, describeError, info } from './output.js';
 
 export { DeadLetterSummary } from './dead-letter-summary.js';
 
-/** Dead letters summed up in the terminal: the first of each kind at once, then a line a minute per module. */
+/** Dead letters summed up in the terminal: the first of each kind at once, then lines of counts, spaced further apart while they keep coming. */
 export function terminalDeadLetterSummary(): DeadLetterSummary {
   return new DeadLetterSummary({ print: (line) => info(`${clock()} ${line}`) });
 }
