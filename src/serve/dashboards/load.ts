@@ -16,10 +16,9 @@ import { basename, dirname, join, relative } from 'node:path';
 import { parseAndValidate, type Problem } from '../../config/validated-file.js';
 import { errorMessage } from '../../errors.js';
 import type { DashboardDef } from './definition.js';
-import { checkPanel, fieldsOfSchema, type TopicFields } from './field-check.js';
-import { toPanelDef } from './normalize.js';
-import { DashboardOutline, dashboardSchemaFor, PANEL_KINDS, type PanelFile, type PanelKind } from './schema.js';
-import { yamlLocator } from '../../config/yaml-position.js';
+import { assembleDashboard, ordered, type DashboardFile } from './assemble.js';
+import { fieldsOfSchema, type TopicFields } from './field-check.js';
+import { DashboardOutline, dashboardSchemaFor, PANEL_KINDS, type PanelKind } from './schema.js';
 import { MAX_DASHBOARD_BYTES, yamlNestingProblem } from './yaml-bounds.js';
 
 /** What the loader needs of the access layer (AccessLayer has it); tests pass the demo schemas. */
@@ -34,7 +33,7 @@ export interface DashboardEntry {
   /** As problems name it: relative to the project, `dashboards/fleet.yaml`. */
   file: string;
   title: string | null;
-  /** Null when the file has problems. */
+  /** Null when the file as a whole has problems; a bad panel or variable leaves a definition with an error panel in its place. */
   definition: DashboardDef | null;
   problems: Problem[];
 }
@@ -55,22 +54,7 @@ export async function topicFields(catalog: OutputCatalog): Promise<TopicFields> 
   return topics;
 }
 
-/** The settings checkPanel reads: a panel with a problem in one of them is not checked against its topic. */
-const TOPIC_SETTINGS = ['topic', 'field', 'fields', 'key', 'keys'];
-
 const isKind = (kind: unknown): kind is PanelKind => PANEL_KINDS.includes(kind as PanelKind);
-
-/** By line and column, problems without a line first; each problem once. */
-function ordered(problems: Problem[]): Problem[] {
-  const seen = new Set<string>();
-  const unique = problems.filter((p) => {
-    const id = `${p.line}:${p.column}:${p.field}:${p.message}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
-  return unique.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-}
 
 /** Checks one dashboard's text (named `file` in problems) against the output topics; never throws. */
 export function checkDashboard(file: string, text: string, topics: TopicFields): DashboardEntry {
@@ -121,18 +105,11 @@ function checkDashboardText(entry: DashboardEntry, file: string, text: string, t
   const kinds = value.panels.map((panel) => (panel !== null && typeof panel === 'object' && isKind((panel as { kind?: unknown }).kind) ? (panel as { kind: PanelKind }).kind : null));
   const full = parseAndValidate(file, text, dashboardSchemaFor(kinds));
   problems.push(...full.problems);
-  // Then each panel whose topic and fields are well formed against the topic's schema.
-  const dashboard = full.value as { title: string; description?: string; panels: PanelFile[] };
-  const locate = yamlLocator(text);
-  kinds.forEach((kind, i) => {
-    if (kind === null) return;
-    const prefix = `panels.${i}`;
-    const malformed = problems.some((p) => p.field === prefix || TOPIC_SETTINGS.some((setting) => p.field === `${prefix}.${setting}` || p.field.startsWith(`${prefix}.${setting}.`)));
-    if (!malformed) problems.push(...checkPanel(file, i, dashboard.panels[i]!, topics, locate));
-  });
-  if (problems.length > 0) return ordered(problems);
-  entry.definition = { name: entry.name, title: dashboard.title, description: dashboard.description ?? '', panels: dashboard.panels.map(toPanelDef) };
-  return [];
+  // Then the variables and each well-formed panel against the topics' schemas: a bad panel
+  // becomes an error panel and the rest of the dashboard still loads (assemble.ts).
+  const assembled = assembleDashboard(entry.name, file, text, full.value as DashboardFile, kinds, problems, topics);
+  entry.definition = assembled.definition;
+  return assembled.problems;
 }
 
 /** Whether a file name in the dashboards folder is a dashboard. */

@@ -2,7 +2,7 @@
  * The dashboards, as a fastify plugin:
  *
  *   GET /api/dashboards          every dashboard file: name, title, and its problems (file:line:col field: message)
- *   GET /api/dashboards/:name    the checked definition (404 unknown, 422 with its problems when not valid)
+ *   GET /api/dashboards/:name    the checked definition, a bad panel as an error panel (404 unknown, 422 with its problems when the file as a whole is not valid)
  *   GET /dashboards/:name        the page (dist/web/dashboard.js draws it)
  *   GET /web/*                   the bundled page script and styles, from dist/web/
  */
@@ -43,7 +43,9 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
       title: e.title,
       file: e.file,
       url: `/dashboards/${encodeURIComponent(e.name)}`,
-      valid: e.definition !== null,
+      // Valid: no problem at all. A file with bad panels still loads (they are error panels): `loads`.
+      valid: e.definition !== null && e.problems.length === 0,
+      loads: e.definition !== null,
       errors: e.problems.map(formatProblem),
     })),
   }));

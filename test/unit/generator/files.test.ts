@@ -152,7 +152,7 @@ describe('fastdata new dashboard', () => {
     expect(paths(files)).toEqual(['dashboards/rooms.yaml']);
     const entry = checkDashboard('dashboards/rooms.yaml', files[0]!.content, new Map([['rooms', fieldsOfSchema(ROOM_SCHEMA)]]));
     expect(entry.problems).toEqual([]);
-    expect(entry.definition?.panels.map((p) => [p.kind, 'fields' in p ? p.fields : p.field])).toEqual([
+    expect(entry.definition?.panels.map((p) => [p.kind, 'fields' in p ? p.fields : 'field' in p ? p.field : p.kind])).toEqual([
       ['timeseries', ['people']],
       ['stat', 'people'],
       ['table', ['at', 'building', 'mode', 'note', 'people', 'co2', 'position.floor']],

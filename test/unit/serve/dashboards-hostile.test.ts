@@ -123,7 +123,7 @@ describe('hostile dashboard files', () => {
     expect(entry.definition).toBeNull();
     expect(entry.problems.map(formatProblem)).toEqual([
       'dashboards/nine.yaml:1:8 title: must NOT have fewer than 1 characters (got "")',
-      'dashboards/nine.yaml:2:1 extra: unknown setting; the settings here are title, description, panels',
+      'dashboards/nine.yaml:2:1 extra: unknown setting; the settings here are title, description, range, variables, panels',
       'dashboards/nine.yaml:6:12 panels.0.field: "sensorId" is a string; a stat panel shows numbers: one of count, meanTemperature',
       'dashboards/nine.yaml:8:12 panels.1.topic: "sensor.statz" is not an output topic; the outputs are sensor.stats',
       'dashboards/nine.yaml:10:11 panels.2.kind: must be one of "timeseries", "stat", "table", "alerts" (got "pie")',

@@ -36,6 +36,7 @@ describe('dashboard routes', () => {
     await mkdir(web);
     await copyFile(join(repo, 'dashboards', 'fleet.yaml'), join(dashboards, 'fleet.yaml'));
     await writeFile(join(dashboards, 'typo.yaml'), 'title: Typo\npanels:\n  - kind: stat\n    topic: sensor.stats\n    field: maxTemp\n');
+    await writeFile(join(dashboards, 'untitled.yaml'), 'title: ""\npanels:\n  - kind: stat\n    topic: sensor.stats\n    field: count\n');
     await writeFile(join(web, 'dashboard.js'), 'console.log("page");\n');
     app = Fastify();
     await app.register(dashboardRoutes, { access: catalog, dir: dashboards, webDir: web });
@@ -53,32 +54,46 @@ describe('dashboard routes', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
       dashboards: [
-        { name: 'fleet', title: 'Sensor fleet', file: 'dashboards/fleet.yaml', url: '/dashboards/fleet', valid: true, errors: [] },
+        { name: 'fleet', title: 'Sensor fleet', file: 'dashboards/fleet.yaml', url: '/dashboards/fleet', valid: true, loads: true, errors: [] },
         {
           name: 'typo',
           title: 'Typo',
           file: 'dashboards/typo.yaml',
           url: '/dashboards/typo',
           valid: false,
+          loads: true,
           errors: [expect.stringMatching(/^dashboards\/typo\.yaml:5:12 panels\.0\.field: "maxTemp" is not a field of sensor\.stats; its fields are windowStart, .*maxTemperature/)],
+        },
+        {
+          name: 'untitled',
+          title: '',
+          file: 'dashboards/untitled.yaml',
+          url: '/dashboards/untitled',
+          valid: false,
+          loads: false,
+          errors: ['dashboards/untitled.yaml:1:8 title: must NOT have fewer than 1 characters (got "")'],
         },
       ],
     });
   });
 
-  it('serves a definition as JSON, 422 with the problems for a bad one, 404 naming the dashboards there are', async () => {
+  it('serves a definition as JSON (a bad panel as an error panel), 422 with the problems for a bad file, 404 naming the dashboards there are', async () => {
     const fleet = await app.inject({ url: '/api/dashboards/fleet' });
     expect(fleet.statusCode).toBe(200);
     expect(fleet.json()).toMatchObject({ name: 'fleet', title: 'Sensor fleet', panels: expect.arrayContaining([expect.objectContaining({ kind: 'stat', field: 'maxTemperature' })]) });
 
     const typo = await app.inject({ url: '/api/dashboards/typo' });
-    expect(typo.statusCode).toBe(422);
-    expect(typo.json().error).toMatchObject({ code: 'FD_CONFIG_INVALID', field: 'panels.0.field' });
-    expect(typo.json().problems[0]).toMatchObject({ file: 'dashboards/typo.yaml', line: 5, field: 'panels.0.field' });
+    expect(typo.statusCode).toBe(200);
+    expect(typo.json().panels).toEqual([{ kind: 'error', title: 'Panel 1 (stat)', problems: [expect.stringMatching(/^dashboards\/typo\.yaml:5:12 panels\.0\.field: "maxTemp" is not a field/)] }]);
+
+    const untitled = await app.inject({ url: '/api/dashboards/untitled' });
+    expect(untitled.statusCode).toBe(422);
+    expect(untitled.json().error).toMatchObject({ code: 'FD_CONFIG_INVALID', field: 'title' });
+    expect(untitled.json().problems[0]).toMatchObject({ file: 'dashboards/untitled.yaml', line: 1, field: 'title' });
 
     const missing = await app.inject({ url: '/api/dashboards/nope' });
     expect(missing.statusCode).toBe(404);
-    expect(missing.json().error.message).toBe('no dashboard "nope"; the dashboards are fleet, typo');
+    expect(missing.json().error.message).toBe('no dashboard "nope"; the dashboards are fleet, typo, untitled');
   });
 
   it('serves the page, which loads the bundled script from /web/', async () => {

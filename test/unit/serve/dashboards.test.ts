@@ -87,11 +87,18 @@ describe('dashboards/*.yaml', () => {
   });
   afterAll(async () => dir?.remove());
 
+  /** The one problem of a file: a whole-file problem leaves no definition; a panel's, an error panel in its place that says it. */
   const only = (name: string) => {
     const entry = entries.get(name)!;
-    expect(entry.definition).toBeNull();
     expect(entry.problems, entry.problems.map(formatProblem).join('\n')).toHaveLength(1);
-    return formatProblem(entry.problems[0]!);
+    const problem = formatProblem(entry.problems[0]!);
+    const panel = /^panels\.(\d+)/.exec(entry.problems[0]!.field)?.[1];
+    if (panel === undefined) expect(entry.definition).toBeNull();
+    else {
+      expect(entry.definition!.panels[Number(panel)]).toMatchObject({ kind: 'error', problems: [problem] });
+      expect(entry.definition!.problems).toEqual([problem]);
+    }
+    return problem;
   };
 
   it('loads the demo fleet dashboard, with defaults filled in, beside the bad files', () => {
@@ -104,6 +111,16 @@ describe('dashboards/*.yaml', () => {
     expect(def.panels[0]).toMatchObject({ topic: 'sensor.stats', fields: ['meanTemperature'], windowMs: 30 * 60_000, maxPoints: 500 });
     expect(def.panels[1]).toMatchObject({ kind: 'stat', key: 'sensor-07', thresholds: [{ value: 30, color: 'orange' }, { value: 40, color: 'red' }] });
     expect(def.panels[2]).toMatchObject({ maxPoints: 1000 });
+  });
+
+  it('leaves the good panels of a file with a bad one working', () => {
+    const def = entries.get('unknown-kind')!.definition!;
+    expect(def.panels.map((p) => p.kind)).toEqual(['table', 'error']);
+    expect(def.panels[0]).toMatchObject({ kind: 'table', topic: 'sensor.stats', fields: ['count'] });
+    expect(def.panels[1]).toMatchObject({ kind: 'error', title: 'Panel 2' });
+    const series = entries.get('string-series')!.definition!;
+    expect(series.panels.map((p) => p.kind)).toEqual(['stat', 'error']);
+    expect(series.panels[1]).toMatchObject({ title: 'Panel 2 (timeseries)' });
   });
 
   it('names file, line and field of a field that is not in the schema, and lists the fields', () => {
