@@ -279,7 +279,10 @@ describe('hot reload of alerts and dashboards in dev', () => {
     reported = await save('dashboards/second.yaml', `title: Second\npanels:\n${panel('One')}  - kind: table\n    topic: fastdata.alerts\n`);
     const failed = reported.find((e) => e.type === 'load-failed');
     expect(failed && describeError((failed as { error: unknown }).error)).toMatch(/dashboards\/second\.yaml:6:5 panels\.1\.fields: is required/);
-    expect((await get('second')).status).toBe(422);
+    // The page of the broken file shows its problems (a bad panel as an error panel, or the file's problems); the other one is untouched.
+    const listed = (await (await fetch(`${url}/api/dashboards`)).json()) as { dashboards: { name: string; errors: string[] }[] };
+    expect(listed.dashboards.find((d) => d.name === 'second')!.errors).toEqual([expect.stringMatching(/^dashboards\/second\.yaml:6:5 panels\.1\.fields: is required/)]);
+    expect(listed.dashboards.find((d) => d.name === 'first')!.errors).toEqual([]);
     expect((await get('first')).status).toBe(200);
 
     reported = await save('dashboards/second.yaml', null);
