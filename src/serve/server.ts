@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { AdminSchemaRegistry, SchemaRegistry } from '../schema/types.js';
 import type { AccessLayer } from './access/access-layer.js';
 import { openApiRoutes } from './access/openapi.js';
+import { collectRoutes } from './openapi/route-collector.js';
 import { outputRoutes } from './access/output-routes.js';
 import { dashboardRoutes } from './dashboards/routes.js';
 import { outputSubjectsInUse, registryRoutes } from './registry-routes.js';
@@ -66,6 +67,8 @@ export interface ServerOptions {
 export async function startServer(options: ServerOptions): Promise<{ app: FastifyInstance; url: string }> {
   // forceCloseConnections: stopping the server ends every connection, so a client that holds one open cannot hold up a stop.
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true, ...(options.trustProxy?.length ? { trustProxy: options.trustProxy } : {}), ...(options.tls ? { https: options.tls } : {}) });
+  // Before any route: /api/openapi.json describes every route the server registers (src/serve/openapi/).
+  const routes = collectRoutes(app);
   // First, so that every request is logged and counted, refused ones included, and every route registered after it is guarded.
   installAccessLog(app, { ...options.accessLog, ...(options.metrics ? { metrics: options.metrics.http } : {}) });
   const guard = { tokens: new TokenTable([]), allowedHosts: [], allowedOrigins: [], ...options.guard, listenHost: options.host, secure: options.tls !== undefined };
@@ -76,9 +79,9 @@ export async function startServer(options: ServerOptions): Promise<{ app: Fastif
   // A subject a running output is written under cannot be deleted: the outputs' REST, OpenAPI and dashboards read it.
   if (options.registry) await app.register(registryRoutes, { registry: options.registry, prefix: '/registry', ...(options.access ? { inUse: outputSubjectsInUse(options.access) } : {}) });
   app.get('/api/status', async () => options.status());
+  openApiRoutes(app, { routes, ...(options.access ? { access: options.access } : {}) });
   if (options.access) {
     await app.register(outputRoutes, { access: options.access, prefix: '/api/outputs' });
-    openApiRoutes(app, options.access);
     await app.register(dashboardRoutes, { access: options.access, ...(options.root ? { dir: join(options.root, 'dashboards') } : {}) });
     await wsRoute(app, { access: options.access, ...(options.wsQueue ? { queue: options.wsQueue } : {}) });
     const catalogRegistry = options.catalog === false ? undefined : (options.catalog?.registry ?? options.registry);
