@@ -136,7 +136,11 @@ describe('hot reload of alerts and dashboards in dev', () => {
     if (text === null) await rm(join(root, file));
     else await writeFile(join(root, file), text);
     const about = () => events.slice(from).filter((e) => 'file' in e && e.file === join(root, file));
-    await eventually(() => about().length > 0, { timeoutMs: 15_000 }).catch((error) => { console.log(JSON.stringify(events.slice(from).map((e) => ({ ...e, error: 'error' in e ? describeError(e.error) : undefined })), null, 1)); throw error; });
+    await eventually(() => about().length > 0, { timeoutMs: 15_000 }).catch((error: unknown) => {
+      // What the process did say instead, so a failure shows why.
+      const said = events.slice(from).map((e) => ('error' in e ? { ...e, error: describeError(e.error) } : e));
+      throw new Error(`no event about ${file} after saving it; the events since: ${JSON.stringify(said)}`, { cause: error });
+    });
     return about();
   }
 
@@ -205,7 +209,6 @@ describe('hot reload of alerts and dashboards in dev', () => {
     await eventually(() => seen(ops).length === 9, { timeoutMs: 15_000 });
     expect(seen(ops).slice(7).sort()).toEqual(['resolved warm m1', 'resolved warm m2']);
     expect((await alerts.service!.status()).rules.map((r) => r.name)).toEqual(['cold', 'hot']);
-    expect(alerts.outputs()[0]!.inputs).toEqual(['machine.temps']);
 
     // 6. A broken save: reported with file:line:col, and the previous version of the file keeps evaluating.
     reported = await save('alerts/cold.yaml', COLD_RULE.replace('when: temperature < 10', 'when: temprature < 10'));
@@ -226,6 +229,19 @@ describe('hot reload of alerts and dashboards in dev', () => {
     expect(topic.map((n) => `${n.status} ${n.rule} ${n.key}`)).toEqual(seen(ops));
     expect(new Set(topic.map((n) => `${n.id}:${n.status}`)).size).toBe(topic.length);
   }, 120_000);
+
+  it('starts evaluating when the first rule file is added to a project that had none, and the alert topic lineage follows', async () => {
+    const ops = await hook();
+    await writeFile(join(root, 'alerts/receivers.yaml'), receivers(ops.url));
+    const { post, alerts } = await start();
+    expect(alerts.outputs()[0]!.inputs).toEqual([]);
+    const reported = await save('alerts/warm.yaml', WARM_RULE);
+    expect(reported).toContainEqual(expect.objectContaining({ type: 'file-reloaded', changes: ['rule warm added'] }));
+    expect(alerts.outputs()[0]!.inputs).toEqual(['machine.temps']);
+    await post('m1', 0, 60);
+    await eventually(() => seen(ops).length === 1, { timeoutMs: 15_000 });
+    expect(seen(ops)).toEqual(['firing warm m1']);
+  }, 60_000);
 
   it('swaps receivers on save without losing what was queued for one that was down', async () => {
     const down = await hook();
