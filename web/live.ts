@@ -77,13 +77,40 @@ export class LiveConnection {
     this.pinger = setInterval(() => this.heartbeat(), PING_EVERY_MS);
   }
 
-  /** Subscribes now or on connect; `seen` tells it which records the page already has (REST history). */
-  subscribe(spec: SubscriptionSpec, handlers: SubscriptionHandlers): { seen(records: readonly LiveRecord[]): void } {
+  /**
+   * Subscribes now or on connect; `seen` tells it which records the page already has (REST
+   * history); `close` ends it (a panel redrawn for another range or other keys).
+   */
+  subscribe(spec: SubscriptionSpec, handlers: SubscriptionHandlers): { seen(records: readonly LiveRecord[]): void; close(): void } {
     const id = `s${this.nextId++}`;
     const sub: Subscription = { id, spec, handlers, next: new Map(), frozen: false, lastByKey: new Map(), retry: undefined };
     this.subscriptions.set(id, sub);
     if (this.socket?.readyState === WebSocket.OPEN) this.send(this.subscribeFrame(sub));
-    return { seen: (records) => records.forEach((r) => this.remember(sub, r)) };
+    return {
+      seen: (records) => records.forEach((r) => this.remember(sub, r)),
+      close: () => {
+        if (!this.subscriptions.delete(id)) return;
+        clearTimeout(sub.retry);
+        if (this.socket?.readyState === WebSocket.OPEN) this.send({ op: 'unsubscribe', id });
+      },
+    };
+  }
+
+  /** Subscriptions open now (the browser test checks that redrawn panels leave none behind). */
+  get open(): number {
+    return this.subscriptions.size;
+  }
+
+  /**
+   * Handles `records` of `topic` as if /ws had sent them live, to every subscription of
+   * that topic (and key): the browser test's load generator, which measures the page's
+   * memory under 1,000 updates a second without a server that can write that fast.
+   */
+  inject(topic: string, records: readonly LiveRecord[]): void {
+    for (const sub of this.subscriptions.values()) {
+      if (sub.spec.topic !== topic) continue;
+      for (const r of records) if (sub.spec.key === undefined || sub.spec.key === r.key) this.handle({ type: 'record', id: sub.id, ...r });
+    }
   }
 
   /** Drops the connection as a network failure would (the browser test checks the resume with it). */

@@ -38,4 +38,20 @@ export class PointRing {
     if (!sorted) out.sort((a, b) => a.x - b.x);
     return out;
   }
+
+  /** The points as two arrays sorted by x, without an object per point (what the chart draws every frame). */
+  arrays(): { xs: Float64Array; ys: Float64Array } {
+    const xs = new Float64Array(this.count);
+    const ys = new Float64Array(this.count);
+    let sorted = true;
+    for (let i = 0; i < this.count; i++) {
+      const at = (this.start + i) % this.capacity;
+      xs[i] = this.xs[at]!;
+      ys[i] = this.ys[at]!;
+      if (i > 0 && xs[i]! < xs[i - 1]!) sorted = false;
+    }
+    if (sorted) return { xs, ys };
+    const order = Array.from({ length: this.count }, (_, i) => i).sort((a, b) => xs[a]! - xs[b]!);
+    return { xs: Float64Array.from(order, (i) => xs[i]!), ys: Float64Array.from(order, (i) => ys[i]!) };
+  }
 }

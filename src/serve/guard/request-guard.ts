@@ -85,6 +85,10 @@ export function installGuard(app: FastifyInstance, options: GuardOptions): void 
     const attributes = ['Path=/', 'HttpOnly', 'SameSite=Strict', ...(options.secure ? ['Secure'] : [])];
     return reply.header('set-cookie', `${SESSION_COOKIE}=${encodeURIComponent(bearer)}; ${attributes.join('; ')}`).code(204).send();
   });
+  // Who the page's viewer is and what their token may do: the dashboard shows write actions (acknowledge) only to those who may.
+  app.get('/api/session', async (request) =>
+    options.tokens.size === 0 ? { name: null, scope: 'admin', open: true } : { name: request.tokenHolder?.name ?? null, scope: request.tokenHolder?.scope ?? null, open: false },
+  );
   app.delete('/api/session', async (_request, reply) => reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict`).code(204).send());
 }
 

@@ -108,9 +108,15 @@ describe('dashboards/*.yaml', () => {
     const def = fleet.definition!;
     expect(def.title).toBe('Sensor fleet');
     expect(def.panels.map((p) => p.kind)).toEqual(['timeseries', 'stat', 'timeseries', 'table', 'table', 'table', 'alerts']);
-    expect(def.panels[0]).toMatchObject({ topic: 'sensor.stats', fields: ['meanTemperature'], windowMs: 30 * 60_000, maxPoints: 500 });
-    expect(def.panels[1]).toMatchObject({ kind: 'stat', key: 'sensor-07', thresholds: [{ value: 30, color: 'orange' }, { value: 40, color: 'red' }] });
-    expect(def.panels[2]).toMatchObject({ maxPoints: 1000 });
+    // The sensors charted are a variable's (the overheating sensor can be picked), defaulting to four.
+    expect(def.variables).toEqual([{ name: 'sensor', label: 'Sensors', topic: 'sensor.stats', multi: true, default: ['sensor-01', 'sensor-02', 'sensor-07', 'sensor-13'] }]);
+    expect(def.rangeMs).toBe(30 * 60_000);
+    expect(def.panels[0]).toMatchObject({ topic: 'sensor.stats', fields: ['meanTemperature'], keys: null, variable: 'sensor', maxPoints: 1500, thresholds: [{ value: 29, color: 'red' }] });
+    expect(def.panels[0]).toMatchObject({ formats: { meanTemperature: { unit: '°C', time: false } } });
+    expect(def.panels[1]).toMatchObject({ kind: 'stat', key: null, variable: 'sensor', thresholds: [{ value: 30, color: 'orange' }, { value: 40, color: 'red' }] });
+    // windowStart is a timestamp-millis field: a time, not 1796549530000.
+    expect(def.panels[3]).toMatchObject({ formats: { windowStart: { time: true }, count: { unit: '' }, meanHumidity: { unit: '%' }, maxTemperature: { unit: '°C' } } });
+    expect(def.panels[6]).toMatchObject({ kind: 'alerts', variable: 'sensor' });
   });
 
   it('leaves the good panels of a file with a bad one working', () => {
