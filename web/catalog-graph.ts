@@ -1,10 +1,11 @@
 /**
  * The lineage graph as SVG: nodes placed by src/catalog/lineage-layout.ts (layers left to
- * right), edges as curves from a node's right side to the next one's left side. Each node
+ * right), edges along the routes it gives them (curves between columns, through free rows
+ * of the columns a long edge crosses). Each node
  * is a <g class="node kind-…" data-id="…">, each edge a <path class="edge" data-from data-to>,
  * so the browser test counts them and the CSS colours them by kind.
  */
-import { DEFAULT_LAYOUT, layoutLineage } from '../src/catalog/lineage-layout.js';
+import { DEFAULT_LAYOUT, edgePath, layoutLineage } from '../src/catalog/lineage-layout.js';
 import type { LineageGraph } from '../src/catalog/types.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -22,7 +23,6 @@ const fit = (label: string, max = 22) => (label.length > max ? `${label.slice(0,
 export function drawLineage(graph: LineageGraph, onSelect: (id: string) => void): SVGSVGElement {
   const { nodeWidth: w, nodeHeight: h } = DEFAULT_LAYOUT;
   const layout = layoutLineage(graph);
-  const at = new Map(layout.nodes.map((n) => [n.id, n]));
   const root = svg('svg', { class: 'lineage', width: layout.width + 2 * PAD, height: layout.height + 2 * PAD, viewBox: `${-PAD} ${-PAD} ${layout.width + 2 * PAD} ${layout.height + 2 * PAD}`, role: 'img' });
   root.append(svg('title', {}));
   root.querySelector('title')!.textContent = 'Lineage: sources, modules, outputs, rules, dashboards and sinks';
@@ -33,17 +33,9 @@ export function drawLineage(graph: LineageGraph, onSelect: (id: string) => void)
   root.append(defs);
 
   const edges = svg('g', { class: 'edges' });
-  for (const e of graph.edges) {
-    const a = at.get(e.from);
-    const b = at.get(e.to);
-    if (!a || !b) continue;
-    const x1 = a.x + w;
-    const y1 = a.y + h / 2;
-    const x2 = b.x;
-    const y2 = b.y + h / 2;
-    const bend = (x2 - x1) / 2;
-    const path = svg('path', { class: 'edge', d: `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`, 'marker-end': 'url(#arrow)', 'data-from': e.from, 'data-to': e.to });
-    edges.append(path);
+  // Each edge along its route: a long one through free rows of the layers it crosses, never under a box (lineage-layout.ts).
+  for (const e of layout.edges) {
+    edges.append(svg('path', { class: 'edge', d: edgePath(e.points), 'marker-end': 'url(#arrow)', 'data-from': e.from, 'data-to': e.to }));
   }
   root.append(edges);
 
