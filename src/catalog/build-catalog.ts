@@ -72,6 +72,9 @@ export async function buildCatalog(project: CatalogProject, registry: SchemaRegi
   }
   for (const r of project.rules) read(r.source, `rule ${r.name}`);
   for (const input of project.inputs) if (input.fromTopic) read(input.fromTopic, `source ${input.name}`);
+  // Every reader, not only the processing ones: a dashboard and a sink depend on the topic as much as a module does.
+  for (const d of project.dashboards) for (const topic of d.topics) read(topic, `dashboard ${d.name}`);
+  for (const m of project.modules) for (const sink of sinksOf(m)) read(sink.topic, `sink ${sink.kind} ${sink.table}`);
 
   const inputTopics = new Set(project.inputs.map((i) => i.topic));
   const partitions = new Map(project.topics.map((t) => [t.name, t.partitions]));

@@ -38,7 +38,7 @@ export interface ProjectDashboard {
   title: string | null;
   /** Relative to the project root: `dashboards/fleet.yaml`. */
   file: string;
-  /** The topics its panels read, each once, in panel order. */
+  /** The topics its panels and variables read, each once, in file order (panels first). */
   topics: string[];
 }
 

@@ -96,7 +96,10 @@ export interface CatalogTopic {
   partitions: number | null;
   /** The module, `alerts` or `source <name>` (a declared source) that writes it; null for a topic written outside fastdata. */
   writer: string | null;
-  /** The modules and rules that read it. */
+  /**
+   * Everything that reads it: modules (by name; other pipelines too), `rule <name>`, `source <name>` (a source that
+   * copies a topic), `dashboard <name>` and `sink <kind> <table>`.
+   */
   readers: string[];
   subject: string;
   /** Registered versions of `<topic>-value` (empty when none is registered). */

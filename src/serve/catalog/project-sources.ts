@@ -141,9 +141,11 @@ async function projectDashboards(root: string, problems: string[]): Promise<Proj
   for (const n of names) {
     const file = `dashboards/${n}`;
     try {
-      const doc = parse(await readFile(join(dir, n), 'utf8')) as { title?: unknown; panels?: unknown } | null;
+      const doc = parse(await readFile(join(dir, n), 'utf8')) as { title?: unknown; panels?: unknown; variables?: unknown } | null;
       const panels = Array.isArray(doc?.panels) ? (doc.panels as { topic?: unknown }[]) : [];
-      const topics = [...new Set(panels.map((p) => p?.topic).filter((t): t is string => typeof t === 'string'))];
+      // A variable's key selector reads its topic's keys: the dashboard reads that topic too.
+      const variables = Array.isArray(doc?.variables) ? (doc.variables as { topic?: unknown }[]) : [];
+      const topics = [...new Set([...panels, ...variables].map((p) => p?.topic).filter((t): t is string => typeof t === 'string'))];
       dashboards.push({ name: n.replace(YAML_FILE, ''), title: typeof doc?.title === 'string' ? doc.title : null, file, topics });
     } catch (error) {
       problems.push(`${file}: ${errorMessage(error)}`);

@@ -124,13 +124,13 @@ describe('the demo project in the catalog', () => {
     expect(catalog.dashboards).toEqual([{ name: 'fleet', title: 'Sensor fleet', file: 'dashboards/fleet.yaml', url: '/dashboards/fleet', topics: ['sensor.stats', 'sensor.anomalies', 'sensor.health', 'fastdata.alerts'] }]);
     const roles = Object.fromEntries(catalog.topics.map((t) => [t.name, [t.role, t.writer, t.readers]]));
     expect(roles).toEqual({
-      'fastdata.alerts': ['output', 'alerts', []],
-      'sensor.anomalies': ['output', 'sensor-anomalies', []],
-      'sensor.health': ['output', 'sensor-health', ['rule over-limit']],
+      'fastdata.alerts': ['output', 'alerts', ['dashboard fleet']],
+      'sensor.anomalies': ['output', 'sensor-anomalies', ['dashboard fleet']],
+      'sensor.health': ['output', 'sensor-health', ['rule over-limit', 'dashboard fleet']],
       'sensor.metadata': ['source', 'source plant-r-sensors', ['sensor-health']],
       'fastdata.site-stats.by-site.repartition': ['internal', 'site-stats', ['site-stats']],
       'sensor.readings': ['source', 'source plant-r-readings', ['sensor-stats', 'site-stats']],
-      'sensor.stats': ['output', 'sensor-stats', ['sensor-anomalies', 'sensor-health', 'rule dead-sensor', 'rule overheating']],
+      'sensor.stats': ['output', 'sensor-stats', ['sensor-anomalies', 'sensor-health', 'rule dead-sensor', 'rule overheating', 'dashboard fleet', 'sink cassandra sensor_stats']],
       'site.stats': ['output', 'site-stats', []],
     });
   });
