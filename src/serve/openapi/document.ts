@@ -26,8 +26,8 @@ const examplePath = (path: string) => path.replace(/\{[^}]+\}/g, 'x');
 function security(method: string, path: string): Json {
   const scope = scopeOf(method, examplePath(path));
   if (scope === 'public') return { security: [], 'x-scope': 'public' };
-  // /api/session takes the token it turns into a cookie as a bearer token of any scope.
-  if (scope === 'session') return { security: [{ bearerToken: ['read'] }], 'x-scope': 'read' };
+  // /api/session: any token of this server (read and up); POST turns its bearer token into the cookie.
+  if (scope === 'session') return { security: [{ bearerToken: ['read'] }, { sessionCookie: ['read'] }], 'x-scope': 'read' };
   return { security: [{ bearerToken: [scope] }, { sessionCookie: [scope] }], 'x-scope': scope };
 }
 

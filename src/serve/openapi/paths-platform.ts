@@ -20,6 +20,13 @@ export const platformOperations: Record<string, Operation> = {
     description: `Send the token as Authorization: Bearer; the answer sets ${SESSION_COOKIE} (HttpOnly, SameSite=Strict, Secure over HTTPS). Without server.tokens it answers 204 and sets nothing.`,
     responses: { '204': { description: 'the cookie is set', headers: { 'Set-Cookie': { schema: { type: 'string' } } } }, ...errors([400, 'no Authorization: Bearer header']) },
   },
+  'GET /api/session': {
+    tags: ['session'],
+    summary: "Who the caller's token belongs to and its scope (the dashboard shows write actions only to those who may)",
+    responses: {
+      '200': json('the holder; open: true (and scope admin) on a server without tokens', { type: 'object', required: ['name', 'scope', 'open'], properties: { name: { type: ['string', 'null'] }, scope: { type: ['string', 'null'], enum: ['read', 'write', 'admin', null] }, open: { type: 'boolean' } } }),
+    },
+  },
   'DELETE /api/session': { tags: ['session'], summary: 'Clear the session cookie', responses: { '204': { description: 'the cookie is cleared' } } },
   'GET /metrics': { tags: ['metrics'], summary: 'Prometheus metrics (text exposition format)', responses: { '200': { description: 'the metrics', content: { 'text/plain': { schema: { type: 'string' } } } } } },
   'GET /api/metrics/modules': {
