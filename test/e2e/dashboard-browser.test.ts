@@ -2,7 +2,7 @@
  * The fleet dashboard in a real browser (headless Chromium, the Debian package), over
  * `fastdata dev` on the demo project: the charts draw from history at once, and a window
  * that closes while the page is open reaches it live within two seconds of the server
- * having it. Saves test-results/dashboard-fleet.png.
+ * having it. Saves test-artifacts/dashboard-fleet-live.png (gitignored).
  *
  * Chromium: `apt-get install chromium` (or FASTDATA_CHROMIUM=<path>). Without it the test
  * is skipped, except in CI (CI=true), where it fails.
@@ -140,8 +140,8 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the fleet dashboard
     expect(resumed.points).toBe(settled.points);
     expect(resumed.counters.snapshot).toBe(settled.counters.snapshot);
     expect(resumed.liveRecords).toBe(settled.liveRecords);
-    await mkdir(join(repo, 'test-results'), { recursive: true });
-    await page.screenshot({ path: join(repo, 'test-results', 'dashboard-fleet.png'), fullPage: true });
+    await mkdir(join(repo, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: join(repo, 'test-artifacts', 'dashboard-fleet-live.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   }, 150_000);
 });
