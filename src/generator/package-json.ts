@@ -20,7 +20,8 @@ function range(name: string): string {
   return found;
 }
 
-export function projectPackageJson(name: string): string {
+/** `fastdataSpec`: the version spec of the fastdata dependency (fastdata-dependency.ts). */
+export function projectPackageJson(name: string, fastdataSpec: string): string {
   const pkg = {
     name,
     version: '0.1.0',
@@ -34,7 +35,7 @@ export function projectPackageJson(name: string): string {
       typecheck: 'tsc --noEmit',
     },
     dependencies: {
-      fastdata: `^${own.version}`,
+      fastdata: fastdataSpec,
       // Modules import rxjs operators; the same range as fastdata's keeps one copy installed.
       rxjs: range('rxjs'),
     },

@@ -23,7 +23,8 @@ export const EXAMPLE = {
   receivers: ['audit'],
 } as const;
 
-export async function projectFiles(name: string): Promise<PlannedFile[]> {
+/** `fastdataSpec`: how package.json depends on fastdata (fastdata-dependency.ts). */
+export async function projectFiles(name: string, fastdataSpec: string): Promise<PlannedFile[]> {
   const stream = await streamFiles({ name: EXAMPLE.stream, topic: EXAMPLE.topic, namespace: avroNamespace(name) });
   const schema = outputSchemaOf(stream, EXAMPLE.stream);
   const alert = await alertFiles({
@@ -37,6 +38,17 @@ export async function projectFiles(name: string): Promise<PlannedFile[]> {
     keyValue: 'sensor-07',
   });
   const dashboard = await dashboardFiles({ name: EXAMPLE.dashboard, topic: EXAMPLE.topic, schema, field: 'meanTemperature' });
-  const skeleton = await renderTemplate('project', { project: name, stream: EXAMPLE.stream, streamTopic: EXAMPLE.topic, dashboard: EXAMPLE.dashboard });
-  return [{ path: 'package.json', content: projectPackageJson(name) }, ...skeleton, ...stream, ...alert, ...dashboard];
+  // A fastdata tarball in vendor/ (fastdata-dependency.ts) must be in the image before npm ci, and in git for a teammate's npm install.
+  const vendored = fastdataSpec.startsWith('file:vendor/');
+  const skeleton = await renderTemplate('project', {
+    project: name,
+    stream: EXAMPLE.stream,
+    streamTopic: EXAMPLE.topic,
+    dashboard: EXAMPLE.dashboard,
+    copyVendor: vendored ? 'COPY vendor ./vendor\n' : '',
+    vendorNote: vendored
+      ? '\n`package.json` takes fastdata from `vendor/` (a tarball of the fastdata that ran `fastdata init`)\nwhile fastdata is not on the npm registry: commit `vendor/`, so that `npm install` works for\neveryone who clones the project.\n'
+      : '',
+  });
+  return [{ path: 'package.json', content: projectPackageJson(name, fastdataSpec) }, ...skeleton, ...stream, ...alert, ...dashboard];
 }

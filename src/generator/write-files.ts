@@ -34,6 +34,17 @@ export async function existingFiles(root: string, files: readonly PlannedFile[])
  * `force`, FD_ARGUMENT_INVALID when any of them exists, and nothing is written.
  */
 export async function writeFiles(root: string, files: readonly PlannedFile[], options: WriteOptions): Promise<string[]> {
+  await checkWritable(root, files, options);
+  for (const file of files) {
+    const path = join(root, file.path);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, file.content);
+  }
+  return files.map((f) => f.path);
+}
+
+/** What writeFiles checks before writing anything: FD_ARGUMENT_INVALID naming every file in the way (without `force`). */
+export async function checkWritable(root: string, files: readonly PlannedFile[], options: WriteOptions): Promise<void> {
   const duplicate = files.find((f, i) => files.findIndex((g) => g.path === f.path) !== i);
   if (duplicate) throw new FastdataError('FD_INTERNAL', `the generator planned ${duplicate.path} twice`);
   if (!options.force) {
@@ -46,10 +57,4 @@ export async function writeFiles(root: string, files: readonly PlannedFile[], op
       );
     }
   }
-  for (const file of files) {
-    const path = join(root, file.path);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, file.content);
-  }
-  return files.map((f) => f.path);
 }

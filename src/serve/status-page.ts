@@ -47,7 +47,7 @@ export function statusPage(nonce: { script: string; style: string }): string {
 <table><thead><tr><th>receiver</th><th>kind</th><th>state</th><th title="notifications held while it is down, sent again in order when it answers">parked</th><th>oldest parked</th><th>re-sent</th><th title="dropped undelivered: older than the receiver's max_age">expired</th><th>last error</th></tr></thead><tbody id="receivers"></tbody></table>
 <h2>Topics</h2>
 <table><thead><tr><th>topic</th><th>partitions</th><th>records (end offsets)</th><th>cleanup</th></tr></thead><tbody id="topics"></tbody></table>
-<p>Tail a topic in a terminal: <code>npx fastdata tail sensor.stats</code>. The schema registry (Confluent API) is at <a href="/registry/subjects">/registry</a>.</p>
+<p>Tail a topic in a terminal: <code id="tail-hint">npx fastdata tail &lt;topic&gt;</code>. The schema registry (Confluent API) is at <a href="/registry/subjects">/registry</a>.</p>
 <script nonce="${nonce.script}">
 const esc = (v) => String(v ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const time = (ms) => (Number.isFinite(ms) ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '–');
@@ -118,6 +118,8 @@ async function links() {
   document.getElementById('dashboards').innerHTML = d.map((x) => '<li><a href="' + esc(x.url) + '">' + esc(x.title ?? x.name) + '</a>' +
     (x.errors.length ? ' <span class="failed">' + esc(x.errors.join('; ')) + '</span>' : '') + '</li>').join('') || '<li>none: add a YAML file to dashboards/</li>';
   const o = (await get('/api/outputs')).outputs ?? [];
+  // The hint names an output this project has (a new project has no sensor.stats).
+  if (o.length) document.getElementById('tail-hint').textContent = 'npx fastdata tail ' + (o.find((x) => !x.topic.startsWith('fastdata.')) ?? o[0]).topic;
   document.getElementById('outputs').innerHTML = o.map((x) => '<li><a href="/api/outputs/' + encodeURIComponent(x.topic) + '/latest">' + esc(x.topic) + '</a> (' + esc(x.module) + ')</li>').join('') || '<li>none yet</li>';
 }
 const tick = () => { links().catch(() => {}); return refresh(); };

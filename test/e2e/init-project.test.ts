@@ -1,8 +1,9 @@
 /**
- * The model author's first minutes, as they would live them: `fastdata init` a project,
- * install fastdata into it from this working tree (the tarball `npm pack` makes, so the
- * test sees exactly what the package ships), run the project's own tests, and start it
- * with the fastdata it installed until an output record can be read over REST.
+ * The model author's first minutes, as they would live them: `fastdata init` a project
+ * (which packs this working tree's fastdata into the project's vendor/, so the test sees
+ * exactly what the package ships), run the steps it printed as printed (npm install,
+ * npm start, npm test), add a stream, an alert and a dashboard with `fastdata new`, and
+ * read an output record over REST from the `npm start` it printed.
  *
  * Slow (npm installs fastdata's dependencies, from the npm cache when it has them): a
  * few minutes on a cold cache. Needs dist/ built (npm test builds it first) and the npm
@@ -61,28 +62,29 @@ describe('fastdata init: a new project on the fastdata of this working tree', ()
   let project: string;
   let dev: ChildProcess | undefined;
 
+  /** The steps `init` printed after "Next:", without their comments, in order. */
+  let steps: string[];
+
   beforeAll(async () => {
     if (!existsSync(join(repo, 'dist/cli/main.js'))) throw new Error('dist/ is not built: run npm run build (npm test does) before this test');
     tmp = await tempDir('fastdata-init-');
     project = join(tmp.path, 'plant-monitor');
 
-    const init = await runCli(['init', project]);
+    // As a new user: init (which packs the fastdata that runs it into vendor/, fastdata not being on npm), then each printed step.
+    const init = await runCli(['init', 'plant-monitor'], { cwd: tmp.path, timeoutMs: 120_000 });
+    expect(init.code, init.stderr).toBe(0);
     expect(init.stderr).toContain('created the fastdata project plant-monitor');
-    expect(init.code).toBe(0);
-
-    // --ignore-scripts: `prepare` would rebuild dist/ under the feet of other tests; it is built already.
-    const pack = await run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp.path, ...NPM_FLAGS], repo, INSTALL_TIMEOUT);
-    expect(pack.code, pack.output).toBe(0);
-    const filename = (JSON.parse(pack.stdout) as { filename: string }[])[0]?.filename;
-    expect(filename, pack.output).toMatch(/^fastdata-.*\.tgz$/);
-    const install = await run(NPM, ['install', join(tmp.path, filename!), ...NPM_FLAGS], project, INSTALL_TIMEOUT);
+    steps = init.stderr.split('Next:')[1]!.split('\n').map((line) => line.replace(/#.*$/, '').trim()).filter(Boolean);
+    expect(steps).toEqual(['cd plant-monitor', 'npm install', 'npm start', 'npm test']);
+    const install = await run(NPM, ['install', ...NPM_FLAGS], project, INSTALL_TIMEOUT);
     expect(install.code, install.output).toBe(0);
+    expect(install.output).not.toMatch(/ERR!|404/);
   }, 2 * INSTALL_TIMEOUT);
 
   afterAll(async () => {
     if (dev && dev.exitCode === null && dev.signalCode === null) {
       const closed = new Promise((resolve) => dev!.once('close', resolve));
-      dev.kill('SIGKILL');
+      process.kill(-dev.pid!, 'SIGKILL');
       await closed;
     }
     await tmp?.remove();
@@ -92,7 +94,8 @@ describe('fastdata init: a new project on the fastdata of this working tree', ()
     const pkg = JSON.parse(await readFile(join(project, 'package.json'), 'utf8')) as { name: string; scripts: Record<string, string>; dependencies: Record<string, string> };
     expect(pkg.name).toBe('plant-monitor');
     expect(pkg.scripts.start).toBe('fastdata dev');
-    expect(pkg.dependencies.fastdata).toMatch(/fastdata-.*\.tgz$/); // npm install <tarball> replaced the range
+    expect(pkg.dependencies.fastdata).toMatch(/^file:vendor\/fastdata-.*\.tgz$/);
+    expect(existsSync(join(project, pkg.dependencies.fastdata.slice('file:'.length)))).toBe(true);
     for (const file of ['tsconfig.json', 'fastdata.config.yaml', 'docker-compose.yml', '.gitignore', 'README.md', 'streams/temperature-stats.ts', 'streams/temperature-stats.test.ts', 'schemas/temperature-stats.avsc', 'alerts/hot-sensor.yaml', 'alerts/receivers.yaml', 'dashboards/sensors.yaml']) {
       expect(existsSync(join(project, file)), file).toBe(true);
     }
@@ -107,16 +110,18 @@ describe('fastdata init: a new project on the fastdata of this working tree', ()
     expect(types.code, types.output).toBe(0);
   }, 300_000);
 
-  it('adds a stream, an alert and a dashboard with fastdata new, and their tests pass too', async () => {
-    const fastdata = join(project, 'node_modules/fastdata/bin/fastdata.js');
-    for (const args of [
-      ['new', 'stream', 'humidity-stats'],
-      ['new', 'alert', 'hot-humidity', '--source', 'humidity-stats', '--field', 'maxTemperature', '--above', '30'],
-      ['new', 'dashboard', 'humidity', '--topic', 'humidity-stats'],
-    ]) {
-      const made = await run(process.execPath, [fastdata, ...args], project, 60_000);
-      expect(made.code, made.output).toBe(0);
+  it("runs the README's `fastdata new` commands as written, and their tests pass too", async () => {
+    // The generated README's "Add to it" block, copied as a reader would (it said `new alert hot-sensor`, which init had written).
+    const readme = await readFile(join(project, 'README.md'), 'utf8');
+    const block = /## Add to it\n+```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    const commands = block!.split('\n').map((line) => line.replace(/#.*$/, '').trim()).filter(Boolean);
+    expect(commands.map((c) => c.split(/\s+/).slice(0, 4).join(' '))).toEqual(['npx fastdata new stream', 'npx fastdata new alert', 'npx fastdata new dashboard']);
+    for (const command of commands) {
+      const [npx, ...args] = command.split(/\s+/);
+      const made = await run(npx!, args, project, 60_000);
+      expect(made.code, `${command}\n${made.output}`).toBe(0);
     }
+    const fastdata = join(project, 'node_modules/fastdata/bin/fastdata.js');
     const again = await run(process.execPath, [fastdata, 'new', 'stream', 'humidity-stats'], project, 60_000);
     expect(again.code).toBe(2);
     expect(again.output).toContain('streams/humidity-stats.ts');
@@ -126,10 +131,12 @@ describe('fastdata init: a new project on the fastdata of this working tree', ()
     expect(tests.output).toContain('4 passed, 0 failed');
   }, 300_000);
 
-  it('starts with the installed fastdata (npm start is `fastdata dev`) and serves an output record', async () => {
-    // The installed command, as `npm start` runs it, with a free port and a data dir of the test's own.
-    const bin = join(project, 'node_modules/fastdata/bin/fastdata.js');
-    dev = spawn(process.execPath, [bin, 'dev', '--port', '0', '--data-dir', join(tmp.path, 'data')], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+  it('starts with `npm start` as printed, and serves an output record', async () => {
+    expect(steps).toContain('npm start');
+    // As printed; only the port (any free one) and the data dir (the test's own) come from the environment.
+    // Its own process group, so that Ctrl-C reaches npm and fastdata as a terminal's would.
+    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_'))), FASTDATA_SERVER__PORT: '0', FASTDATA_DATA_DIR: join(tmp.path, 'data') };
+    dev = spawn(NPM, ['start'], { cwd: project, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     dev.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     dev.stderr!.on('data', (c: Buffer) => (output += c.toString()));
@@ -150,8 +157,11 @@ describe('fastdata init: a new project on the fastdata of this working tree', ()
     expect(record.value.windowEnd - record.value.windowStart).toBe(60_000);
     expect(record.value.count).toBeGreaterThan(0);
 
-    const exited = new Promise<number | null>((resolve) => dev!.once('close', resolve));
-    dev.kill('SIGINT'); // Ctrl-C: checkpoints and stops
-    expect(await exited, output).toBe(0);
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => dev!.once('close', (code, signal) => resolve({ code, signal })));
+    process.kill(-dev.pid!, 'SIGINT'); // Ctrl-C: checkpoints and stops
+    const { code, signal } = await exited;
+    // fastdata stops cleanly; npm then ends as a terminal's Ctrl-C ends it, by the signal.
+    expect(output).toMatch(/\d\d:\d\d:\d\d stopped\n/);
+    expect(code === 0 || signal === 'SIGINT', `${code} ${signal}\n${output}`).toBe(true);
   }, 180_000);
 });

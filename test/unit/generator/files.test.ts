@@ -61,7 +61,7 @@ async function runRuleTests(files: PlannedFile[], topic: string, schema: object)
 
 describe('fastdata init', () => {
   it('plans the whole project, every token filled', async () => {
-    const files = await projectFiles('plant-monitor');
+    const files = await projectFiles('plant-monitor', 'file:vendor/fastdata-0.1.0.tgz');
     expect(paths(files)).toEqual([
       '.dockerignore',
       '.gitignore',
@@ -84,11 +84,12 @@ describe('fastdata init', () => {
     const pkg = JSON.parse(files.find((f) => f.path === 'package.json')!.content);
     expect(pkg).toMatchObject({ name: 'plant-monitor', type: 'module', scripts: { start: 'fastdata dev' } });
     expect(Object.keys(pkg.dependencies)).toEqual(['fastdata', 'rxjs']);
+    expect(pkg.dependencies.fastdata).toBe('file:vendor/fastdata-0.1.0.tgz');
     expect(files.find((f) => f.path === 'docker-compose.yml')!.content).toContain('name: plant-monitor');
   });
 
   it("writes an alert rule whose test passes and a dashboard that loads, against the example's schema", async () => {
-    const files = await projectFiles('plant-monitor');
+    const files = await projectFiles('plant-monitor', 'file:vendor/fastdata-0.1.0.tgz');
     const schema = outputSchemaOf(files, EXAMPLE.stream);
     expect(parseAvroSchema(schema).name).toBe('plant_monitor.TemperatureStats');
     const { results, problems } = await runRuleTests(files.filter((f) => f.path.startsWith('alerts/hot-sensor')), EXAMPLE.topic, schema);
