@@ -32,6 +32,9 @@ import { ALERT_TOPICS, type AlertTopics } from '../topic/topics.js';
 import { CommitTracker } from './commit-tracker.js';
 import { AlertGrouper } from './grouper.js';
 
+/** Silenced firings remembered per receiver, to hold back their resolves. */
+const MAX_SILENCED_REMEMBERED = 100_000;
+
 export interface ReceiverDispatcherOptions {
   log: Log;
   serde: AvroSerde;
@@ -68,6 +71,7 @@ export class ReceiverDispatcher {
   private consumer: GroupConsumer | undefined;
   private committing: Promise<void> = Promise.resolve();
   private silenced = 0;
+  private readonly silencedFirings = new Set<string>();
   private readonly offsetsOf = new WeakMap<Delivery, number[]>();
   /** The alert topic's timestamp (publish time) of each notification read and not yet done with: max_age counts from it. */
   private readonly publishedAt = new Map<number, number>();
@@ -152,8 +156,12 @@ export class ReceiverDispatcher {
   }
 
   private route(notification: AlertNotification, offset: number, publishedAt: number): void {
-    // A resolve always goes out: whoever heard of the firing hears that it ended.
-    if (notification.status === 'firing' && this.options.silences?.silencing(notification.labels)) {
+    // A firing a silence matches is not sent; nor is its resolve, as Alertmanager does: the
+    // receiver never heard of it. Any other resolve goes out: whoever heard of the firing hears that it ended.
+    const silencedFiring = notification.status === 'firing' && this.options.silences?.silencing(notification.labels) !== undefined;
+    const resolveOfSilenced = notification.status === 'resolved' && this.silencedFirings.delete(notification.id);
+    if (silencedFiring || resolveOfSilenced) {
+      if (silencedFiring) this.rememberSilenced(notification.id);
       this.silenced++;
       this.tracker.markDone(offset);
       return;
@@ -161,6 +169,16 @@ export class ReceiverDispatcher {
     this.publishedAt.set(offset, publishedAt);
     if (this.grouper) this.grouper.add(notification, offset);
     else this.hand(singleDelivery(notification), [offset]);
+  }
+
+  /**
+   * The alert instances whose firing a silence held back, so that their resolve is held back
+   * too. In memory and bounded (the oldest forgotten first): after a restart, or past the bound,
+   * such a resolve goes out, which tells a receiver of an end it did not hear begin, and no more.
+   */
+  private rememberSilenced(id: string): void {
+    this.silencedFirings.add(id);
+    if (this.silencedFirings.size > MAX_SILENCED_REMEMBERED) this.silencedFirings.delete(this.silencedFirings.values().next().value!);
   }
 
   private hand(delivery: Delivery, offsets: number[]): void {

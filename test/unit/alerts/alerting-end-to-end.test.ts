@@ -212,7 +212,7 @@ describe('alerting end to end (embedded log, real HTTP receiver)', () => {
     expect(statuses(h.hook)).toEqual(['firing m5']);
   });
 
-  it('does not send the firing of a silenced alert, still sends its resolve, and records an acknowledgement', async () => {
+  it('sends neither the firing of a silenced alert nor its resolve (as Alertmanager), and records an acknowledgement', async () => {
     const h = await harness();
     const service = await h.start();
     await service.silences.create({ matchers: [{ label: 'key', op: '=', value: 'm4' }], endsAt: Date.now() + 3_600_000, comment: 'maintenance', createdBy: 'test' });
@@ -224,9 +224,12 @@ describe('alerting end to end (embedded log, real HTTP receiver)', () => {
     expect(service.history.get(alert!.id)?.acknowledged).toMatchObject({ by: 'ana', comment: 'on it' });
 
     await h.send('m4', 3, 60);
+    await eventually(async () => (await service.status()).receivers[0]!.silenced === 2);
+    // An alert no silence matches still goes out, after the held-back resolve.
+    for (const minute of [4, 5, 6]) await h.send('m7', minute, 90);
     await eventually(() => h.hook.accepted().length === 1);
     await service.idle();
-    expect(statuses(h.hook)).toEqual(['resolved m4']);
+    expect(statuses(h.hook)).toEqual(['firing m7']);
   });
 
   it('keeps every alert topic and group under the configured prefix (alerts.topicPrefix)', async () => {
