@@ -49,6 +49,8 @@ export const ERROR_CODES = {
   FD_LOG_CORRUPT: { domain: 'external', retriable: false },
   FD_LOG_IO: { domain: 'external', retriable: true },
   FD_INGEST_BUSY: { domain: 'external', retriable: true },
+  FD_REPLAY_BUSY: { domain: 'user', retriable: true },
+  FD_REPLAY_ABORTED: { domain: 'user', retriable: false },
   FD_LOG_READ_ONLY: { domain: 'user', retriable: false },
   FD_GROUP_REBALANCING: { domain: 'external', retriable: true },
   FD_GROUP_ACTIVE: { domain: 'user', retriable: false },

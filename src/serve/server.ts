@@ -21,6 +21,7 @@ import { catalogRoutes } from './catalog/routes.js';
 import { metricsRoutes } from '../metrics/routes.js';
 import type { RecordIngest } from '../sources/record-ingest.js';
 import { ingestRoutes } from './ingest/ingest-routes.js';
+import { type ReplayRouteOptions, replayRoutes } from './replay/replay-route.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { type AccessLogOptions, installAccessLog } from './access-log.js';
 import { type GuardOptions, installGuard } from './guard/request-guard.js';
@@ -52,6 +53,8 @@ export interface ServerOptions {
   metrics?: MetricsRegistry;
   /** `POST /api/ingest/<topic>`: records into a topic, through this process's log. */
   ingest?: RecordIngest;
+  /** `POST /api/replay`: a module replayed inside this process (`fastdata replay` beside `dev`). */
+  replay?: ReplayRouteOptions;
   /** Who may call it (guard/request-guard.ts). Absent: only the Host check of a loopback server. */
   guard?: Omit<GuardOptions, 'listenHost' | 'secure'>;
   /** Serve HTTPS with these PEM contents. */
@@ -90,6 +93,7 @@ export async function startServer(options: ServerOptions): Promise<{ app: Fastif
   if (options.alerting) await app.register(alertRoutes, { alerting: options.alerting, prefix: '/api/alerts' });
   if (options.metrics) await app.register(metricsRoutes, { metrics: options.metrics });
   if (options.ingest) await app.register(ingestRoutes, { ingest: options.ingest, prefix: '/api/ingest' });
+  if (options.replay) await app.register(replayRoutes, { replay: options.replay });
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage(reply.cspNonce)));
   const address = await app.listen({ host: options.host, port: options.port });
   return { app, url: address.replace('[::1]', 'localhost') };

@@ -1,6 +1,7 @@
 /**
  * Replay and compare, as a model author uses them: the demo runs in `fastdata dev` for a
- * few seconds (its generator first backfills ten minutes of readings), then
+ * few seconds (its generator first backfills ten minutes of readings); `fastdata replay`
+ * runs inside that dev while it runs (through its server); then, dev stopped,
  * `fastdata replay` runs sensor-stats again over that history into a topic of its own and
  * `fastdata diff` compares it with the live output: the same code gives the same windows,
  * a changed module (a copy in a project of its own) gives other figures.
@@ -41,10 +42,14 @@ describe('fastdata replay, then fastdata diff', () => {
     await changed?.remove();
   });
 
-  it('beside a running dev, says that the data dir is in use and what to do', async () => {
-    const { code, stderr } = await cli(['replay', 'sensor-stats', '--from', '0', '--output', 'replay.stats']);
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/replay writes its output topic, and the data dir .* is in use by process \d+.*Stop fastdata dev/);
+  it('beside a running dev, runs the replay inside dev (which holds the log) and prints what a replay prints', async () => {
+    const { code, stderr } = await cli(['replay', 'sensor-stats', '--from', '0', '--output', 'replay.live']);
+    expect(stderr).toMatch(/replaying sensor-stats over sensor\.readings from 1970-01-01T00:00:00\.000Z to the end of the log into replay\.live \(through fastdata dev at http:\/\/127\.0\.0\.1:\d+: the embedded log/);
+    expect(stderr).toMatch(/wrote \d+ records to replay\.live/);
+    expect(stderr).toContain('compare: npx fastdata diff sensor.stats replay.live');
+    expect(code).toBe(0);
+    // dev goes on: its module still runs.
+    expect(dev.output.stderr).not.toMatch(/sensor-stats: (failed|stopped)/);
   });
 
   it('replays the module into a topic that diff finds identical to the live output', async () => {

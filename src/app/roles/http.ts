@@ -6,6 +6,7 @@
  * reads of outputs that a Cassandra sink writes are answered from its table when the
  * config has a `cassandra` section (the log answers the rest).
  */
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { EmbeddedLog } from '../../log/embedded/embedded-log.js';
@@ -78,6 +79,8 @@ export class HttpRole implements Role {
       metrics,
       alerting: () => this.context.role<AlertsRole>('alerts')?.api(),
       ingest: this.context.ingest,
+      // `fastdata replay` beside this process, which holds the log: the replay runs here (serve/replay/).
+      ...(this.writesLog() ? { replay: { log: this.context.log, serde: this.context.serde, root, streamsDir: join(root, config.streams), defaultPartitions: config.log.partitions, description: this.context.description } } : {}),
       // The catalog reads schema versions from the registry in use, remote or embedded.
       catalog: { registry },
     });
@@ -96,6 +99,11 @@ export class HttpRole implements Role {
   /** The WebSocket service's figures, once it serves (for /metrics). */
   wsStats(): WsStats | undefined {
     return wsHubOf(this.access)?.stats();
+  }
+
+  /** This process may write the log (not `fastdata serve`'s read-only view). */
+  private writesLog(): boolean {
+    return !(this.context.log instanceof EmbeddedLog && this.context.log.readOnly);
   }
 
   /** This process writes the embedded data dir (`fastdata serve` beside `dev` only reads it). */

@@ -7,7 +7,7 @@
  *   read    GET of /api/* (outputs, dashboards, catalog, alerts, status), /ws, /metrics,
  *           the registry's reads (and its lookups and compatibility checks, which POST)
  *   write   the other methods under /api/: ingest, silences, acknowledgements
- *   admin   registry writes and deletes, and the modules' source code
+ *   admin   registry writes and deletes, the modules' source code, and replays (POST /api/replay runs the project's code)
  */
 export type Scope = 'read' | 'write' | 'admin';
 export type RouteScope = Scope | 'public' | 'session';
@@ -34,6 +34,7 @@ export function scopeOf(method: string, path: string): RouteScope {
     if (reads || (method === 'POST' && REGISTRY_READ_POST.test(path) && !path.endsWith('/versions'))) return 'read';
     return 'admin';
   }
+  if (path === '/api/replay') return 'admin';
   if (reads) return MODULE_CODE.test(path) ? 'admin' : 'read';
   if (path.startsWith('/api/')) return 'write';
   return 'admin';

@@ -6,6 +6,7 @@ import { dashboardOperations } from './paths-dashboards.js';
 import { ingestOperations } from './paths-ingest.js';
 import { outputOperations } from './paths-outputs.js';
 import { platformOperations } from './paths-platform.js';
+import { replayOperations } from './paths-replay.js';
 
 export const OPERATIONS: Record<string, Operation> = {
   ...platformOperations,
@@ -14,4 +15,5 @@ export const OPERATIONS: Record<string, Operation> = {
   ...catalogOperations,
   ...dashboardOperations,
   ...ingestOperations,
+  ...replayOperations,
 };

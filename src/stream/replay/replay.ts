@@ -12,6 +12,11 @@
  *
  * The watermark comes from the records only (nothing is idle in a replay), so windows
  * still open when the range ends are not emitted: they are counted in `openAtEnd`.
+ *
+ * It is bounded, so it can run inside a process whose modules keep running (`fastdata dev`,
+ * through POST /api/replay, serve/replay/): the range ends at the end offsets the inputs had
+ * when it started, it holds one partition's state and at most PRODUCE_BATCH output records at
+ * a time, it gives the event loop back after every batch, and `signal` stops it between records.
  */
 import { FastdataError, errorMessage } from '../../errors.js';
 import type { Log, LogRecord, ProduceRecord } from '../../log/types.js';
@@ -42,6 +47,19 @@ export interface ReplayOptions {
   to?: number;
   /** Partitions of the output topic when neither the module nor its live output say. */
   defaultPartitions: number;
+  /** Told after every batch of outputs and at the end of every partition. */
+  onProgress?: (progress: ReplayProgress) => void;
+  /** Stops the replay between records (FD_REPLAY_ABORTED); what was written stays in the output topic. */
+  signal?: AbortSignal;
+}
+
+/** Where a replay is: the partition it reads and the counts so far. */
+export interface ReplayProgress {
+  partition: number;
+  partitions: number;
+  /** Input records read so far, over every partition. */
+  read: number;
+  outputs: number;
 }
 
 export interface ReplayResult {
@@ -70,14 +88,34 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const ranges = await Promise.all(m.inputs.map(async (input) => ({ input, ...(await offsetRange(log, input.topic, options.from, options.to)) })));
   for (let partition = 0; partition < partitions; partition++) {
     await replayPartition(options, encoder, partition, ranges, result);
+    report(options, partition, result);
   }
   return result;
 }
 
+function report(options: ReplayOptions, partition: number, result: ReplayResult): void {
+  const read = Object.values(result.read).reduce((a, b) => a + b, 0);
+  options.onProgress?.({ partition, partitions: result.partitions, read, outputs: result.outputs });
+}
+
+function checkAborted(options: ReplayOptions): void {
+  if (options.signal?.aborted) {
+    throw new FastdataError('FD_REPLAY_ABORTED', `the replay of ${options.module.name} into ${options.output} was stopped (${errorMessage(options.signal.reason ?? 'aborted')}); the records written so far stay in ${options.output}`, {
+      context: { stream: options.module.name, topic: options.output },
+    });
+  }
+}
+
+/** Lets the live work of the process (other modules, HTTP) run between batches of the replay. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** The input partition count; throws, naming the argument, what makes the replay impossible. */
-async function checkReplay(options: ReplayOptions): Promise<number> {
+export async function checkReplay(options: ReplayOptions): Promise<number> {
   const { log, module: m, output } = options;
   validateTopicName(output);
+  if (!Number.isFinite(options.from)) {
+    throw new FastdataError('FD_ARGUMENT_INVALID', `--from: ${String(options.from)} is not a time; give ISO 8601, epoch ms or -10m`, { context: { field: '--from' } });
+  }
   const refuse = (message: string) => {
     throw new FastdataError('FD_ARGUMENT_INVALID', `--output ${output}: ${message}`, { context: { field: '--output' } });
   };
@@ -133,7 +171,7 @@ async function replayPartition(
     result.deadLetters[letter.reason] = (result.deadLetters[letter.reason] ?? 0) + 1;
   };
   // The live runner's output stage and event time: the same record gives the same output.
-  const stage = new OutputStage(m, (value) => encoder.encode(value));
+  const stage = new OutputStage(m, (value) => encoder.encode(value), encoder.type);
   const task = new StreamTask(m, partition, systemClock, {
     output(value, timestamp) {
       const staged = stage.accept(value);
@@ -148,8 +186,10 @@ async function replayPartition(
   const time = new TaskEventTime(moduleTimeSpec(m), m.inputs.map((i) => ({ topic: i.topic, partition })), systemClock);
   const aliasOf = new Map(m.inputs.map((i) => [i.topic, i.alias]));
   const readers = ranges.map(({ input, start, end }) => readRange(log, input.topic, partition, start.get(partition) ?? 0, end.get(partition) ?? 0));
+  let sinceYield = 0;
   try {
     for await (const record of mergeByTimestamp(readers)) {
+      checkAborted(options);
       result.read[record.topic] = (result.read[record.topic] ?? 0) + 1;
       if (record.value === null) continue;
       const value = await decode(serde, record, count);
@@ -171,6 +211,11 @@ async function replayPartition(
       const watermark = lane.observe(eventTime, systemClock.now());
       if (watermark !== undefined) task.advanceWatermark(watermark);
       if (buffer.length >= PRODUCE_BATCH) await flush();
+      if (++sinceYield >= PRODUCE_BATCH) {
+        sinceYield = 0;
+        report(options, partition, result);
+        await yieldToEventLoop();
+      }
     }
     await flush();
     for (const [, store] of task.ctx.storeEntries()) result.openAtEnd += store.size;
