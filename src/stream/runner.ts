@@ -166,7 +166,7 @@ export class StreamRunner {
     this.repartition = repartition;
     for (const topic of repartitionTopics) await this.ensureInternalTopic(topic, { retentionMs: RETENTION_REPARTITION_MS });
 
-    const stage = new OutputStage(m, (value) => encoder.encode(value));
+    const stage = new OutputStage(m, (value) => encoder.encode(value), encoder.type);
     const host = new ProcessorHost<ModuleTask>({
       name: m.name,
       log,

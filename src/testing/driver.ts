@@ -134,7 +134,7 @@ export class TestDriver<In extends Record<string, unknown> = Record<string, unkn
     }
     const root = options.root ?? process.cwd();
     const schema = parseAvroSchema(await readSchemaSource(module.output.schema, root, { stream: module.name }), { stream: module.name });
-    const stage = new OutputStage(module as StreamModule, unregisteredEncoder(valueSubject(module.output.topic), schema));
+    const stage = new OutputStage(module as StreamModule, unregisteredEncoder(valueSubject(module.output.topic), schema), schema.type);
     return new TestDriver(module, stage, options);
   }
 

@@ -13,6 +13,7 @@
  *   fastdata.source.topic / .partition / .offset    the input record, when there is one
  *   fastdata.source.where    for a declared source: where in its input (`data/x.csv line 17`, an MQTT topic)
  *   fastdata.dlq.content-type  application/json when the value is JSON written here
+ *   fastdata.dlq.fields      for output-invalid over the number rule (output-numbers.ts): the bad fields' paths
  *   + the processor's details (the watermark a late record missed, the sink's name, …)
  */
 import type { LogRecord, ProduceRecord } from '../../log/types.js';
