@@ -11,9 +11,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { eventually } from '../helpers/eventually.js';
@@ -22,6 +23,9 @@ import { tempDir } from '../helpers/temp-dir.js';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const INSTALL_TIMEOUT = 10 * 60_000;
+const CHROMIUM = process.env.FASTDATA_CHROMIUM ?? '/usr/bin/chromium';
+// In CI the browser part cannot be skipped: launching a missing Chromium fails the test.
+const haveChromium = existsSync(CHROMIUM) || process.env.CI === 'true';
 const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
 
 interface Run {
@@ -156,6 +160,28 @@ describe('fastdata init: a new project on the fastdata of this working tree', ()
     expect(record.key).toBe(record.value.sensorId);
     expect(record.value.windowEnd - record.value.windowStart).toBe(60_000);
     expect(record.value.count).toBeGreaterThan(0);
+
+    // The dashboard `fastdata new dashboard overview` made, in a real browser: every panel draws the module's output.
+    if (haveChromium) {
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      try {
+        const page = await browser.newPage();
+        const problems: string[] = [];
+        page.on('pageerror', (error) => problems.push(error.message));
+        page.on('console', (message) => (message.type() === 'error' ? problems.push(message.text()) : undefined));
+        await page.goto(`${url}/dashboards/overview`);
+        await page.waitForFunction(() => (globalThis as unknown as { __fastdata?: { historyLoaded: boolean; points: number } }).__fastdata?.historyLoaded === true, undefined, { timeout: 30_000 });
+        const kinds = await page.locator('section.panel').evaluateAll((sections) => sections.map((s) => `${(s as HTMLElement).dataset.kind}:${(s as HTMLElement).dataset.points}`));
+        expect(kinds.length, kinds.join(' ')).toBeGreaterThan(0);
+        expect(kinds.filter((k) => k.startsWith('error:')), kinds.join(' ')).toEqual([]);
+        expect(await page.evaluate(() => (globalThis as unknown as { __fastdata: { points: number } }).__fastdata.points)).toBeGreaterThan(0);
+        await mkdir(join(repo, 'test-artifacts'), { recursive: true });
+        await page.screenshot({ path: join(repo, 'test-artifacts', 'init-project-overview.png'), fullPage: true });
+        expect(problems).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    }
 
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => dev!.once('close', (code, signal) => resolve({ code, signal })));
     process.kill(-dev.pid!, 'SIGINT'); // Ctrl-C: checkpoints and stops
