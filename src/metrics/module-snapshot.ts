@@ -53,7 +53,7 @@ export class ModuleSnapshots {
         module: status.module,
         state: status.state,
         partitions: status.partitions,
-        totals: this.totals.update(status.module, runner, { ...status, future: status.future ?? 0, watermarkResets: status.watermarkResets ?? 0 }),
+        totals: this.totals.update(status.module, runner, totalsOf(status)),
         lag: status.lag,
         watermarkDelay,
         watermarkAhead,
@@ -62,4 +62,14 @@ export class ModuleSnapshots {
     }
     return snapshots;
   }
+
+  /** A runner replaced (hot reload) or removed: what it counted stays in its module's totals. */
+  retire(runner: MeteredModule): void {
+    const status = runner.status();
+    this.totals.retire(status.module, runner, totalsOf(status));
+  }
+}
+
+function totalsOf(status: ModuleStatusSource): ModuleTotals {
+  return { ...status, future: status.future ?? 0, watermarkResets: status.watermarkResets ?? 0 };
 }

@@ -60,6 +60,14 @@ export class MetricsRegistry {
     if (sources.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
+  /**
+   * A runner that no longer runs its module (replaced by hot reload, or removed): its counts
+   * stay in the module's totals. Call it once the runner has stopped.
+   */
+  retireRunner(runner: MeteredModule): void {
+    this.snapshots.retire(runner);
+  }
+
   /** Pass as RunnerOptions.onTiming to every runner: feeds the latency histograms. */
   readonly observeTiming = (timing: TimingSource): void => this.modules.observe(timing);
 

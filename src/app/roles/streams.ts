@@ -94,6 +94,8 @@ export class StreamsRole implements Role {
   setRunner(file: string, next: StreamRunner | undefined): void {
     const previous = this.runnerOf(file);
     if (previous) this.fileOf.delete(previous);
+    // What it counted stays in the module's totals (status page, /metrics): the next runner counts from zero.
+    if (previous && previous !== next) this.context.metrics.retireRunner(previous);
     const i = previous ? this.runners.indexOf(previous) : -1;
     if (next) {
       this.fileOf.set(next, file);
