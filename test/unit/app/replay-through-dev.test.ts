@@ -138,6 +138,16 @@ describe('fastdata replay beside a running dev', () => {
     await post(readings(0, 2, 1, 1));
     await expect(replayCommand('countz', { dir: root, from: T0 - MINUTE, output: 'x.replay' })).rejects.toThrow(/<module>: no module named countz in streams\/; the modules are counts/);
     await expect(replayCommand('counts', { dir: root, from: T0 - MINUTE, output: 'sensor.counts' })).rejects.toThrow(/--output sensor\.counts: that is counts's own output/);
+    // Another project on dev's data dir: dev would run its own module, not this project's.
+    const other = await tempDir();
+    try {
+      await writeCountsProject(other.path);
+      await expect(replayCommand('counts', { dir: other.path, dataDir: join(root, '.fastdata'), from: T0 - MINUTE, output: 'x.replay' })).rejects.toThrow(
+        /root: .* is not the project this process runs.*replay on a copy of the data dir/,
+      );
+    } finally {
+      await other.remove();
+    }
     expect(await dev!.context.log.describeTopic('x.replay')).toBeUndefined();
   });
 
