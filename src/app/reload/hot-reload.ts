@@ -2,10 +2,12 @@
  * Hot reload of stream modules in `fastdata dev`: a saved module file replaces its running
  * version without touching the server or the other modules.
  *
- *   1. The file is imported afresh and its pipeline subscribed once in a throwaway task
- *      (state-layout.ts). A file that fails to compile, throws at load, is not a valid
- *      module or whose output schema the registry refuses leaves the old version running:
- *      the error goes to the terminal and to the status (`loadFailures`).
+ *   1. The file and the project files it imports are type-checked (type-check.ts, when the
+ *      project has TypeScript and a tsconfig.json); then the file is imported afresh and its
+ *      pipeline subscribed once in a throwaway task (state-layout.ts). A file with a type
+ *      error, that fails to compile, throws at load, is not a valid module or whose output
+ *      schema the registry refuses leaves the old version running: the error goes to the
+ *      terminal and to the status (`loadFailures`).
  *   2. The old runner stops, which checkpoints its state and commits its offsets.
  *   3. Same state layout: the new runner restores the old state from the changelog and
  *      resumes at the committed offsets, as after a restart. Changed layout: the state in
@@ -28,6 +30,7 @@ import { loadStreamFile } from '../../stream/module-loader.js';
 import type { StreamRunner } from '../../stream/runner.js';
 import { clearModuleState } from '../../stream/state-reset.js';
 import { layoutChange, stateLayoutOf } from './state-layout.js';
+import { type TypeCheckOutcome, describeTypeProblems } from './type-check.js';
 
 export type ReloadEvent =
   | { type: 'module-reloaded'; module: string; file: string; stateKept: boolean; reason?: string; added: boolean }
@@ -53,6 +56,10 @@ export interface ReloadHost {
   /** Records (or clears, with undefined) the load failure shown for `file`. */
   setLoadFailure(file: string, error: FastdataError | undefined): void;
   emit(event: ReloadEvent): void;
+  /** The type errors of `file` and the project files it imports (type-check.ts); absent: reloads are not type-checked. */
+  checkTypes?(file: string): TypeCheckOutcome;
+  /** A line for the terminal that is no reload's outcome (reloads not type-checked, and why). */
+  notice?(message: string): void;
 }
 
 export class HotReloader {
@@ -60,6 +67,8 @@ export class HotReloader {
   /** Reloads run one at a time, in the order the files changed. */
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Whether the terminal was told that reloads are not type-checked (it is told once). */
+  private toldUnchecked = false;
 
   constructor(host: ReloadHost) {
     this.host = host;
@@ -126,6 +135,8 @@ export class HotReloader {
     const host = this.host;
     const shown = relative(host.root, file) || file;
     try {
+      // Before the import: a file with a type error is not run at all.
+      this.checkTypes(file, shown);
       const next = await loadStreamFile(file, host.root, { fresh: true });
       if (!next) {
         if (current) throw new FastdataError('FD_STREAM_LOAD_FAILED', `${shown} no longer has a default export; export default defineStream({...}) again, or delete the file to stop ${current.module.name}`);
@@ -150,6 +161,30 @@ export class HotReloader {
       host.emit({ type: 'reload-failed', file, error });
       return undefined;
     }
+  }
+
+  /** Throws FD_STREAM_LOAD_FAILED listing the type errors (file:line:col) of `file` and what it imports. */
+  private checkTypes(file: string, shown: string): void {
+    let outcome: TypeCheckOutcome | undefined;
+    try {
+      outcome = this.host.checkTypes?.(file);
+    } catch (error) {
+      // TypeScript itself failed (not the file): the reload goes on unchecked rather than never.
+      outcome = { checked: false, reason: `TypeScript failed: ${errorMessage(error)}` };
+      this.toldUnchecked = false;
+    }
+    if (!outcome) return;
+    if (!outcome.checked) {
+      if (!this.toldUnchecked) this.host.notice?.(`${shown}: reloads are not type-checked: ${outcome.reason}; a module with a type error (a misspelt field) loads and computes with undefined`);
+      this.toldUnchecked = true;
+      return;
+    }
+    const { problems } = outcome;
+    if (problems.length === 0) return;
+    const errors = problems.length === 1 ? '1 type error' : `${problems.length} type errors`;
+    throw new FastdataError('FD_STREAM_LOAD_FAILED', `${shown} was not loaded, it has ${errors}:\n  ${describeTypeProblems(problems)}`, {
+      context: { file: shown, typeErrors: problems },
+    });
   }
 
   private async startRunner(file: string, module: StreamModule): Promise<void> {

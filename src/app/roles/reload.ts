@@ -1,6 +1,6 @@
 /**
- * The reload role of `fastdata dev`: a saved module replaces its running version
- * (reload/hot-reload.ts); a saved source file replaces its source (roles/sources.ts); a
+ * The reload role of `fastdata dev`: a saved module replaces its running version once it
+ * type-checks (reload/hot-reload.ts, reload/type-check.ts); a saved source file replaces its source (roles/sources.ts); a
  * saved schema regenerates the TypeScript types (reload/types-on-change.ts); a saved alert
  * rule file or receivers.yaml is loaded again by the alert service (roles/alerts.ts); a
  * saved dashboard is checked and reported (reload/dashboard-check.ts; the server reads
@@ -13,6 +13,7 @@ import { isStreamFileName } from '../../stream/module-loader.js';
 import type { ProcessContext, Role } from '../process.js';
 import { HotReloader } from '../reload/hot-reload.js';
 import { type FolderWatcher, watchFolder } from '../reload/module-watcher.js';
+import { ModuleTypeChecker } from '../reload/type-check.js';
 import { regenerateTypesOnChange } from '../reload/types-on-change.js';
 import { SOURCE_FILE } from '../../sources/declared/load-sources.js';
 import { isRuleFileName } from '../../alerts/rules/load.js';
@@ -27,6 +28,8 @@ export class ReloadRole implements Role {
   readonly name = 'reload';
   private readonly context: ProcessContext;
   private reloader: HotReloader | undefined;
+  /** The type check of reloaded modules, made at the first reload. */
+  private typeChecker: ModuleTypeChecker | undefined;
   private watchers: FolderWatcher[] = [];
   /** Reports dashboards as they are saved (tests wait for it). */
   dashboardCheck: DashboardCheck | undefined;
@@ -50,6 +53,9 @@ export class ReloadRole implements Role {
         setRunner: (file, next) => streams.setRunner(file, next),
         setLoadFailure: (file, error) => streams.setLoadFailure(file, error),
         emit: (event) => context.emit(event),
+        // Made at the first reload (TypeScript loads then), kept warm for the next ones.
+        checkTypes: (file) => (this.typeChecker ??= new ModuleTypeChecker(context.root, dir)).check(file),
+        notice: (message) => context.emit({ type: 'notice', message }),
       });
       this.reloader = reloader;
       this.watchers.push(
