@@ -82,7 +82,8 @@ describe('module counters across hot reloads', () => {
   async function save(options: Parameters<typeof countsModule>[0]): Promise<AppEvent> {
     const from = events.length;
     await writeFile(join(root, 'streams/counts.ts'), countsModule(options));
-    return eventually(() => events.slice(from).find((e) => e.type === 'module-reloaded' || e.type === 'reload-failed'), { timeoutMs: 20_000 });
+    const reported = await eventually(() => events.slice(from).find((e) => e.type === 'module-reloaded' || e.type === 'reload-failed'), { timeoutMs: 20_000 });
+    return reported!;
   }
 
   it('go on from where they were after an edit that keeps the state layout and one that changes it, looked at before or not', async () => {
