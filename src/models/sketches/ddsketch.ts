@@ -128,6 +128,8 @@ export function quantile(state: QuantileSketchState, q: number): number {
   checkQuantile(q);
   if (state.count === 0) return Number.NaN;
   const rank = Math.floor(q * (state.count - 1));
+  if (rank === 0) return state.min!;
+  if (rank === state.count - 1) return state.max!;
   const m = mappingFor(state.relativeAccuracy);
   let estimate: number;
   if (rank < state.neg.count) {
@@ -217,10 +219,10 @@ function storeAdd(s: DDSketchStore, key: number, w: number, maxBins: number): vo
     // Below the span: widen it down as far as maxBins allows; what lies further down joins its first bin.
     const newLo = Math.max(key, hi - maxBins + 1);
     if (newLo < lo) {
-      bins.unshift(...new Array<number>(lo - newLo).fill(0));
+      s.bins = new Array<number>(lo - newLo).fill(0).concat(bins);
       s.offset = newLo;
     }
-    bins[0] = bins[0]! + w;
+    s.bins[0] = s.bins[0]! + w;
   }
 }
 
