@@ -13,7 +13,7 @@ import { isStreamFileName } from '../../stream/module-loader.js';
 import type { ProcessContext, Role } from '../process.js';
 import { HotReloader } from '../reload/hot-reload.js';
 import { type FolderWatcher, watchFolder } from '../reload/module-watcher.js';
-import { ModuleTypeChecker } from '../reload/type-check.js';
+import { ModuleTypeChecker, describeTypeProblems } from '../reload/type-check.js';
 import { regenerateTypesOnChange } from '../reload/types-on-change.js';
 import { SOURCE_FILE } from '../../sources/declared/load-sources.js';
 import { isRuleFileName } from '../../alerts/rules/load.js';
@@ -103,10 +103,41 @@ export class ReloadRole implements Role {
       );
     }
     const types = regenerateTypesOnChange(context.root, {
-      onGenerated: (file, generated) => context.emit({ type: 'notice', message: `${relative(context.root, file)}: types regenerated (${generated.join(', ')})` }),
+      onGenerated: (file, generated) => {
+        context.emit({ type: 'notice', message: `${relative(context.root, file)}: types regenerated (${generated.join(', ')})` });
+        if (streams) this.checkAgainstNewTypes(streams, join(context.root, context.config.streams));
+      },
       onError: (error) => context.emit({ type: 'notice', message: `schemas: types not regenerated: ${errorMessage(error)}` }),
     });
     if (types) this.watchers.push(types);
+  }
+
+  /**
+   * After the types were regenerated from a changed schema: the running modules that no
+   * longer type-check against them are named, with their errors. They keep running as
+   * loaded (nothing is replaced); their next save is refused until they are fixed.
+   */
+  private checkAgainstNewTypes(streams: StreamsRole, dir: string): void {
+    const context = this.context;
+    const checker = (this.typeChecker ??= new ModuleTypeChecker(context.root, dir));
+    for (const runner of [...streams.runners]) {
+      const file = streams.fileOfModule(runner.module.name);
+      if (file === undefined) continue;
+      let outcome;
+      try {
+        outcome = checker.check(file);
+      } catch (error) {
+        context.warn(`types: modules not checked against the regenerated types: ${errorMessage(error)}`);
+        return;
+      }
+      // Without TypeScript the reloads say so; nothing more to say here.
+      if (!outcome.checked) return;
+      if (outcome.problems.length === 0) continue;
+      context.emit({
+        type: 'notice',
+        message: `${relative(context.root, file)}: ${runner.module.name} does not type-check against the regenerated types; it keeps running as loaded, fix it and save to reload:\n  ${describeTypeProblems(outcome.problems)}`,
+      });
+    }
   }
 
   async stop(): Promise<void> {

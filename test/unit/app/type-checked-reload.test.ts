@@ -9,7 +9,9 @@
  *   windows spanning the save included), and the fixed save reloads;
  * - without TypeScript, dev says once that reloads are not type-checked, the typo loads, and
  *   every window it then computes is a dead letter naming the field (the output rule),
- *   counted in the module's status and in /metrics, with no record written as null.
+ *   counted in the module's status and in /metrics, with no record written as null;
+ * - a schema saved with a renamed field regenerates the types, and dev names the running
+ *   module that no longer type-checks against them, at file:line:col.
  */
 import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,6 +24,7 @@ import type { HttpRole } from '../../../src/app/roles/http.js';
 import { describeError } from '../../../src/cli/output.js';
 import { loadProjectConfig } from '../../../src/config/project-config.js';
 import { AvroSerde } from '../../../src/schema/serde.js';
+import { generateTypes } from '../../../src/schema/tools/generate-types.js';
 import { readAll } from '../../conformance/log.js';
 import { eventually } from '../../helpers/eventually.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -252,6 +255,29 @@ describe('type-checked hot reload in dev', () => {
     await send(SENSORS.map((sensorId) => ({ sensorId, ts: T0 + 5 * MINUTE + 10_000, humidity: 54 })));
     await send(SENSORS.map((sensorId) => ({ sensorId, ts: T0 + 7 * MINUTE, humidity: 50 })));
     await expectWindows(posted, SENSORS.length * 4, (s) => (s.windowStart === T0 + 5 * MINUTE ? 'v3' : 'v1'));
+  });
+
+  it('names a running module that no longer type-checks against types regenerated from a saved schema', async () => {
+    await install(true);
+    // The module reads the types `fastdata schema gen` writes, as a generated project's do.
+    await generateTypes({ root });
+    const generated = moduleText('humidity', 'v1').replace("import type { HumidityStats, Reading } from './types.js';", "import type { Reading } from '../schemas/generated/index.js';\nimport type { HumidityStats } from './types.js';");
+    await writeFile(join(root, MODULE_FILE), generated);
+    await start();
+
+    const from = events.length;
+    const renamed = { ...READING_SCHEMA, fields: READING_SCHEMA.fields.map((f) => (f.name === 'humidity' ? { ...f, name: 'relativeHumidity' } : f)) };
+    await writeFile(join(root, 'schemas/reading.avsc'), JSON.stringify(renamed));
+    const notice = (await eventually(
+      () => events.slice(from).find((e): e is Extract<AppEvent, { type: 'notice' }> => e.type === 'notice' && /does not type-check against the regenerated types/.test(e.message)),
+      { timeoutMs: 60_000 },
+    ))!;
+    const before = generated.slice(0, generated.indexOf('r.humidity') + 2).split('\n');
+    expect(notice.message).toBe(
+      `${MODULE_FILE}: humidity-stats does not type-check against the regenerated types; it keeps running as loaded, fix it and save to reload:\n` +
+        `  ${MODULE_FILE}:${before.length}:${before.at(-1)!.length + 1} error TS2339: Property 'humidity' does not exist on type 'Reading'.`,
+    );
+    expect(events.slice(from).some((e) => e.type === 'notice' && /schemas\/generated\/index\.ts: types regenerated/.test(e.message))).toBe(true);
   });
 
   it('without TypeScript, says reloads are not type-checked, and dead-letters each window the typo computes, counted', async () => {
