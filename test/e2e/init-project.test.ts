@@ -2,8 +2,9 @@
  * The model author's first minutes, as they would live them: `fastdata init` a project
  * (which packs this working tree's fastdata into the project's vendor/, so the test sees
  * exactly what the package ships), run the steps it printed as printed (npm install,
- * npm start, npm test), add a stream, an alert and a dashboard with `fastdata new`, and
- * read an output record over REST from the `npm start` it printed.
+ * npm start, npm test), add a stream, an alert and a dashboard with `fastdata new`, read an
+ * output record over REST from the `npm start` it printed, see the new dashboard in a
+ * browser, and have a typo'd save refused with its file:line:col while the module runs on.
  *
  * Slow (npm installs fastdata's dependencies, from the npm cache when it has them): a
  * few minutes on a cold cache. Needs dist/ built (npm test builds it first) and the npm
@@ -11,7 +12,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -135,7 +136,7 @@ describe('fastdata init: a new project on the fastdata of this working tree', ()
     expect(tests.output).toContain('4 passed, 0 failed');
   }, 300_000);
 
-  it('starts with `npm start` as printed, and serves an output record', async () => {
+  it("starts with `npm start` as printed, serves an output record and its dashboard, and refuses a typo'd save", async () => {
     expect(steps).toContain('npm start');
     // As printed; only the port (any free one) and the data dir (the test's own) come from the environment.
     // Its own process group, so that Ctrl-C reaches npm and fastdata as a terminal's would.
@@ -182,6 +183,22 @@ describe('fastdata init: a new project on the fastdata of this working tree', ()
         await browser.close();
       }
     }
+
+    // A typo'd save is refused with its file:line:col (the project's TypeScript checks it), and the module runs on as it was.
+    const modulePath = join(project, 'streams/temperature-stats.ts');
+    const source = await readFile(modulePath, 'utf8');
+    const at = source.indexOf('mean((r) => r.temperature)') + 'mean((r) => r.'.length;
+    const line = source.slice(0, at).split('\n').length;
+    const column = at - source.lastIndexOf('\n', at - 1);
+    await writeFile(modulePath, source.replace('mean((r) => r.temperature)', 'mean((r) => r.temperatur)'));
+    const refusal = `streams/temperature-stats.ts:${line}:${column}`;
+    await eventually(() => output.includes('NOT RELOADED') && output.includes(refusal), { timeoutMs: 60_000, intervalMs: 100 }).catch((error: Error) => {
+      throw new Error(`${error.message}: no refusal naming ${refusal}; fastdata dev said:\n${output}`);
+    });
+    const status = (await (await fetch(`${url}/api/status`)).json()) as { modules: { module: string; state: string }[]; loadFailures?: { file: string; error: string }[] };
+    expect(status.modules.find((m) => m.module === 'temperature-stats')?.state).toBe('running');
+    expect(status.loadFailures?.map((f) => f.error).join('\n')).toContain('temperatur');
+    await writeFile(modulePath, source);
 
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => dev!.once('close', (code, signal) => resolve({ code, signal })));
     process.kill(-dev.pid!, 'SIGINT'); // Ctrl-C: checkpoints and stops
