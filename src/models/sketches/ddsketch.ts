@@ -18,7 +18,7 @@
  * two sketches is the sketch of the two streams one after the other, bin for bin, because a
  * store's bins depend only on the multiset of values it took, not on their order.
  *
- * Why not `@datadog/sketches-js` (2.1.1, checked 2025): its `merge` drops the negative store
+ * Why not `@datadog/sketches-js` (2.1.1, its current release): its `merge` drops the negative store
  * (DataDog/sketches-js#22, open; reproduced: 100 positive and 100 negative values merged
  * answered a 10th percentile of +19.9 where -80 is right), and its sketch is a class over a
  * JS array that would have to be rebuilt from JSON on every update to live in a changelog.
