@@ -100,7 +100,7 @@ describe('fastdata init: a new project on the fastdata of this working tree', ()
     expect(pkg.name).toBe('plant-monitor');
     expect(pkg.scripts.start).toBe('fastdata dev');
     expect(pkg.dependencies.fastdata).toMatch(/^file:vendor\/fastdata-.*\.tgz$/);
-    expect(existsSync(join(project, pkg.dependencies.fastdata.slice('file:'.length)))).toBe(true);
+    expect(existsSync(join(project, pkg.dependencies.fastdata!.slice('file:'.length)))).toBe(true);
     for (const file of ['tsconfig.json', 'fastdata.config.yaml', 'docker-compose.yml', '.gitignore', 'README.md', 'streams/temperature-stats.ts', 'streams/temperature-stats.test.ts', 'schemas/temperature-stats.avsc', 'alerts/hot-sensor.yaml', 'alerts/receivers.yaml', 'dashboards/sensors.yaml']) {
       expect(existsSync(join(project, file)), file).toBe(true);
     }
@@ -172,7 +172,12 @@ describe('fastdata init: a new project on the fastdata of this working tree', ()
         page.on('console', (message) => (message.type() === 'error' ? problems.push(message.text()) : undefined));
         await page.goto(`${url}/dashboards/overview`);
         await page.waitForFunction(() => (globalThis as unknown as { __fastdata?: { historyLoaded: boolean; points: number } }).__fastdata?.historyLoaded === true, undefined, { timeout: 30_000 });
-        const kinds = await page.locator('section.panel').evaluateAll((sections) => sections.map((s) => `${(s as HTMLElement).dataset.kind}:${(s as HTMLElement).dataset.points}`));
+        const kinds = await page.locator('section.panel').evaluateAll((sections) =>
+          sections.map((s) => {
+            const data = (s as unknown as { dataset: Record<string, string> }).dataset;
+            return `${data.kind}:${data.points}`;
+          }),
+        );
         expect(kinds.length, kinds.join(' ')).toBeGreaterThan(0);
         expect(kinds.filter((k) => k.startsWith('error:')), kinds.join(' ')).toEqual([]);
         expect(await page.evaluate(() => (globalThis as unknown as { __fastdata: { points: number } }).__fastdata.points)).toBeGreaterThan(0);
