@@ -34,3 +34,5 @@ export type { EwmaState } from './models/ewma.js';
 export { anomalyScore, MAX_ANOMALY_SCORE } from './models/anomaly-score.js';
 export type { AnomalyScoreOptions, Scored } from './models/anomaly-score.js';
 export { ewmaPredictiveStddev } from './models/ewma.js';
+// Online models: sketches, clustering, drift, forecasting, regression and their live evaluation (docs/models.md).
+export * from './models/index.js';
