@@ -81,3 +81,40 @@ export interface SensorHealth {
   limit: number;
   headroom: number;
 }
+
+/** `schemas/sensor-forecast.avsc`, topic `sensor.forecast`, key `sensorId` (as `fastdata schema gen` writes it). */
+export interface SensorForecast {
+  sensorId: string;
+  windowStart: number;
+  windowEnd: number;
+  /** The minute's mean temperature, °C. */
+  actual: number;
+  /** This minute's forecast, made before it arrived, °C. */
+  forecast: number;
+  /** actual - forecast, °C. */
+  error: number;
+  /** The next minute's forecast, °C. */
+  forecastNext: number;
+  /** Exponentially weighted (0.1) MAE and RMSE of the forecasts, °C. */
+  mae: number;
+  rmse: number;
+  /** Minutes forecast so far. */
+  forecasts: number;
+}
+
+/** `schemas/sensor-drift.avsc`, topic `sensor.drift`, key `sensorId`: one record per detected drift. */
+export interface SensorDrift {
+  sensorId: string;
+  windowStart: number;
+  windowEnd: number;
+  meanTemperature: number;
+  /** The sensor's level before the minute, °C. */
+  expected: number;
+  /** meanTemperature - expected, °C. */
+  deviation: number;
+  /** The test's accumulated excess over the tolerance, °C·minutes. */
+  evidence: number;
+  /** Minutes watched since the test (re)started. */
+  minutes: number;
+  detections: number;
+}

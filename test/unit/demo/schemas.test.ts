@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAvroSchema } from '../../../src/schema/avro.js';
 import { SENSOR_METADATA_SCHEMA } from '../../../src/sources/sensor-metadata-schema.js';
-import type { SensorAnomaly, SensorHealth, SensorMetadata, SensorReading, SensorStats, SiteStats } from '../../../streams/types.js';
+import type { SensorAnomaly, SensorDrift, SensorForecast, SensorHealth, SensorMetadata, SensorReading, SensorStats, SiteStats } from '../../../streams/types.js';
 
 interface AvscField {
   name: string;
@@ -60,6 +60,30 @@ const healthFields: Record<keyof SensorHealth, true> = {
   headroom: true,
 };
 
+const forecastFields: Record<keyof SensorForecast, true> = {
+  sensorId: true,
+  windowStart: true,
+  windowEnd: true,
+  actual: true,
+  forecast: true,
+  error: true,
+  forecastNext: true,
+  mae: true,
+  rmse: true,
+  forecasts: true,
+};
+const driftFields: Record<keyof SensorDrift, true> = {
+  sensorId: true,
+  windowStart: true,
+  windowEnd: true,
+  meanTemperature: true,
+  expected: true,
+  deviation: true,
+  evidence: true,
+  minutes: true,
+  detections: true,
+};
+
 describe('demo schemas', () => {
   const cases = [
     ['sensor-reading.avsc', readingFields],
@@ -68,6 +92,8 @@ describe('demo schemas', () => {
     ['site-stats.avsc', siteStatsFields],
     ['sensor-metadata.avsc', metadataFields],
     ['sensor-health.avsc', healthFields],
+    ['sensor-forecast.avsc', forecastFields],
+    ['sensor-drift.avsc', driftFields],
   ] as const;
 
   it.each(cases)('%s parses, documents every field and matches streams/types.ts', (file, fields) => {
@@ -81,7 +107,7 @@ describe('demo schemas', () => {
 
   it('types every time as a timestamp-millis long', () => {
     const times = cases.flatMap(([file]) => avsc(file).fields.filter((f) => ['ts', 'windowStart', 'windowEnd', 'installedAt'].includes(f.name)).map((f) => [file, f.name, f.type]));
-    expect(times.length).toBe(10);
+    expect(times.length).toBe(14);
     for (const [, , type] of times) expect(type).toEqual({ type: 'long', logicalType: 'timestamp-millis' });
   });
 
