@@ -165,6 +165,10 @@ export class ModuleTask implements HostedTask {
     this.markedAt = this.clock.now();
   }
 
+  settle(limit?: number): Promise<void> {
+    return this.task.settle(limit);
+  }
+
   drainState() {
     return this.task.drainState();
   }

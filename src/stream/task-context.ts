@@ -12,6 +12,7 @@
 import { FastdataError } from '../errors.js';
 import type { LogRecord } from '../log/types.js';
 import type { Clock } from '../time/clock.js';
+import type { AsyncSteps } from './async-steps.js';
 import type { DeadLetter } from './host/dead-letters.js';
 import type { Keyed } from './ops/keyed.js';
 import { TableRows } from './ops/table.js';
@@ -64,6 +65,8 @@ export class TaskContext {
   /** The decoded value of `source`: a keyBy sends the record's own bytes on when it forwards that very value. */
   sourceValue: unknown = undefined;
   readonly routing: KeyRouting | undefined;
+  /** The task's asynchronous steps (set by the task): what mapAsync registers its values in flight with. */
+  steps: AsyncSteps | undefined = undefined;
   /** The rows of the tables the pipeline joins with (this task's partition of each), kept across pipeline rebuilds. */
   readonly tables = new TableRows();
   /** The keyBy operators of the pipeline, by name: how each gets keys to their task. */

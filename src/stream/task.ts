@@ -8,6 +8,7 @@ import type { Subscription } from 'rxjs';
 import { FastdataError, errorMessage } from '../errors.js';
 import type { LogRecord } from '../log/types.js';
 import type { Clock } from '../time/clock.js';
+import { AsyncSteps, type StepScope } from './async-steps.js';
 import type { StreamModule } from './define.js';
 import { type TaskHost, TaskContext, isSubscribedLate, withTaskContext } from './task-context.js';
 import type { StateEntry } from './host/changelog.js';
@@ -33,12 +34,21 @@ export class StreamTask {
   private pipelineError: unknown = undefined;
   private consecutiveFailures = 0;
   private completed = false;
+  /** The pipeline's asynchronous steps (mapAsync, model scoring): what is in flight, and what waits for it. */
+  private readonly steps: AsyncSteps;
 
   constructor(module: StreamModule, partition: number, clock: Clock, host: StreamTaskHost) {
     this.module = module;
     this.partition = partition;
     this.host = host;
     this.ctx = new TaskContext(module.name, partition, clock, host);
+    this.steps = new AsyncSteps({
+      capture: () => ({ source: this.ctx.source, sourceValue: this.ctx.sourceValue, eventTime: this.ctx.eventTime, emitTime: this.ctx.emitTime }),
+      resume: (scope, fn) => this.resume(scope, fn),
+      applyWatermark: (watermark) => this.applyWatermark(watermark),
+      deadLetter: (scope, message) => this.ctx.deadLetter({ reason: 'pipeline-error', message, source: scope.source, ...(scope.source ? {} : { value: scope.sourceValue }) }),
+    });
+    this.ctx.steps = this.steps;
   }
 
   /** Subscribes the pipeline. Throws FD_PIPELINE_INVALID if the module's pipeline function fails. */
@@ -108,12 +118,31 @@ export class StreamTask {
   }
 
   private push(value: unknown, source: LogRecord | undefined, eventTime: number, deliver: () => void): void {
+    // An asynchronous step's result failed the task beyond recovery (see AsyncSteps): stop here too.
+    if (this.steps.failed !== undefined) throw this.steps.failed;
     if (this.completed) return;
+    this.steps.nextRecord();
+    this.run(value, source, eventTime, eventTime, deliver);
+  }
+
+  /** An asynchronous step's result goes on down the pipeline in the context of the record it serves. */
+  private resume(scope: StepScope, deliver: () => void): void {
+    if (this.completed) return;
+    const ctx = this.ctx;
+    const outer = { source: ctx.source, sourceValue: ctx.sourceValue, eventTime: ctx.eventTime, emitTime: ctx.emitTime };
+    try {
+      this.run(scope.sourceValue, scope.source, scope.eventTime, scope.emitTime, deliver);
+    } finally {
+      Object.assign(ctx, outer);
+    }
+  }
+
+  private run(value: unknown, source: LogRecord | undefined, eventTime: number, emitTime: number, deliver: () => void): void {
     const ctx = this.ctx;
     ctx.source = source;
     ctx.sourceValue = value;
     ctx.eventTime = eventTime;
-    ctx.emitTime = eventTime;
+    ctx.emitTime = emitTime;
     try {
       // The context is there for operators subscribed as records flow (inside a mergeMap):
       // fastdata's own refuse it by name (currentTaskContext), with what to write instead.
@@ -149,10 +178,33 @@ export class StreamTask {
     this.build();
   }
 
-  /** Event time moved forward: windows the watermark passes close. */
+  /**
+   * Event time moved forward: windows the watermark passes close. While asynchronous steps
+   * have records in flight, it is held until they have gone on (AsyncSteps, point 2).
+   */
   advanceWatermark(watermark: number): void {
+    if (this.steps.failed !== undefined) throw this.steps.failed;
+    if (!this.steps.holdWatermark(watermark)) this.applyWatermark(watermark);
+  }
+
+  private applyWatermark(watermark: number): void {
     withTaskContext(this.ctx, () => this.ctx.advanceWatermark(watermark));
     if (this.pipelineError !== undefined) this.recover(false);
+  }
+
+  /** Values asynchronous steps hold in flight (their results have not gone on yet). */
+  get pendingWork(): number {
+    return this.steps.pending;
+  }
+
+  /**
+   * Resolves once at most `limit` values are in flight in asynchronous steps (0: none, and
+   * no watermark held). Whoever checkpoints the task awaits `settle()` first: then every
+   * record pushed so far has all its outputs and state changes (AsyncSteps, point 1).
+   * Rejects with an error the task could not recover from while a step's result went on.
+   */
+  settle(limit = 0): Promise<void> {
+    return this.steps.settle(limit);
   }
 
   /** Processing time passed: a pipeline that failed in a timer of its own is subscribed again. */
@@ -188,6 +240,7 @@ export class StreamTask {
   }
 
   stop(): void {
+    this.steps.stop();
     this.subscription?.unsubscribe();
     this.subscription = undefined;
     this.ctx.resetPipeline();

@@ -10,6 +10,9 @@
  * repartition topic (its value copied as V8 serializes it). The tasks' windows then follow
  * the lowest watermark of all tasks, as the runtime's watermark markers make them.
  *
+ * A module with asynchronous steps (mapAsync, ONNX scoring) emits their results later:
+ * `await driver.settle()` waits for them, as the runtime does before every checkpoint.
+ *
  * @example
  * const driver = await TestDriver.create(sensorStats);
  * driver.pipe('readings', { sensorId: 's1', ts: 0, temperature: 20 });
@@ -114,6 +117,8 @@ export class TestDriver<In extends Record<string, unknown> = Record<string, unkn
   private readonly inFlight: Forward[] = [];
   private nextPartition = 0;
   private currentInput: unknown = undefined;
+  /** With repartitioning keyBys: a watermark move waits while a task's asynchronous steps are busy (settle makes it). */
+  private watermarksDue = false;
 
   private constructor(module: StreamModule<In, Out>, stage: OutputStage, options: DriverOptions) {
     this.module = module;
@@ -252,6 +257,13 @@ export class TestDriver<In extends Record<string, unknown> = Record<string, unkn
   private moveWatermarks(moved?: DriverTask): void {
     const watermarks = this.tasks.map((t) => t.time.watermark(TASK_CLOCK));
     if (this.repartitioning.size > 0) {
+      // A record still in a task's asynchronous step may yet go to another task: as the
+      // runtime's watermark markers only follow a settled checkpoint, no task moves until all are settled.
+      if (this.tasks.some((t) => t.task.pendingWork > 0)) {
+        this.watermarksDue = true;
+        return;
+      }
+      this.watermarksDue = false;
       const lowest = Math.min(...watermarks);
       for (const t of this.tasks) t.task.advanceWatermark(lowest);
     } else {
@@ -297,6 +309,31 @@ export class TestDriver<In extends Record<string, unknown> = Record<string, unkn
     return this;
   }
 
+  /**
+   * Waits until no task has a value in flight in an asynchronous step (mapAsync, model
+   * scoring), delivering what their results sent to other tasks: then the outputs of every
+   * record piped so far are in `readOutputs()`, as the runtime's checkpoint waits for them.
+   * Rejects with an error a step's result caused that stopped the task.
+   *
+   * @example
+   * driver.pipeAll('readings', readings);
+   * await driver.settle();
+   * expect(driver.readValues()).toEqual(expected);
+   */
+  async settle(): Promise<this> {
+    for (;;) {
+      await Promise.all(this.tasks.map((t) => t.task.settle()));
+      if (this.inFlight.length > 0) this.deliver();
+      else if (this.watermarksDue) this.moveWatermarks();
+      if (this.inFlight.length === 0 && !this.watermarksDue && this.tasks.every((t) => t.task.pendingWork === 0)) return this;
+    }
+  }
+
+  /** Values in flight in the tasks' asynchronous steps (0 after `settle()`). */
+  get pendingWork(): number {
+    return this.tasks.reduce((n, t) => n + t.task.pendingWork, 0);
+  }
+
   /** The watermark of the tasks' windows (the lowest, with several tasks). */
   get watermark(): number {
     return Math.min(...this.tasks.map((t) => t.task.watermark));
@@ -330,6 +367,9 @@ export class TestDriver<In extends Record<string, unknown> = Record<string, unkn
    * checkpoint, as after a process restart. Records piped since are processed by the new tasks.
    */
   restart(): this {
+    if (this.pendingWork > 0 || this.watermarksDue) {
+      throw new FastdataError('FD_ARGUMENT_INVALID', `TestDriver.restart(): ${this.pendingWork} values are still in flight in asynchronous steps (mapAsync, model scoring); await driver.settle() first, as the runtime waits for them before it checkpoints`);
+    }
     const partitions = this.tasks.length > 1 ? this.tasks.length : 1;
     for (const t of this.tasks) {
       for (const entry of t.task.drainState()) {

@@ -118,6 +118,9 @@ export interface HostStatus extends HostCounters {
 
 const partitionTask = (_topic: string, partition: number) => partition;
 
+/** Values a task's asynchronous steps may hold in flight after a batch before the next waits (backpressure). */
+const MAX_IN_FLIGHT = 5_000;
+
 export class ProcessorHost<T extends HostedTask> {
   readonly name: string;
   private readonly options: ProcessorHostOptions<T> & { clock: Clock; guarantee: ProcessingGuarantee; maxBufferedOutputs: number };
@@ -540,6 +543,8 @@ export class ProcessorHost<T extends HostedTask> {
       position.offset = batch.nextOffset;
       slot.dirty = true;
     }
+    // Backpressure: a task whose asynchronous steps fall behind holds its next batch back.
+    await task.settle?.(MAX_IN_FLIGHT);
     await task.afterBatch?.();
     onTiming?.({ module: this.name, kind: 'batch', seconds: (performance.now() - startedAt) / 1000 });
     return slot;
@@ -590,6 +595,13 @@ export class ProcessorHost<T extends HostedTask> {
   private async checkpoint(): Promise<void> {
     // A failed host writes nothing more: its memory may be ahead of what is durable.
     if (this.state === 'failed') return;
+    // The invariant of a checkpoint: the input positions it commits come with every output,
+    // dead letter and state change of the records before them. A task's asynchronous steps
+    // (mapAsync, model scoring) make those after `process` returned, so wait here until no
+    // task has a value in flight; nothing new is pushed meanwhile (batches, timers and
+    // rebalances run one at a time under `exclusive`), and a value's result that starts
+    // another step is counted before the first one ends (stream/async-steps.ts).
+    await Promise.all([...this.slots.values()].map((slot) => slot.task.settle?.()));
     const now = this.options.clock.now();
     this.lastCheckpointAt = now;
     if (!this.hasPendingWork()) return;

@@ -23,6 +23,14 @@ export interface HostedTask {
   advanceWatermark?(clock: string, watermark: number): void;
   /** Processing time passed (idle timeouts and timers ran before). */
   tick?(): void;
+  /**
+   * Resolves once at most `limit` (default 0) values are in flight in the task's
+   * asynchronous steps (a module's mapAsync or model scoring): their outputs and state
+   * changes come after `process` returned. The host awaits `settle()` before every
+   * checkpoint, and `settle(n)` after a batch to bound what is in flight. Without it: all
+   * of a record's work is done when `process` returns.
+   */
+  settle?(limit?: number): Promise<void>;
   /** After each batch, before the next: work that must not wait for the checkpoint (alert notifications). */
   afterBatch?(): Promise<void>;
   /** State changes since the last checkpoint (processors with a changelog). */

@@ -213,10 +213,14 @@ async function replayPartition(
       if (buffer.length >= PRODUCE_BATCH) await flush();
       if (++sinceYield >= PRODUCE_BATCH) {
         sinceYield = 0;
+        // Asynchronous steps (mapAsync, model scoring): at most a batch in flight.
+        await task.settle(PRODUCE_BATCH);
         report(options, partition, result);
         await yieldToEventLoop();
       }
     }
+    // Every record's outputs, including those of asynchronous steps still in flight, before the last write.
+    await task.settle();
     await flush();
     for (const [, store] of task.ctx.storeEntries()) result.openAtEnd += store.size;
   } finally {
