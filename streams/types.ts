@@ -102,7 +102,7 @@ export interface SensorForecast {
   forecasts: number;
 }
 
-/** `schemas/sensor-drift.avsc`, topic `sensor.drift`, key `sensorId`: one record per detected drift. */
+/** `schemas/sensor-drift.avsc`, topic `sensor.drift`, key `sensorId`: one record per sensor and minute. */
 export interface SensorDrift {
   sensorId: string;
   windowStart: number;
@@ -114,6 +114,8 @@ export interface SensorDrift {
   deviation: number;
   /** The test's accumulated excess over the tolerance, °C·minutes. */
   evidence: number;
+  /** true on the minute that completed the evidence of a drift. */
+  drift: boolean;
   /** Minutes watched since the test (re)started. */
   minutes: number;
   detections: number;

@@ -20,7 +20,7 @@ describe('alert rule tests', () => {
 
   it('runs the demo project’s rule tests through the fastdata command, all passing', async () => {
     const { code, stderr } = await runCli(['alerts', 'test'], { cwd: repo });
-    expect(stderr).toContain('6 passed, 0 failed');
+    expect(stderr).toContain('9 passed, 0 failed');
     expect(code).toBe(0);
   });
 

@@ -18,6 +18,7 @@ const SCHEMA_FILES: Record<string, string> = {
   'sensor.stats': 'sensor-stats.avsc',
   'sensor.anomalies': 'sensor-anomaly.avsc',
   'sensor.health': 'sensor-health.avsc',
+  'sensor.drift': 'sensor-drift.avsc',
 };
 
 const demoSchemas: SchemaOf = async (topic) => {
@@ -37,9 +38,11 @@ describe('the demo rules', () => {
   it('load against the demo schemas', async () => {
     const { rules, problems } = await loadAlertRules(join(repo, 'alerts'), demoSchemas, new Set(['audit', 'ops-webhook']));
     expect(problems.map(formatProblem)).toEqual([]);
-    expect(rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'over-limit', 'overheating']);
+    expect(rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'over-limit', 'overheating', 'temperature-drift']);
     const overheating = rules.find((r) => r.name === 'overheating')!;
     expect(overheating).toMatchObject({ file: 'alerts/overheating.yaml', source: 'sensor.stats', keyPath: 'sensorId', forMs: 120_000, severity: 'critical', receivers: ['audit'] });
+    const drift = rules.find((r) => r.name === 'temperature-drift')!;
+    expect(drift).toMatchObject({ file: 'alerts/temperature-drift.yaml', source: 'sensor.drift', keyPath: 'sensorId', forMs: 0, keepFiringForMs: 600_000, severity: 'warning' });
     const dead = rules.find((r) => r.name === 'dead-sensor')!;
     expect(dead).toMatchObject({ absentMs: 120_000, forMs: 0 });
     expect(dead.when).toBeUndefined();

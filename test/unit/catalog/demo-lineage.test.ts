@@ -40,8 +40,8 @@ describe('the demo project in the catalog', () => {
 
   it('reads every part without a problem', () => {
     expect(project.problems).toEqual([]);
-    expect(project.modules.map((m) => m.name)).toEqual(['sensor-anomalies', 'sensor-health', 'sensor-stats', 'site-stats']);
-    expect(project.rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'over-limit', 'overheating']);
+    expect(project.modules.map((m) => m.name)).toEqual(['sensor-anomalies', 'sensor-drift', 'sensor-forecast', 'sensor-health', 'sensor-stats', 'site-stats']);
+    expect(project.rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'over-limit', 'overheating', 'temperature-drift']);
     expect(project.dashboards.map((d) => d.name)).toEqual(['fleet']);
     expect(project.inputs.map((i) => [i.name, i.kind, i.topic, i.reads])).toEqual([
       ['plant-r-readings', 'file', 'sensor.readings', 'data/plant-r-readings.csv (replay 1x, retimed, looped)'],
@@ -78,6 +78,14 @@ describe('the demo project in the catalog', () => {
         'topic:sensor.health -> rule:over-limit',
         'rule:over-limit -> topic:fastdata.alerts',
         'topic:sensor.health -> dashboard:fleet',
+        'topic:sensor.stats -> module:sensor-forecast',
+        'module:sensor-forecast -> topic:sensor.forecast',
+        'topic:sensor.forecast -> dashboard:fleet',
+        'topic:sensor.stats -> module:sensor-drift',
+        'module:sensor-drift -> topic:sensor.drift',
+        'topic:sensor.drift -> rule:temperature-drift',
+        'rule:temperature-drift -> topic:fastdata.alerts',
+        'topic:sensor.drift -> dashboard:fleet',
       ].sort(),
     );
     expect(graph.nodes.map((n) => [n.id, n.kind])).toEqual([
@@ -87,17 +95,22 @@ describe('the demo project in the catalog', () => {
       ['topic:sensor.readings', 'source'],
       ['topic:fastdata.site-stats.by-site.repartition', 'internal'],
       ['module:sensor-anomalies', 'module'],
+      ['module:sensor-drift', 'module'],
+      ['module:sensor-forecast', 'module'],
       ['module:sensor-health', 'module'],
       ['module:sensor-stats', 'module'],
       ['module:site-stats', 'module'],
       ['topic:fastdata.alerts', 'output'],
       ['topic:sensor.anomalies', 'output'],
+      ['topic:sensor.drift', 'output'],
+      ['topic:sensor.forecast', 'output'],
       ['topic:sensor.health', 'output'],
       ['topic:sensor.stats', 'output'],
       ['topic:site.stats', 'output'],
       ['rule:dead-sensor', 'rule'],
       ['rule:over-limit', 'rule'],
       ['rule:overheating', 'rule'],
+      ['rule:temperature-drift', 'rule'],
       ['dashboard:fleet', 'dashboard'],
       ['sink:cassandra:sensor_stats', 'sink'],
     ]);
@@ -121,16 +134,18 @@ describe('the demo project in the catalog', () => {
     expect(stats.docHtml).toContain('<p>');
     expect(catalog.sinks).toEqual([{ kind: 'cassandra', table: 'sensor_stats', topic: 'sensor.stats', module: 'sensor-stats' }]);
     expect(catalog.rules.find((r) => r.name === 'overheating')).toMatchObject({ source: 'sensor.stats', output: 'fastdata.alerts', severity: 'critical', file: 'alerts/overheating.yaml', receivers: ['audit'] });
-    expect(catalog.dashboards).toEqual([{ name: 'fleet', title: 'Sensor fleet', file: 'dashboards/fleet.yaml', url: '/dashboards/fleet', topics: ['sensor.stats', 'sensor.anomalies', 'sensor.health', 'fastdata.alerts'] }]);
+    expect(catalog.dashboards).toEqual([{ name: 'fleet', title: 'Sensor fleet', file: 'dashboards/fleet.yaml', url: '/dashboards/fleet', topics: ['sensor.stats', 'sensor.anomalies', 'sensor.health', 'fastdata.alerts', 'sensor.forecast', 'sensor.drift'] }]);
     const roles = Object.fromEntries(catalog.topics.map((t) => [t.name, [t.role, t.writer, t.readers]]));
     expect(roles).toEqual({
       'fastdata.alerts': ['output', 'alerts', ['dashboard fleet']],
       'sensor.anomalies': ['output', 'sensor-anomalies', ['dashboard fleet']],
+      'sensor.drift': ['output', 'sensor-drift', ['rule temperature-drift', 'dashboard fleet']],
+      'sensor.forecast': ['output', 'sensor-forecast', ['dashboard fleet']],
       'sensor.health': ['output', 'sensor-health', ['rule over-limit', 'dashboard fleet']],
       'sensor.metadata': ['source', 'source plant-r-sensors', ['sensor-health']],
       'fastdata.site-stats.by-site.repartition': ['internal', 'site-stats', ['site-stats']],
       'sensor.readings': ['source', 'source plant-r-readings', ['sensor-stats', 'site-stats']],
-      'sensor.stats': ['output', 'sensor-stats', ['sensor-anomalies', 'sensor-health', 'rule dead-sensor', 'rule overheating', 'dashboard fleet', 'sink cassandra sensor_stats']],
+      'sensor.stats': ['output', 'sensor-stats', ['sensor-anomalies', 'sensor-drift', 'sensor-forecast', 'sensor-health', 'rule dead-sensor', 'rule overheating', 'dashboard fleet', 'sink cassandra sensor_stats']],
       'site.stats': ['output', 'site-stats', []],
     });
   });
@@ -146,14 +161,14 @@ describe('the demo project in the catalog', () => {
     expect(made.feeds.map((n) => n.id)).toEqual(['dashboard:fleet']);
 
     const alerts = await provenance(project, registry, 'fastdata.alerts', { codeVersion: async () => null });
-    expect(alerts.writer.kind === 'rules' && alerts.writer.rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'over-limit', 'overheating']);
-    expect(alerts.inputs.map((i) => i.topic)).toEqual(['sensor.health', 'sensor.stats']);
+    expect(alerts.writer.kind === 'rules' && alerts.writer.rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'over-limit', 'overheating', 'temperature-drift']);
+    expect(alerts.inputs.map((i) => i.topic)).toEqual(['sensor.drift', 'sensor.health', 'sensor.stats']);
   });
 
   it('refuses provenance of a topic no module or rule writes, naming it and the outputs', async () => {
     await expect(provenance(project, registry, 'sensor.readings')).rejects.toMatchObject({
       code: 'FD_TOPIC_NOT_FOUND',
-      message: expect.stringMatching(/"sensor\.readings" is not an output .*fastdata\.alerts, sensor\.anomalies, sensor\.health, sensor\.stats/),
+      message: expect.stringMatching(/"sensor\.readings" is not an output .*fastdata\.alerts, sensor\.anomalies, sensor\.drift, sensor\.forecast, sensor\.health, sensor\.stats/),
     });
   });
 });

@@ -80,6 +80,7 @@ const driftFields: Record<keyof SensorDrift, true> = {
   expected: true,
   deviation: true,
   evidence: true,
+  drift: true,
   minutes: true,
   detections: true,
 };

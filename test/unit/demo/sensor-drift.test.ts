@@ -25,9 +25,10 @@ function minute(i: number, meanTemperature: number, sensorId = 's1'): SensorStat
  * mean (0.3) of the minute means; each later minute's rise above it (falls count as 0) goes
  * through Page-Hinkley's cumulative sum (x - mean of the rises so far - 1 °C), and a drift
  * is a sum 2 above its lowest once 3 rises were seen; after one it starts afresh.
- * Returns the minutes that complete a drift, with the evidence.
+ * Returns, for each minute from the second, the evidence (the sum above its lowest) and
+ * whether it completed a drift.
  */
-function reference(ys: number[]): { at: number; evidence: number; deviation: number }[] {
+function referenceMinutes(ys: number[]): { at: number; evidence: number; deviation: number; drift: boolean }[] {
   const out = [];
   let level = ys[0]!;
   let n = 0;
@@ -41,8 +42,9 @@ function reference(ys: number[]): { at: number; evidence: number; deviation: num
     mean += (rise - mean) / n;
     sum += rise - mean - 1;
     lowest = Math.min(lowest, sum);
-    if (n >= 3 && sum - lowest > 2) {
-      out.push({ at: i, evidence: sum - lowest, deviation });
+    const drift = n >= 3 && sum - lowest > 2;
+    out.push({ at: i, evidence: sum - lowest, deviation, drift });
+    if (drift) {
       n = 0;
       mean = 0;
       sum = 0;
@@ -53,14 +55,20 @@ function reference(ys: number[]): { at: number; evidence: number; deviation: num
   return out;
 }
 
+/** The minutes that complete a drift. */
+const reference = (ys: number[]) => referenceMinutes(ys).filter((m) => m.drift);
+
 /** A healthy room: a slow swing and ventilation cycles of a few tenths, as the demo's sensors wander. */
 const healthy = (n: number, base = 21) => Array.from({ length: n }, (_, i) => base + 0.5 * Math.sin(i / 4) + 0.3 * Math.sin(i / 1.7 + 1) + 2 * Math.sin((2 * Math.PI * i) / 1440));
 
+/** The module over one sensor's minutes: its detections (the records with drift true); every minute but the first has a record. */
 async function run(ys: number[]) {
   const driver = await TestDriver.create(sensorDrift);
   driver.pipeAll('stats', ys.map((y, i) => minute(i, y)));
   expect(driver.readDeadLetters()).toEqual([]);
-  return driver.readValues();
+  const rows = driver.readValues();
+  expect(rows.map((r) => r.windowStart)).toEqual(ys.slice(1).map((_, i) => T0 + (i + 1) * MINUTE));
+  return rows.filter((r) => r.drift);
 }
 
 describe('streams/sensor-drift', () => {
@@ -77,7 +85,7 @@ describe('streams/sensor-drift', () => {
     expect(expected.map((e) => e.at)).toEqual([32]); // minute 30 is the ramp's first
     const rows = await run(ys);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ sensorId: 's1', windowStart: T0 + 32 * MINUTE, windowEnd: T0 + 33 * MINUTE, meanTemperature: 26, minutes: 32, detections: 1 });
+    expect(rows[0]).toMatchObject({ sensorId: 's1', windowStart: T0 + 32 * MINUTE, windowEnd: T0 + 33 * MINUTE, meanTemperature: 26, drift: true, minutes: 32, detections: 1 });
     expect(rows[0]!.evidence).toBeCloseTo(expected[0]!.evidence, 9);
     expect(rows[0]!.deviation).toBeCloseTo(expected[0]!.deviation, 9);
     expect(rows[0]!.expected).toBeCloseTo(26 - expected[0]!.deviation, 9);
@@ -119,7 +127,25 @@ describe('streams/sensor-drift', () => {
     driver.pipe('stats', minute(50, ys[50]!)); // the first minute of the step, again
     driver.restart();
     driver.pipeAll('stats', ys.slice(51).map((y, i) => minute(i + 51, y)));
-    expect(driver.readValues()).toEqual(straight);
+    const rows = driver.readValues();
+    expect(rows.filter((r) => r.drift)).toEqual(straight);
+    const again = await TestDriver.create(sensorDrift);
+    again.pipeAll('stats', ys.map((y, i) => minute(i, y)));
+    expect(rows).toEqual(again.readValues()); // every minute's record, evidence included, bit for bit
+  });
+
+  it("each minute's evidence is the cumulative sum written out, building up to the detection", async () => {
+    const ys = healthy(90).map((y, i) => (i >= 40 ? y + 3 : y));
+    const driver = await TestDriver.create(sensorDrift);
+    driver.pipeAll('stats', ys.map((y, i) => minute(i, y)));
+    const rows = driver.readValues();
+    const expected = referenceMinutes(ys);
+    expect(rows).toHaveLength(expected.length);
+    rows.forEach((r, k) => {
+      expect(r.evidence).toBeCloseTo(expected[k]!.evidence, 9);
+      expect(r.drift).toBe(expected[k]!.drift);
+    });
+    expect(rows.some((r) => r.drift)).toBe(true);
   });
 
   it('keeps each sensor apart', async () => {
@@ -129,7 +155,7 @@ describe('streams/sensor-drift', () => {
       driver.pipe('stats', minute(i, i >= 30 ? y + 4 : y, 's1'));
       driver.pipe('stats', minute(i, warm[i]!, 's2')); // warmer, but steady
     });
-    const rows = driver.readValues();
+    const rows = driver.readValues().filter((r) => r.drift);
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.sensorId === 's1')).toBe(true);
   });

@@ -15,10 +15,11 @@ const repo = fileURLToPath(new URL('../../..', import.meta.url));
 
 const catalog: OutputCatalog = {
   async outputs() {
-    return [{ topic: 'sensor.anomalies' }, { topic: 'sensor.health' }, { topic: 'sensor.stats' }];
+    return [{ topic: 'sensor.anomalies' }, { topic: 'sensor.drift' }, { topic: 'sensor.forecast' }, { topic: 'sensor.health' }, { topic: 'sensor.stats' }];
   },
   async schema(topic) {
-    const file = topic === 'sensor.stats' ? 'sensor-stats.avsc' : topic === 'sensor.health' ? 'sensor-health.avsc' : 'sensor-anomaly.avsc';
+    const files: Record<string, string> = { 'sensor.stats': 'sensor-stats.avsc', 'sensor.health': 'sensor-health.avsc', 'sensor.forecast': 'sensor-forecast.avsc', 'sensor.drift': 'sensor-drift.avsc' };
+    const file = files[topic] ?? 'sensor-anomaly.avsc';
     return { avro: JSON.parse(await readFile(join(repo, 'schemas', file), 'utf8')) as Record<string, unknown> };
   },
 };

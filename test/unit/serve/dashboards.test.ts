@@ -16,10 +16,16 @@ const repo = fileURLToPath(new URL('../../..', import.meta.url));
 /** The demo's outputs the dashboards read, with the schemas their modules register. */
 const demoCatalog: OutputCatalog = {
   async outputs() {
-    return [{ topic: 'sensor.anomalies' }, { topic: 'sensor.health' }, { topic: 'sensor.stats' }];
+    return [{ topic: 'sensor.anomalies' }, { topic: 'sensor.drift' }, { topic: 'sensor.forecast' }, { topic: 'sensor.health' }, { topic: 'sensor.stats' }];
   },
   async schema(topic) {
-    const file = { 'sensor.stats': 'sensor-stats.avsc', 'sensor.anomalies': 'sensor-anomaly.avsc', 'sensor.health': 'sensor-health.avsc' }[topic];
+    const file = {
+      'sensor.stats': 'sensor-stats.avsc',
+      'sensor.anomalies': 'sensor-anomaly.avsc',
+      'sensor.health': 'sensor-health.avsc',
+      'sensor.forecast': 'sensor-forecast.avsc',
+      'sensor.drift': 'sensor-drift.avsc',
+    }[topic];
     if (!file) throw new Error(`no schema for ${topic}`);
     return { avro: JSON.parse(await readFile(join(repo, 'schemas', file), 'utf8')) as Record<string, unknown> };
   },
@@ -107,7 +113,7 @@ describe('dashboards/*.yaml', () => {
     expect(fleet.problems.map(formatProblem)).toEqual([]);
     const def = fleet.definition!;
     expect(def.title).toBe('Sensor fleet');
-    expect(def.panels.map((p) => p.kind)).toEqual(['timeseries', 'stat', 'timeseries', 'table', 'table', 'table', 'alerts']);
+    expect(def.panels.map((p) => p.kind)).toEqual(['timeseries', 'stat', 'timeseries', 'table', 'table', 'table', 'alerts', 'timeseries', 'timeseries', 'table', 'timeseries']);
     // The sensors charted are a variable's (the overheating sensor can be picked), defaulting to four.
     expect(def.variables).toEqual([{ name: 'sensor', label: 'Sensors', topic: 'sensor.stats', multi: true, default: ['sensor-01', 'sensor-02', 'sensor-07', 'sensor-13'] }]);
     expect(def.rangeMs).toBe(30 * 60_000);
@@ -117,6 +123,10 @@ describe('dashboards/*.yaml', () => {
     // windowStart is a timestamp-millis field: a time, not 1796549530000.
     expect(def.panels[3]).toMatchObject({ formats: { windowStart: { time: true }, count: { unit: '' }, meanHumidity: { unit: '%' }, maxTemperature: { unit: '°C' } } });
     expect(def.panels[6]).toMatchObject({ kind: 'alerts', variable: 'sensor' });
+    // The models' panels: forecast against actual and the live error per selected sensor, the drift test's evidence.
+    expect(def.panels[7]).toMatchObject({ topic: 'sensor.forecast', fields: ['actual', 'forecast'], variable: 'sensor' });
+    expect(def.panels[8]).toMatchObject({ topic: 'sensor.forecast', fields: ['mae'], variable: 'sensor' });
+    expect(def.panels[10]).toMatchObject({ topic: 'sensor.drift', fields: ['evidence'], variable: 'sensor', thresholds: [{ value: 2, color: 'orange' }] });
   });
 
   it('leaves the good panels of a file with a bad one working', () => {
@@ -138,7 +148,7 @@ describe('dashboards/*.yaml', () => {
   });
 
   it('refuses a topic that is not an output, listing the outputs', () => {
-    expect(only('unknown-topic')).toBe('dashboards/unknown-topic.yaml:4:12 panels.0.topic: "sensor.statz" is not an output topic; the outputs are sensor.anomalies, sensor.health, sensor.stats');
+    expect(only('unknown-topic')).toBe('dashboards/unknown-topic.yaml:4:12 panels.0.topic: "sensor.statz" is not an output topic; the outputs are sensor.anomalies, sensor.drift, sensor.forecast, sensor.health, sensor.stats');
   });
 
   it('reports bad YAML with its line', () => {
