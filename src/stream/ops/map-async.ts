@@ -43,7 +43,7 @@ interface Entry {
  * @example
  * readings.pipe(mapAsync(async (r) => ({ ...r, score: await model.score(r) }), { concurrency: 32 }))
  */
-export function mapAsync<T, R>(fn: (value: Unkeyed<T>) => R | PromiseLike<R>, options: MapAsyncOptions = {}): OperatorFunction<T, Rekeyed<T, Exclude<R, undefined>>> {
+export function mapAsync<T, R>(fn: (value: NoInfer<Unkeyed<T>>) => R | PromiseLike<R>, options: MapAsyncOptions = {}): OperatorFunction<T, Rekeyed<T, Exclude<R, undefined>>> {
   if (typeof fn !== 'function') throw new FastdataError('FD_PIPELINE_INVALID', 'mapAsync(fn) needs a function of the value that returns its result or a promise of it');
   const concurrency = options.concurrency ?? 16;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {

@@ -273,6 +273,6 @@ describe('mapAsync', () => {
   });
 
   it('refuses a concurrency that is not a whole number from 1 to 10,000', () => {
-    expect(() => mapAsync(async (x: number) => x, { concurrency: 0 })).toThrow(/concurrency must be a whole number from 1 to 10000, got 0/);
+    expect(() => mapAsync(async (x: unknown) => x, { concurrency: 0 })).toThrow(/concurrency must be a whole number from 1 to 10000, got 0/);
   });
 });
