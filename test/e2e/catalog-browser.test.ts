@@ -66,12 +66,12 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the catalog page in
     await page.goto(`${url}/catalog`);
     await page.waitForFunction(() => (globalThis as unknown as { __fastdata?: CatalogCounters }).__fastdata?.catalogLoaded === true, undefined, { timeout: 15_000 });
 
-    // 19 nodes: 2 declared sources (sources/plant-r-*.yaml), 2 source topics (the readings, the metadata table),
-    // 1 repartition topic, 4 modules, 5 outputs (with the alert topic), 3 rules, 1 dashboard, 1 sink; 24 edges.
+    // 24 nodes: 2 declared sources (sources/plant-r-*.yaml), 2 source topics (the readings, the metadata table),
+    // 1 repartition topic, 6 modules, 7 outputs (with the alert topic), 4 rules, 1 dashboard, 1 sink; 32 edges.
     const counters = (await page.evaluate(() => (globalThis as unknown as { __fastdata: CatalogCounters }).__fastdata))!;
-    expect(counters).toMatchObject({ nodes: 19, edges: 24 });
-    expect(await page.locator('svg.lineage g.node').count()).toBe(19);
-    expect(await page.locator('svg.lineage path.edge').count()).toBe(24);
+    expect(counters).toMatchObject({ nodes: 24, edges: 32 });
+    expect(await page.locator('svg.lineage g.node').count()).toBe(24);
+    expect(await page.locator('svg.lineage path.edge').count()).toBe(32);
     const kinds = await page.locator('svg.lineage g.node').evaluateAll((nodes) => nodes.map((n) => (n as unknown as { getAttribute(name: string): string }).getAttribute('data-id')));
     expect(kinds.sort()).toEqual(
       [
@@ -79,16 +79,21 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the catalog page in
         'input:plant-r-readings',
         'input:plant-r-sensors',
         'module:sensor-anomalies',
+        'module:sensor-drift',
+        'module:sensor-forecast',
         'module:sensor-health',
         'module:sensor-stats',
         'module:site-stats',
         'rule:dead-sensor',
         'rule:over-limit',
         'rule:overheating',
+        'rule:temperature-drift',
         'sink:cassandra:sensor_stats',
         'topic:fastdata.alerts',
         'topic:fastdata.site-stats.by-site.repartition',
         'topic:sensor.anomalies',
+        'topic:sensor.drift',
+        'topic:sensor.forecast',
         'topic:sensor.health',
         'topic:sensor.metadata',
         'topic:sensor.readings',

@@ -79,19 +79,24 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the fleet dashboard
     await page.waitForFunction(() => (globalThis as unknown as { __fastdata?: PageCounters }).__fastdata?.historyLoaded === true, undefined, { timeout: 15_000 });
     expect(await page.locator('h1').textContent()).toBe('Sensor fleet');
     const panels = page.locator('section.panel');
-    expect(await panels.count()).toBe(7);
+    expect(await panels.count()).toBe(11);
     // (The test's tsconfig has no DOM types: the elements are read through their dataset.)
     const points = await panels.evaluateAll((sections) => sections.map((s) => (s as unknown as { dataset: Record<string, string> }).dataset).map((d) => [d.kind, Number(d.points)]));
-    const [temperature, stat, zscore, statsTable, healthTable, anomaliesTable, alerts] = points.map((p) => p[1] as number);
-    expect(points.map((p) => p[0])).toEqual(['timeseries', 'stat', 'timeseries', 'table', 'table', 'table', 'alerts']);
+    const [temperature, stat, zscore, statsTable, healthTable, anomaliesTable, alerts, forecastVsActual, mae, forecastTable, driftEvidence] = points.map((p) => p[1] as number);
+    expect(points.map((p) => p[0])).toEqual(['timeseries', 'stat', 'timeseries', 'table', 'table', 'table', 'alerts', 'timeseries', 'timeseries', 'table', 'timeseries']);
     expect(temperature).toBeGreaterThanOrEqual(4 * 5); // four sensors, several minutes each
     expect(zscore).toBeGreaterThanOrEqual(4 * 5);
+    // The models (streams/sensor-forecast.ts, sensor-drift.ts): from each sensor's third (second) minute of the backfill on.
+    expect(forecastVsActual).toBeGreaterThanOrEqual(4 * 2 * 5); // actual and forecast, four sensors
+    expect(mae).toBeGreaterThanOrEqual(4 * 5);
+    expect(driftEvidence).toBeGreaterThanOrEqual(4 * 5);
     expect(stat).toBe(1);
     // One row per sensor: the generator's 20, and plant-r's 4 (sources/plant-r-*.yaml) once their first replayed minute has closed.
     const sensors = (rows: number) => rows >= 20 && rows <= 24;
     expect(sensors(statsTable!), `${statsTable} rows`).toBe(true);
     expect(sensors(anomaliesTable!), `${anomaliesTable} rows`).toBe(true);
-    expect(sensors(healthTable!), `${healthTable} rows`).toBe(true); // sensor.stats joined with the sensor.metadata table: every sensor has its row
+    expect(sensors(healthTable!), `${healthTable} rows`).toBe(true);
+    expect(sensors(forecastTable!), `${forecastTable} rows`).toBe(true); // sensor.stats joined with the sensor.metadata table: every sensor has its row
     // The alert panel shows the alert topic's latest change per alert (more may come after the page loaded).
     const alertsOnServer = ((await (await fetch(`${url}/api/outputs/fastdata.alerts/latest?limit=50`)).json()) as { records: unknown[] }).records.length;
     expect(alerts).toBeLessThanOrEqual(alertsOnServer);

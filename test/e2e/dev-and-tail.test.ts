@@ -106,8 +106,10 @@ describe('fastdata dev on the demo project, with fastdata tail beside it', () =>
       const url = await eventually(() => /outputs: (http:\/\/127\.0\.0\.1:\d+)\/api\/outputs/.exec(served.output.stderr)?.[1], { timeoutMs: 30_000, intervalMs: 100 });
       const outputs = (await (await fetch(`${url}/api/outputs`)).json()) as { outputs: { topic: string; module: string; inputs: string[] }[] };
       expect(outputs.outputs.map((o) => [o.topic, o.module, o.inputs])).toEqual([
-        ['fastdata.alerts', 'alerts', ['sensor.health', 'sensor.stats']],
+        ['fastdata.alerts', 'alerts', ['sensor.drift', 'sensor.health', 'sensor.stats']],
         ['sensor.anomalies', 'sensor-anomalies', ['sensor.stats']],
+        ['sensor.drift', 'sensor-drift', ['sensor.stats']],
+        ['sensor.forecast', 'sensor-forecast', ['sensor.stats']],
         ['sensor.health', 'sensor-health', ['sensor.stats']],
         ['sensor.stats', 'sensor-stats', ['sensor.readings']],
         ['site.stats', 'site-stats', ['sensor.readings']],

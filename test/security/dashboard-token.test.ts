@@ -68,7 +68,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the dashboard with 
     expect(page.url()).toBe(`${url}/dashboards/fleet`);
     const cookies = await context.cookies();
     expect(cookies.find((c) => c.name === 'fastdata_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
-    expect(await page.locator('section.panel').count()).toBe(7);
+    expect(await page.locator('section.panel').count()).toBe(11);
     await context.close();
   });
 
