@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   FD_FORBIDDEN: { domain: 'user', retriable: false },
   FD_RATE_LIMITED: { domain: 'user', retriable: true },
   FD_MODEL_STATE_INVALID: { domain: 'user', retriable: false },
+  FD_MODEL_LOAD_FAILED: { domain: 'user', retriable: false },
   FD_STREAM_DEFINITION_INVALID: { domain: 'user', retriable: false },
   FD_STREAM_LOAD_FAILED: { domain: 'user', retriable: false },
   FD_PIPELINE_INVALID: { domain: 'user', retriable: false },
