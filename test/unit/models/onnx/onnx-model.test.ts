@@ -103,7 +103,7 @@ describe('onnxModel: scoring', () => {
       expect(each[i]!.y).toEqual([linearTruth(r.x)]);
       expect(each[i]!.doubled).toEqual(r.x.map((v) => 2 * Math.fround(v)));
       expect(batched[i]).toEqual(each[i]);
-      expect(batched[i]!.y[0]).toBe(direct.y.data[i]);
+      expect(batched[i]!.y![0]).toBe(direct.y.data[i]);
     });
     await session.release();
   });
@@ -112,7 +112,7 @@ describe('onnxModel: scoring', () => {
     const fixed = await onnxModel(fixture('linear-fixed.onnx'), { inputs: { features } });
     expect(fixed.maxBatch).toBe(3);
     const data = rows(2, 10);
-    expect((await fixed.scoreBatch(data)).map((r) => r.y[0])).toEqual(data.map((r) => linearTruth(r.x)));
+    expect((await fixed.scoreBatch(data)).map((r) => r.y![0])).toEqual(data.map((r) => linearTruth(r.x)));
     const ints = await onnxModel(fixture('int-input.onnx'), { inputs: { counts: { type: 'int64', shape: [2], from: (r: { a: number; b: number }) => [r.a, r.b] } } });
     expect(await ints.scoreBatch([{ a: 2 ** 40, b: 3 }, { a: -5, b: 7 }])).toEqual([{ total: [2 ** 40 + 3] }, { total: [2] }]);
   });
