@@ -29,9 +29,10 @@ The alert rule \`temperature-drift\` fires on \`drift\`.
 - **What is watched**: each minute's mean temperature minus the sensor's level before it
   (an exponentially weighted mean of its minute means, weight 0.3: about the last 3
   minutes). The level follows the slow daily swing, so only a departure of minutes counts.
-- **The test**: departures under 1 °C add nothing (\`delta\`: a healthy room's ventilation
-  wander); the excess above it accumulates, and 2 °C·minutes (\`threshold\`) is a drift. After
-  a detection the test starts afresh, and needs 3 minutes before the next.
+- **The test**: rises under 1 °C add nothing (\`delta\`: a healthy room's ventilation
+  wander), and a fall counts as no rise; the excess above 1 °C accumulates, and 2 °C·minutes
+  (\`threshold\`) is a drift. After a detection the test starts afresh, and needs 3 minutes
+  before the next.
 - **Emitted**: one record per sensor and minute from its second (the first sets the level),
   so a chart can show the evidence building up; \`drift\` is true on the minute that
   completed the evidence of a drift (then the test starts afresh).
