@@ -1,14 +1,16 @@
 /**
  * "How was this made": for an output topic, the module (or the alert rules) that writes
  * it, its inputs with the schema version each is read at now, the output's registered
- * schema versions, the code version (git), and what the output feeds.
+ * schema versions, the code version (git), the model files it scores with (their SHA-256),
+ * and what the output feeds.
  */
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { FastdataError } from '../errors.js';
 import { valueSubject, type SchemaRegistry } from '../schema/types.js';
 import { catalogModule, catalogRules } from './build-catalog.js';
 import { codeVersion } from './code-version.js';
 import { buildLineage, topicId, writtenTopics } from './lineage.js';
+import { modelFilesOf } from '../models/onnx/model-files.js';
 import type { CatalogProject } from './project.js';
 import type { CodeVersion, Provenance } from './types.js';
 
@@ -65,6 +67,8 @@ export async function provenance(project: CatalogProject, registry: SchemaRegist
     inputs,
     schema: { subject, versions, latest: versions.at(-1)?.version ?? null, file: module && typeof module.schema === 'string' ? module.schema : null },
     code,
+    // The model files it scores with: their hash names what runs, as the code version names its code.
+    models: module?.file ? modelFilesOf(module.file).map((m) => ({ file: relative(project.root, m.file) || m.file, sha256: m.sha256, bytes: m.bytes, loadedAt: m.loadedAt })) : [],
     feeds,
   };
 }

@@ -167,6 +167,8 @@ export interface Provenance {
   inputs: { topic: string; role: CatalogTopic['role']; writer: string | null; schema: { subject: string; version: number; id: number } | null }[];
   schema: { subject: string; versions: { version: number; id: number }[]; latest: number | null; file: string | null };
   code: CodeVersion | null;
+  /** The trained model files (ONNX) the module's file loaded in this process, with the SHA-256 of what runs; empty when none (or not loaded here). */
+  models: { file: string; sha256: string; bytes: number; loadedAt: number }[];
   /** The downstream of the output: the nodes it feeds, directly. */
   feeds: LineageNode[];
 }

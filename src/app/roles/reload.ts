@@ -12,6 +12,7 @@ import { errorMessage } from '../../errors.js';
 import { isStreamFileName } from '../../stream/module-loader.js';
 import type { ProcessContext, Role } from '../process.js';
 import { HotReloader } from '../reload/hot-reload.js';
+import { watchModelFiles } from '../reload/model-watcher.js';
 import { type FolderWatcher, watchFolder } from '../reload/module-watcher.js';
 import { ModuleTypeChecker, describeTypeProblems } from '../reload/type-check.js';
 import { regenerateTypesOnChange } from '../reload/types-on-change.js';
@@ -63,6 +64,11 @@ export class ReloadRole implements Role {
           accept: isStreamFileName,
           onChange: (file) => void reloader.reload(file),
           onError: (error) => context.warn(`hot reload stopped watching ${dir}: ${errorMessage(error)}`),
+        }),
+        // A changed model file (.onnx) reloads the modules that loaded it, as their own edit would.
+        watchModelFiles(context.root, {
+          reload: (file) => void reloader.reload(file),
+          onError: (folder, error) => context.warn(`hot reload stopped watching the model files of ${folder}: ${errorMessage(error)}`),
         }),
       );
     }

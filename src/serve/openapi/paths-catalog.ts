@@ -39,9 +39,9 @@ export const catalogOperations: Record<string, Operation> = {
   'GET /api/catalog/lineage': { tags, summary: 'The lineage graph: nodes and edges, from sources to dashboards and sinks', responses: { '200': json('the graph', lineage) } },
   'GET /api/catalog/outputs/{topic}/provenance': {
     tags,
-    summary: 'How an output was made: its writer, inputs with their schema versions, its schema, the code version, what it feeds',
+    summary: 'How an output was made: its writer, inputs with their schema versions, its schema, the code version, the model files it scores with (SHA-256), what it feeds',
     parameters: [topicParam('an output topic')],
-    responses: { '200': json('the provenance', { type: 'object', properties: { topic: { type: 'string' }, writer: { type: 'object' }, inputs: { type: 'array' }, schema: { type: 'object' }, code: {}, feeds: { type: 'array' } } }), ...errors(400, 404) },
+    responses: { '200': json('the provenance', { type: 'object', properties: { topic: { type: 'string' }, writer: { type: 'object' }, inputs: { type: 'array' }, schema: { type: 'object' }, code: {}, models: { type: 'array' }, feeds: { type: 'array' } } }), ...errors(400, 404) },
   },
   'GET /api/catalog/topics/{topic}/profile': {
     tags,
