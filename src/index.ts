@@ -36,3 +36,7 @@ export type { AnomalyScoreOptions, Scored } from './models/anomaly-score.js';
 export { ewmaPredictiveStddev } from './models/ewma.js';
 // Online models: sketches, clustering, drift, forecasting, regression and their live evaluation (docs/models.md).
 export * from './models/index.js';
+// Asynchronous steps the checkpoints wait for, and ONNX models scored in the stream (docs/models/onnx.md).
+export { mapAsync } from './stream/ops/map-async.js';
+export type { MapAsyncOptions } from './stream/ops/map-async.js';
+export * from './models/onnx/index.js';

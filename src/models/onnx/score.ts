@@ -24,8 +24,8 @@ const DEFAULT_CONCURRENCY = 4;
  * @example
  * readings.pipe(scoreEach(model, (r, row) => ({ ...r, score: row.scores[0] })))
  */
-export function scoreEach<T, R>(model: OnnxModel<T>, combine: (record: T, row: OnnxRow) => R, options: MapAsyncOptions = {}): OperatorFunction<T, Exclude<R, undefined>> {
-  return mapAsync<T, R>(async (record) => combine(record as T, await model.score(record as T)), { concurrency: DEFAULT_CONCURRENCY, name: 'scoreEach', ...options }) as OperatorFunction<T, Exclude<R, undefined>>;
+export function scoreEach<V extends T, T, R>(model: OnnxModel<T>, combine: (record: NoInfer<V>, row: OnnxRow) => R, options: MapAsyncOptions = {}): OperatorFunction<V, Exclude<R, undefined>> {
+  return mapAsync<V, R>(async (record) => combine(record as V, await model.score(record as V)), { concurrency: DEFAULT_CONCURRENCY, name: 'scoreEach', ...options }) as OperatorFunction<V, Exclude<R, undefined>>;
 }
 
 /**
@@ -38,8 +38,8 @@ export function scoreEach<T, R>(model: OnnxModel<T>, combine: (record: T, row: O
  */
 export function scoreBatches<V, T, R>(
   model: OnnxModel<T>,
-  recordsOf: (value: V) => readonly T[],
-  combine: (value: V, rows: OnnxRow[]) => R,
+  recordsOf: (value: NoInfer<V>) => readonly T[],
+  combine: (value: NoInfer<V>, rows: OnnxRow[]) => R,
   options: MapAsyncOptions = {},
 ): OperatorFunction<V, Exclude<R, undefined>> {
   return mapAsync<V, R>(async (value) => combine(value as V, await model.scoreBatch(recordsOf(value as V))), { concurrency: DEFAULT_CONCURRENCY, name: 'scoreBatches', ...options }) as OperatorFunction<
