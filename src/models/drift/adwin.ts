@@ -52,10 +52,12 @@
  * windowing", SIAM SDM 2007; River's drift.ADWIN (github.com/online-ml/river).
  *
  * @example
- * // in a stream module: one detector per sensor, a record when its temperature's mean moves
+ * // in a stream module: one detector per sensor, and a record per reading with `drift` true or
+ * // false, so that an alert rule on `drift` resolves (a rule holds a key's last record until the
+ * // next: on a topic of detections only, the alert would never resolve)
  * mapWithState({ name: 'temp-drift', init: () => adwinInit(), step: (s, r) => {
  *   const d = adwinUpdate(s, r.temperature);
- *   return d.drift ? { sensorId: r.sensorId, mean: d.mean, width: d.width } : undefined;
+ *   return { sensorId: r.sensorId, drift: d.drift, mean: d.mean, width: d.width };
  * } })
  */
 import { checkModelState, type ModelState } from '../model-state.js';

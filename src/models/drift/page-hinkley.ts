@@ -30,8 +30,10 @@
  * decomposition for change detection", ISMIS 2017; River's drift.PageHinkley.
  *
  * @example
+ * // a record per value with `drift` true or false, so that an alert rule on it also resolves
+ * // (streams/sensor-drift.ts in the demo does this per minute)
  * mapWithState({ name: 'ph', init: () => pageHinkleyInit({ threshold: 20 }),
- *   step: (s, r) => (pageHinkleyUpdate(s, r.latency).drift ? { key: r.host, mean: s.mean } : undefined) })
+ *   step: (s, r) => ({ key: r.host, drift: pageHinkleyUpdate(s, r.latency).drift, mean: s.mean }) })
  */
 import { checkModelState, type ModelState } from '../model-state.js';
 import { choiceOption, numberOption, optionsObject, wholeOption } from '../option-checks.js';
