@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * The catalog of the demo project, read from its files as a server reads them: the
  * lineage graph edge by edge, the catalog's lists, and "how was this made" for its
@@ -40,7 +41,7 @@ describe('the demo project in the catalog', () => {
 
   it('reads every part without a problem', () => {
     expect(project.problems).toEqual([]);
-    expect(project.modules.map((m) => m.name)).toEqual(['sensor-anomalies', 'sensor-drift', 'sensor-forecast', 'sensor-health', 'sensor-stats', 'site-stats']);
+    expect(project.modules.map((m) => m.name)).toEqual(['sensor-anomalies', 'sensor-drift', 'sensor-forecast', 'sensor-health', 'sensor-onnx-anomalies', 'sensor-stats', 'site-stats']);
     expect(project.rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'over-limit', 'overheating', 'temperature-drift']);
     expect(project.dashboards.map((d) => d.name)).toEqual(['fleet']);
     expect(project.inputs.map((i) => [i.name, i.kind, i.topic, i.reads])).toEqual([
@@ -86,6 +87,8 @@ describe('the demo project in the catalog', () => {
         'topic:sensor.drift -> rule:temperature-drift',
         'rule:temperature-drift -> topic:fastdata.alerts',
         'topic:sensor.drift -> dashboard:fleet',
+        'topic:sensor.readings -> module:sensor-onnx-anomalies',
+        'module:sensor-onnx-anomalies -> topic:sensor.onnx-anomalies',
       ].sort(),
     );
     expect(graph.nodes.map((n) => [n.id, n.kind])).toEqual([
@@ -98,6 +101,7 @@ describe('the demo project in the catalog', () => {
       ['module:sensor-drift', 'module'],
       ['module:sensor-forecast', 'module'],
       ['module:sensor-health', 'module'],
+      ['module:sensor-onnx-anomalies', 'module'],
       ['module:sensor-stats', 'module'],
       ['module:site-stats', 'module'],
       ['topic:fastdata.alerts', 'output'],
@@ -105,6 +109,7 @@ describe('the demo project in the catalog', () => {
       ['topic:sensor.drift', 'output'],
       ['topic:sensor.forecast', 'output'],
       ['topic:sensor.health', 'output'],
+      ['topic:sensor.onnx-anomalies', 'output'],
       ['topic:sensor.stats', 'output'],
       ['topic:site.stats', 'output'],
       ['rule:dead-sensor', 'rule'],
@@ -143,8 +148,9 @@ describe('the demo project in the catalog', () => {
       'sensor.forecast': ['output', 'sensor-forecast', ['dashboard fleet']],
       'sensor.health': ['output', 'sensor-health', ['rule over-limit', 'dashboard fleet']],
       'sensor.metadata': ['source', 'source plant-r-sensors', ['sensor-health']],
+      'sensor.onnx-anomalies': ['output', 'sensor-onnx-anomalies', []],
       'fastdata.site-stats.by-site.repartition': ['internal', 'site-stats', ['site-stats']],
-      'sensor.readings': ['source', 'source plant-r-readings', ['sensor-stats', 'site-stats']],
+      'sensor.readings': ['source', 'source plant-r-readings', ['sensor-onnx-anomalies', 'sensor-stats', 'site-stats']],
       'sensor.stats': ['output', 'sensor-stats', ['sensor-anomalies', 'sensor-drift', 'sensor-forecast', 'sensor-health', 'rule dead-sensor', 'rule overheating', 'dashboard fleet', 'sink cassandra sensor_stats']],
       'site.stats': ['output', 'site-stats', []],
     });
@@ -159,6 +165,12 @@ describe('the demo project in the catalog', () => {
     expect(made.schema).toEqual({ subject: 'sensor.anomalies-value', versions: [], latest: null, file: 'schemas/sensor-anomaly.avsc' });
     expect(made.code).toEqual({ commit: 'c-sensor-anomalies.ts', head: 'h', modified: false });
     expect(made.feeds.map((n) => n.id)).toEqual(['dashboard:fleet']);
+    expect(made.models).toEqual([]);
+
+    // A module that scores an ONNX model: the model file and the SHA-256 of what runs.
+    const scored = await provenance(project, registry, 'sensor.onnx-anomalies', { codeVersion: async () => null });
+    const onnx = await readFile(join(repo, 'models', 'sensor-anomaly.onnx'));
+    expect(scored.models.map((m) => [m.file, m.sha256, m.bytes])).toEqual([[join('models', 'sensor-anomaly.onnx'), createHash('sha256').update(onnx).digest('hex'), onnx.byteLength]]);
 
     const alerts = await provenance(project, registry, 'fastdata.alerts', { codeVersion: async () => null });
     expect(alerts.writer.kind === 'rules' && alerts.writer.rules.map((r) => r.name).sort()).toEqual(['dead-sensor', 'over-limit', 'overheating', 'temperature-drift']);
@@ -168,7 +180,7 @@ describe('the demo project in the catalog', () => {
   it('refuses provenance of a topic no module or rule writes, naming it and the outputs', async () => {
     await expect(provenance(project, registry, 'sensor.readings')).rejects.toMatchObject({
       code: 'FD_TOPIC_NOT_FOUND',
-      message: expect.stringMatching(/"sensor\.readings" is not an output .*fastdata\.alerts, sensor\.anomalies, sensor\.drift, sensor\.forecast, sensor\.health, sensor\.stats/),
+      message: expect.stringMatching(/"sensor\.readings" is not an output .*fastdata\.alerts, sensor\.anomalies, sensor\.drift, sensor\.forecast, sensor\.health, sensor\.onnx-anomalies, sensor\.stats/),
     });
   });
 });
