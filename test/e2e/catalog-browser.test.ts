@@ -66,12 +66,12 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the catalog page in
     await page.goto(`${url}/catalog`);
     await page.waitForFunction(() => (globalThis as unknown as { __fastdata?: CatalogCounters }).__fastdata?.catalogLoaded === true, undefined, { timeout: 15_000 });
 
-    // 24 nodes: 2 declared sources (sources/plant-r-*.yaml), 2 source topics (the readings, the metadata table),
-    // 1 repartition topic, 6 modules, 7 outputs (with the alert topic), 4 rules, 1 dashboard, 1 sink; 32 edges.
+    // 26 nodes: 2 declared sources (sources/plant-r-*.yaml), 2 source topics (the readings, the metadata table),
+    // 1 repartition topic, 7 modules, 8 outputs (with the alert topic), 4 rules, 1 dashboard, 1 sink; 34 edges.
     const counters = (await page.evaluate(() => (globalThis as unknown as { __fastdata: CatalogCounters }).__fastdata))!;
-    expect(counters).toMatchObject({ nodes: 24, edges: 32 });
-    expect(await page.locator('svg.lineage g.node').count()).toBe(24);
-    expect(await page.locator('svg.lineage path.edge').count()).toBe(32);
+    expect(counters).toMatchObject({ nodes: 26, edges: 34 });
+    expect(await page.locator('svg.lineage g.node').count()).toBe(26);
+    expect(await page.locator('svg.lineage path.edge').count()).toBe(34);
     const kinds = await page.locator('svg.lineage g.node').evaluateAll((nodes) => nodes.map((n) => (n as unknown as { getAttribute(name: string): string }).getAttribute('data-id')));
     expect(kinds.sort()).toEqual(
       [
@@ -82,6 +82,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the catalog page in
         'module:sensor-drift',
         'module:sensor-forecast',
         'module:sensor-health',
+        'module:sensor-onnx-anomalies',
         'module:sensor-stats',
         'module:site-stats',
         'rule:dead-sensor',
@@ -96,6 +97,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the catalog page in
         'topic:sensor.forecast',
         'topic:sensor.health',
         'topic:sensor.metadata',
+        'topic:sensor.onnx-anomalies',
         'topic:sensor.readings',
         'topic:sensor.stats',
         'topic:site.stats',

@@ -111,6 +111,7 @@ describe('fastdata dev on the demo project, with fastdata tail beside it', () =>
         ['sensor.drift', 'sensor-drift', ['sensor.stats']],
         ['sensor.forecast', 'sensor-forecast', ['sensor.stats']],
         ['sensor.health', 'sensor-health', ['sensor.stats']],
+        ['sensor.onnx-anomalies', 'sensor-onnx-anomalies', ['sensor.readings']],
         ['sensor.stats', 'sensor-stats', ['sensor.readings']],
         ['site.stats', 'site-stats', ['sensor.readings']],
       ]);

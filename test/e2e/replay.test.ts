@@ -108,6 +108,6 @@ describe('fastdata replay, then fastdata diff', () => {
     }
     const unknown = await cli(['replay', 'sensor-statz', '--from', '0', '--output', 'x.replay']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/no module named sensor-statz in streams\/; the modules are sensor-anomalies, sensor-drift, sensor-forecast, sensor-health, sensor-stats, site-stats/);
+    expect(unknown.stderr).toMatch(/no module named sensor-statz in streams\/; the modules are sensor-anomalies, sensor-drift, sensor-forecast, sensor-health, sensor-onnx-anomalies, sensor-stats, site-stats/);
   });
 });
