@@ -37,6 +37,8 @@ describe('fastdata dev reloads a saved module', () => {
     project = await tempDir('fastdata-hot-reload-');
     await cp(join(repo, 'streams'), join(project.path, 'streams'), { recursive: true });
     await cp(join(repo, 'schemas'), join(project.path, 'schemas'), { recursive: true });
+    // The ONNX module loads its model from the project's models/.
+    await cp(join(repo, 'models'), join(project.path, 'models'), { recursive: true });
     await cp(join(fixtures, 'reading-tag.ts'), tagModule());
     await cp(join(fixtures, 'reading-tag.avsc'), join(project.path, 'schemas/reading-tag.avsc'));
     await writeFile(join(project.path, 'package.json'), JSON.stringify({ name: 'hot-reload-test', private: true, type: 'module' }));

@@ -35,7 +35,11 @@ async function readersFromFiles(): Promise<Map<string, Set<string>>> {
   }
   const quoted = (text: string | undefined) => [...(text ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]!);
   for (const file of (await readdir(join(repo, 'streams'))).filter((n) => n.endsWith('.ts') && n !== 'types.ts')) {
-    const source = await readFile(join(repo, 'streams', file), 'utf8');
+    const text = await readFile(join(repo, 'streams', file), 'utf8');
+    // A helper file beside the modules (the ONNX module's features) defines no stream; and what
+    // comes before defineStream (an ONNX model's `inputs`) is not the module's.
+    if (!text.includes('export default defineStream')) continue;
+    const source = text.slice(text.indexOf('export default defineStream'));
     const name = /\bname: '([^']+)'/.exec(source)![1]!;
     const output = /output: \{\s*topic: '([^']+)'/.exec(source)![1]!;
     const inputs = quoted(/\binputs: \{([^}]*)\}/.exec(source)?.[1]);

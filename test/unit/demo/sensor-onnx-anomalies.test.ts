@@ -89,5 +89,5 @@ describe('streams/sensor-onnx-anomalies', () => {
       out.forEach((a, i) => expect(Math.abs(a.score + reference.scores[i]!)).toBeLessThanOrEqual(1e-6));
       expect(out.map((a) => a.anomalous)).toEqual(reference.label.map((l) => l === -1));
     }
-  });
+  }, 180_000);
 });
