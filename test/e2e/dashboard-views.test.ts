@@ -159,11 +159,15 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('dashboard views in 
     });
     dev = await startDev({ root: project.path, config, dataDir, hotReload: false });
     url = dev.role<HttpRole>('http')!.url!;
-    await eventually(async () => (await fetch(`${url}/api/dashboards/fleet`, { headers: auth })).ok, { timeoutMs: 60_000, intervalMs: 250 });
-    await eventually(async () => (await api<{ alerts: Alert[] }>('/api/alerts?rule=overheating')).alerts.length > 0, { timeoutMs: 60_000, intervalMs: 500 });
-    await eventually(async () => (await api<{ alerts: Alert[] }>('/api/alerts?rule=reporting&status=firing')).alerts.length > 0, { timeoutMs: 60_000, intervalMs: 500 });
+    // One budget for the whole start (the backfill, its windows and their alerts): on a loaded
+    // 2-core CI machine, beside the JVM servers, it has taken over a minute.
+    const deadline = Date.now() + 180_000;
+    const ready = () => ({ timeoutMs: Math.max(1_000, deadline - Date.now()), intervalMs: 500 });
+    await eventually(async () => (await fetch(`${url}/api/dashboards/fleet`, { headers: auth })).ok, ready());
+    await eventually(async () => (await api<{ alerts: Alert[] }>('/api/alerts?rule=overheating')).alerts.length > 0, ready());
+    await eventually(async () => (await api<{ alerts: Alert[] }>('/api/alerts?rule=reporting&status=firing')).alerts.length > 0, ready());
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  }, 150_000);
+  }, 240_000);
   afterAll(async () => {
     await browser?.close();
     await dev?.stop();
