@@ -22,6 +22,10 @@ export const DurationSchema = Type.Union([Type.Integer({ minimum: 0 }), Type.Str
 
 const strict = { additionalProperties: false } as const;
 
+/** The record-batch codecs fastdata can write to Kafka (log.compression). */
+export const COMPRESSION_CODECS = ['none', 'gzip', 'lz4', 'zstd'] as const;
+export type CompressionCodec = (typeof COMPRESSION_CODECS)[number];
+
 export const ProjectConfigSchema = Type.Object(
   {
     dataDir: Type.String({ default: '.fastdata', minLength: 1, description: 'Where the embedded log and registry keep their files (relative to the project root).' }),
@@ -81,6 +85,20 @@ export const ProjectConfigSchema = Type.Object(
           default: 'embedded',
           description: "'embedded': files under dataDir, one process. 'kafka': Apache Kafka at log.brokers, any number of workers.",
         }),
+        driver: stringEnum(['kafkajs'] as const, {
+          default: 'kafkajs',
+          description: "The Kafka client behind log.kind kafka: 'kafkajs', the reference driver.",
+        }),
+        compression: Type.Object(
+          {
+            default: stringEnum(COMPRESSION_CODECS, { default: 'none', description: 'Codec of the record batches fastdata writes to Kafka: outputs, changelogs, repartition and dead-letter topics.' }),
+            topics: Type.Record(Type.String({ minLength: 1, maxLength: 249 }), stringEnum(COMPRESSION_CODECS), {
+              default: {},
+              description: "Per topic, by its full name (an output 'sensor.stats', a changelog 'fastdata.sensor-stats.changelog'): overrides the default.",
+            }),
+          },
+          { ...strict, default: {}, description: 'Compression of what fastdata writes to Kafka, per topic: less network and disk for CPU.' },
+        ),
         brokers: Type.Array(Type.String({ pattern: '^[^\\s:]+:\\d{1,5}$' }), {
           default: ['127.0.0.1:9092'],
           minItems: 1,

@@ -20,7 +20,7 @@ describe('project configuration', () => {
       streams: 'streams',
       sources: 'sources',
       server: { host: '127.0.0.1', port: 7070, tokens: [], open: false, allowedHosts: [], allowedOrigins: [], accessLog: '', trustProxy: [], rateLimit: { requests: 6000, exports: 60, window: '1m' } },
-      log: { partitions: 4, fsync: 'interval', kind: 'embedded', brokers: ['127.0.0.1:9092'], clientId: 'fastdata', replicationFactor: -1, ssl: false },
+      log: { partitions: 4, fsync: 'interval', kind: 'embedded', brokers: ['127.0.0.1:9092'], clientId: 'fastdata', replicationFactor: -1, ssl: false, driver: 'kafkajs', compression: { default: 'none', topics: {} } },
       registry: {},
       processing: { guarantee: 'at-least-once' },
       modules: {},
