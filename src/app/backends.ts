@@ -62,6 +62,7 @@ export async function openBackends(options: BackendOptions): Promise<Backends> {
       ssl: tlsOptions(config.log.ssl, root),
       ...(config.log.sasl ? { sasl: config.log.sasl } : {}),
       replicationFactor: config.log.replicationFactor,
+      compression: config.log.compression,
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     });
   } else {

@@ -29,6 +29,7 @@ import type {
 import { BATCH_OVERHEAD_BYTES, batchTooLarge, recordBatchBytes } from '../batch-size.js';
 import { checkProduceRecord, groupActive, invalidRecord, validateTopicConfig, validateTopicName } from '../validate.js';
 import { DEFAULT_TOPIC_CONFIG } from '../types.js';
+import { codecForTopic, kafkajsCompression, registerCodecs, type KafkaCompression } from './compression.js';
 import { KafkaGroupConsumer } from './consumer.js';
 import { fromKafkaError, kafkaErrorType } from './kafka-errors.js';
 import { KafkaReader } from './reader.js';
@@ -54,6 +55,8 @@ export interface KafkaLogOptions {
   requestTimeoutMs?: number;
   /** Replication factor of the topics fastdata creates; default: the broker's. */
   replicationFactor?: number;
+  /** Codec of the batches written, per topic (log.compression); default: none. */
+  compression?: KafkaCompression;
   onWarning?: (message: string) => void;
   onConsumerCrash?: (groupId: string, error: unknown) => void;
 }
@@ -116,6 +119,8 @@ export class KafkaLog implements Log {
     if (!Array.isArray(options.brokers) || options.brokers.length === 0) {
       throw new FastdataError('FD_CONFIG_INVALID', 'log.brokers is empty; list the Kafka bootstrap brokers, e.g. ["127.0.0.1:9092"]', { context: { field: 'log.brokers' } });
     }
+    // Before connecting: a codec this machine lacks is a config error now, not a failure at the first send.
+    registerCodecs(options.compression);
     const log = new KafkaLog(options);
     try {
       await log.admin.connect();
@@ -238,6 +243,11 @@ export class KafkaLog implements Log {
     return described.filter((d): d is TopicDescription => d !== undefined);
   }
 
+  /** kafkajs's compression type for the batches written to `topic`. */
+  private compressionOf(topic: string): number {
+    return kafkajsCompression(codecForTopic(this.options.compression, topic));
+  }
+
   /** Assigns partitions as Kafka's default partitioner would, and checks what the broker would refuse. */
   private async place(topic: string, records: ProduceRecord[]): Promise<{ partitions: number[]; count: number }> {
     let description = await this.describeTopic(topic);
@@ -285,7 +295,7 @@ export class KafkaLog implements Log {
     const now = Date.now();
     let sent;
     try {
-      sent = await this.producer.send({ topic, acks: -1, messages: records.map((r, i) => toMessage(r, partitions[i]!, now)) });
+      sent = await this.producer.send({ topic, acks: -1, compression: this.compressionOf(topic), messages: records.map((r, i) => toMessage(r, partitions[i]!, now)) });
     } catch (error) {
       this.topics.delete(topic);
       throw fromKafkaError(error, `cannot produce to ${topic}`, { topic });
@@ -406,7 +416,7 @@ export class KafkaLog implements Log {
             if (records.length === 0) return;
             const { partitions } = await log.place(topic, records);
             const now = Date.now();
-            await tx.send({ topic, acks: -1, messages: records.map((r, i) => toMessage(r, partitions[i]!, now)) });
+            await tx.send({ topic, acks: -1, compression: log.compressionOf(topic), messages: records.map((r, i) => toMessage(r, partitions[i]!, now)) });
           },
           async commitOffsets(groupId, offsets) {
             const byTopic = new Map<string, { partition: number; offset: string }[]>();
