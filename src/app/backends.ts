@@ -10,6 +10,7 @@ import type { ProjectConfig } from '../config/project-config.js';
 import { FastdataError } from '../errors.js';
 import { EmbeddedLog } from '../log/embedded/embedded-log.js';
 import { KafkaLog } from '../log/kafka/kafka-log.js';
+import { PlatformaticLog } from '../log/platformatic/platformatic-log.js';
 import type { Log } from '../log/types.js';
 import { EmbeddedSchemaRegistry } from '../schema/embedded-registry.js';
 import { RemoteSchemaRegistry } from '../schema/remote-registry.js';
@@ -56,7 +57,8 @@ export async function openBackends(options: BackendOptions): Promise<Backends> {
   const { config, root, dataDir } = options;
   let log: Log;
   if (config.log.kind === 'kafka') {
-    log = await KafkaLog.connect({
+    // log.driver: the same options for either client (docs/kafka-drivers.md).
+    log = await (config.log.driver === 'platformatic' ? PlatformaticLog : KafkaLog).connect({
       brokers: config.log.brokers,
       clientId: config.log.clientId,
       ssl: tlsOptions(config.log.ssl, root),
@@ -77,7 +79,7 @@ export async function openBackends(options: BackendOptions): Promise<Backends> {
     await log.close();
     throw error;
   }
-  const where = config.log.kind === 'kafka' ? `Kafka at ${config.log.brokers.join(',')}` : `the embedded log in ${dataDir}`;
+  const where = config.log.kind === 'kafka' ? `Kafka at ${config.log.brokers.join(',')} (${config.log.driver})` : `the embedded log in ${dataDir}`;
   const description = `${where}, registry ${config.registry.url ?? 'embedded'}`;
   return {
     log,

@@ -85,9 +85,9 @@ export const ProjectConfigSchema = Type.Object(
           default: 'embedded',
           description: "'embedded': files under dataDir, one process. 'kafka': Apache Kafka at log.brokers, any number of workers.",
         }),
-        driver: stringEnum(['kafkajs'] as const, {
+        driver: stringEnum(['kafkajs', 'platformatic'] as const, {
           default: 'kafkajs',
-          description: "The Kafka client behind log.kind kafka: 'kafkajs', the reference driver.",
+          description: "The Kafka client behind log.kind kafka: 'kafkajs', the reference driver, or 'platformatic' (@platformatic/kafka, pure JavaScript, faster; see docs/kafka-drivers.md).",
         }),
         compression: Type.Object(
           {
