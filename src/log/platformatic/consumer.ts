@@ -20,7 +20,7 @@ import type { ConsumerHandlers, ConsumerOptions, GroupConsumer, TopicPartition, 
 import { checkCommit, validateTopicName } from '../validate.js';
 import type { BaseClientOptions } from './client-options.js';
 import { fromPlatformaticError } from './errors.js';
-import { fetchPartitions } from './fetch.js';
+import { fetchPartitions, type FetchedPartition, type FetchPosition } from './fetch.js';
 import type { PartitionOffsetsSource } from './offsets.js';
 import { RANGE_PROTOCOL, rangeAssigner } from './range-assigner.js';
 
@@ -140,9 +140,16 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     }
   }
 
-  /** Fetches the owned partitions and hands their batches over, one partition after the other, until stopped. */
+  /**
+   * Fetches the owned partitions and hands their batches over, one partition after the
+   * other, until stopped. The next fetch goes out while a response is handed over, from
+   * where that response leaves each partition; a partition sought elsewhere meanwhile has its
+   * part of it dropped (its position no longer matches) and is fetched again.
+   */
   private async consume(): Promise<void> {
     let failures = 0;
+    let ahead: Promise<FetchedPartition[]> | undefined;
+    const fetch = (positions: FetchPosition[]) => fetchPartitions(this.fetcher!, positions, { maxWaitMs: this.options.maxWaitMs ?? 500 });
     while (!this.halted) {
       await this.changes;
       if (this.halted) break;
@@ -151,20 +158,29 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
         return offset === undefined ? [] : [{ ...tp, offset }];
       });
       if (positions.length === 0) {
+        ahead = undefined;
         await sleep(50);
         continue;
       }
-      let fetched;
+      let fetched: FetchedPartition[];
       try {
-        fetched = await fetchPartitions(this.fetcher!, positions, { maxWaitMs: this.options.maxWaitMs ?? 500 });
+        fetched = await (ahead ?? fetch(positions));
         failures = 0;
       } catch (error) {
+        ahead = undefined;
         if (this.halted) break;
         failures++;
         if (failures === 5) this.host.onWarning(`consumer group ${this.groupId}: fetching keeps failing, retrying: ${errorMessage(error)}`);
         await sleep(Math.min(5_000, FETCH_RETRY_MS * 2 ** Math.min(failures, 6)));
         continue;
       }
+      const next = new Map(positions.map((p) => [tpKey(p.topic, p.partition), p]));
+      for (const r of fetched) {
+        const key = tpKey(r.topic, r.partition);
+        if (this.positions.get(key) === r.from) next.set(key, { topic: r.topic, partition: r.partition, offset: r.outOfRange ? r.logStartOffset : r.nextOffset });
+      }
+      ahead = fetch([...next.values()]);
+      ahead.catch(() => undefined); // surfaced when awaited
       for (const result of fetched) {
         if (this.halted) break;
         const key = tpKey(result.topic, result.partition);
