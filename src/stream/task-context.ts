@@ -75,7 +75,11 @@ export class TaskContext {
   private readonly arrivals = new Map<string, TaskInput<Keyed<unknown>>>();
 
   private currentWatermark = Number.NEGATIVE_INFINITY;
-  private readonly watermarkListeners = new Set<(watermark: number) => void>();
+  /**
+   * Replaced, never changed, when a listener comes or goes: the watermark moves with nearly
+   * every in-order record, and iterating a Set allocates an iterator each time.
+   */
+  private watermarkListeners: readonly ((watermark: number) => void)[] = [];
   private readonly stores = new Map<string, StateStore<unknown>>();
   /** What each store's entries look like, as its operator describes it (hot reload compares them). */
   private readonly layouts = new Map<string, unknown>();
@@ -120,12 +124,15 @@ export class TaskContext {
   advanceWatermark(watermark: number): void {
     if (!(watermark > this.currentWatermark)) return;
     this.currentWatermark = watermark;
-    for (const listener of this.watermarkListeners) listener(watermark);
+    const listeners = this.watermarkListeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!(watermark);
   }
 
   onWatermark(listener: (watermark: number) => void): () => void {
-    this.watermarkListeners.add(listener);
-    return () => this.watermarkListeners.delete(listener);
+    this.watermarkListeners = [...this.watermarkListeners, listener];
+    return () => {
+      this.watermarkListeners = this.watermarkListeners.filter((l) => l !== listener);
+    };
   }
 
   /** A processing-time timer that dies with the pipeline. */
@@ -197,7 +204,7 @@ export class TaskContext {
   /** Forgets what the last pipeline instance registered (listeners, timers, default names) before a rebuild. */
   resetPipeline(): void {
     this.keyBys.clear();
-    this.watermarkListeners.clear();
+    this.watermarkListeners = [];
     for (const stop of [...this.timers]) stop();
     this.nameCounters = new Map();
   }
@@ -215,6 +222,17 @@ export function withTaskContext<T>(ctx: TaskContext, fn: () => T): T {
   ambient[CURRENT] = ctx;
   try {
     return fn();
+  } finally {
+    ambient[CURRENT] = previous;
+  }
+}
+
+/** `withTaskContext(ctx, () => target.next(value))` without a closure per record (the task's hot path). */
+export function nextWithTaskContext<T>(ctx: TaskContext, target: { next(value: T): void }, value: T): void {
+  const previous = ambient[CURRENT];
+  ambient[CURRENT] = ctx;
+  try {
+    target.next(value);
   } finally {
     ambient[CURRENT] = previous;
   }

@@ -10,7 +10,7 @@ import type { LogRecord } from '../log/types.js';
 import type { Clock } from '../time/clock.js';
 import { AsyncSteps, type StepScope } from './async-steps.js';
 import type { StreamModule } from './define.js';
-import { type TaskHost, TaskContext, isSubscribedLate, withTaskContext } from './task-context.js';
+import { type TaskHost, TaskContext, isSubscribedLate, nextWithTaskContext, withTaskContext } from './task-context.js';
 import type { StateEntry } from './host/changelog.js';
 import { Keyed } from './ops/keyed.js';
 import { Table } from './ops/table.js';
@@ -20,6 +20,9 @@ export interface StreamTaskHost extends TaskHost {
   /** A value the pipeline emitted, with the timestamp its output record gets. */
   output(value: unknown, timestamp: number): void;
 }
+
+/** A target that calls what it is given: an asynchronous step's continuation goes through `run` as a payload. */
+const CALL = { next: (fn: () => void) => fn() };
 
 /** After how many consecutive pipeline failures without a record getting through the task gives up. */
 const MAX_CONSECUTIVE_FAILURES = 100;
@@ -36,12 +39,16 @@ export class StreamTask {
   private completed = false;
   /** The pipeline's asynchronous steps (mapAsync, model scoring): what is in flight, and what waits for it. */
   private readonly steps: AsyncSteps;
+  /** Where a new watermark goes (made once: the watermark moves with nearly every in-order record). */
+  private readonly watermarks: { next(watermark: number): void };
 
   constructor(module: StreamModule, partition: number, clock: Clock, host: StreamTaskHost) {
     this.module = module;
     this.partition = partition;
     this.host = host;
     this.ctx = new TaskContext(module.name, partition, clock, host);
+    const ctx = this.ctx;
+    this.watermarks = { next: (watermark) => ctx.advanceWatermark(watermark) };
     this.steps = new AsyncSteps({
       capture: () => ({ source: this.ctx.source, sourceValue: this.ctx.sourceValue, eventTime: this.ctx.eventTime, emitTime: this.ctx.emitTime }),
       resume: (scope, fn) => this.resume(scope, fn),
@@ -104,7 +111,7 @@ export class StreamTask {
   process(alias: string, value: unknown, source: LogRecord | undefined, eventTime: number): void {
     const subject = this.subjects.get(alias);
     if (!subject) throw new FastdataError('FD_ARGUMENT_INVALID', `stream ${this.module.name} has no input ${alias}; its inputs are ${[...this.subjects.keys()].join(', ')}`);
-    this.push(value, source, eventTime, () => subject.next(value));
+    this.push(value, source, eventTime, subject, value);
   }
 
   /** A record of a table's topic: the new row of `key`, or its deletion (null, a tombstone). */
@@ -114,15 +121,16 @@ export class StreamTask {
 
   /** A record another task sent to keyBy `keyBy` of this pipeline (its key belongs to this task): on from that keyBy. */
   arrive(keyBy: string, key: string, value: unknown, source: LogRecord | undefined, eventTime: number): void {
-    this.push(value, source, eventTime, () => this.ctx.arrivalsOf(keyBy).next(new Keyed(key, value, eventTime)));
+    this.push(value, source, eventTime, this.ctx.arrivalsOf(keyBy), new Keyed(key, value, eventTime));
   }
 
-  private push(value: unknown, source: LogRecord | undefined, eventTime: number, deliver: () => void): void {
+  /** Delivers `payload` to `target` (an input, or a keyBy's arrivals) as the processing of input record `value`. */
+  private push<P>(value: unknown, source: LogRecord | undefined, eventTime: number, target: { next(payload: P): void }, payload: P): void {
     // An asynchronous step's result failed the task beyond recovery (see AsyncSteps): stop here too.
     if (this.steps.failed !== undefined) throw this.steps.failed;
     if (this.completed) return;
     this.steps.nextRecord();
-    this.run(value, source, eventTime, eventTime, deliver);
+    this.run(value, source, eventTime, eventTime, target, payload);
   }
 
   /** An asynchronous step's result goes on down the pipeline in the context of the record it serves. */
@@ -131,13 +139,13 @@ export class StreamTask {
     const ctx = this.ctx;
     const outer = { source: ctx.source, sourceValue: ctx.sourceValue, eventTime: ctx.eventTime, emitTime: ctx.emitTime };
     try {
-      this.run(scope.sourceValue, scope.source, scope.eventTime, scope.emitTime, deliver);
+      this.run(scope.sourceValue, scope.source, scope.eventTime, scope.emitTime, CALL, deliver);
     } finally {
       Object.assign(ctx, outer);
     }
   }
 
-  private run(value: unknown, source: LogRecord | undefined, eventTime: number, emitTime: number, deliver: () => void): void {
+  private run<P>(value: unknown, source: LogRecord | undefined, eventTime: number, emitTime: number, target: { next(payload: P): void }, payload: P): void {
     const ctx = this.ctx;
     ctx.source = source;
     ctx.sourceValue = value;
@@ -146,7 +154,7 @@ export class StreamTask {
     try {
       // The context is there for operators subscribed as records flow (inside a mergeMap):
       // fastdata's own refuse it by name (currentTaskContext), with what to write instead.
-      withTaskContext(ctx, deliver);
+      nextWithTaskContext(ctx, target, payload);
       if (this.pipelineError !== undefined) this.recover(true);
       else this.consecutiveFailures = 0;
     } finally {
@@ -188,7 +196,7 @@ export class StreamTask {
   }
 
   private applyWatermark(watermark: number): void {
-    withTaskContext(this.ctx, () => this.ctx.advanceWatermark(watermark));
+    nextWithTaskContext(this.ctx, this.watermarks, watermark);
     if (this.pipelineError !== undefined) this.recover(false);
   }
 

@@ -2,6 +2,7 @@ import { Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { errorMessage } from '../../errors.js';
 import { partitionForStringKey } from '../../log/partitioner.js';
 import { type KeyByMode, type TaskContext, currentTaskContext } from '../task-context.js';
+import { TaskInputObservable } from '../task-input.js';
 import { Keyed } from './keyed.js';
 
 export interface KeyByOptions {
@@ -89,14 +90,17 @@ export function subscribeKeyBy<T>(
   const mode: KeyByMode = source.options.partitioned === 'input' ? 'input' : 'repartition';
   const name = ctx.declareKeyBy(source.options.name, mode);
   const keyOf = source.keyOf;
-  const subscription = source.input.subscribe({
-    next(value) {
+  const consumer = {
+    next(value: T) {
       const key = keyOfRecord(keyOf, value, ctx);
       if (key !== undefined && ownsKey(ctx, name, mode, key, value)) emit(key, value, ctx.eventTime);
     },
     error: onError,
     complete: onComplete,
-  });
+  };
+  // Right on a task input (the usual pipeline), the records come with no subscriber in between.
+  const input = source.input;
+  const subscription = input instanceof TaskInputObservable ? (input as TaskInputObservable<T>).input.attach(consumer) : input.subscribe(consumer);
   if (mode === 'repartition') subscription.add(ctx.arrivalsOf(name).observable.subscribe((k) => emit(k.key, k.value as T, k.time)));
   return subscription;
 }
