@@ -57,23 +57,33 @@ export class CheckpointWriter {
     const produce = (topic: string, records: ProduceRecord[]) => log.produce(topic, records);
     const all = [...slots];
     const buffers = merge(all.map((slot) => slot.takeBuffers()));
-    for (const [topic, records] of buffers) await this.produceInRequests(topic, records, produce);
+    // Topics apart, tasks apart: what one checkpoint writes goes out side by side (each
+    // topic's, each changelog partition's requests in order), a round trip for all rather
+    // than one per topic and task, since the checkpoint holds up processing meanwhile.
+    await Promise.all([...buffers].map(([topic, records]) => this.produceInRequests(topic, records, produce)));
     crashPoint('checkpoint.outputs');
 
     const outputEnds: Record<string, number[]> = {};
     if (changelogTopic) {
-      for (const topic of [...this.target.outputTopics, ...(deadLetterTopic ? [deadLetterTopic] : [])]) outputEnds[topic] = (await log.offsets(topic)).map((o) => o.end);
+      const topics = [...this.target.outputTopics, ...(deadLetterTopic ? [deadLetterTopic] : [])];
+      const ends = await Promise.all(topics.map(async (topic) => (await log.offsets(topic)).map((o) => o.end)));
+      topics.forEach((topic, i) => (outputEnds[topic] = ends[i]!));
     }
-    const commits: TopicPartitionOffset[] = [];
+    const written: TaskSlot<T>[] = [];
+    const changelogWrites: Promise<void>[] = [];
     for (const slot of all) {
       if (changelogTopic) {
         const changes = slot.task.drainState?.() ?? [];
         if (!slot.dirty && changes.length === 0 && slot.repair.length === 0) continue;
         const entries = slot.repair.length > 0 ? [...slot.repair, ...changes] : changes;
         const marker = slot.marker(now, outputEnds);
-        await this.produceInRequests(changelogTopic, changelogRecords(slot.id, entries, marker), produce, 'checkpoint.request');
-        slot.checkpointed(marker);
+        changelogWrites.push(this.produceInRequests(changelogTopic, changelogRecords(slot.id, entries, marker), produce, 'checkpoint.request').then(() => slot.checkpointed(marker)));
       } else if (!slot.dirty) continue;
+      written.push(slot);
+    }
+    await Promise.all(changelogWrites);
+    const commits: TopicPartitionOffset[] = [];
+    for (const slot of written) {
       slot.dirty = false;
       for (const position of slot.positions.values()) commits.push({ ...position });
     }
@@ -92,39 +102,45 @@ export class CheckpointWriter {
     return { ...this.count(buffers), partitions: mine.length };
   }
 
-  /** Exactly-once: per task, one transaction with its outputs, dead letters, state and input positions. */
+  /** Exactly-once: per task, one transaction with its outputs, dead letters, state and input positions (the tasks' side by side, each on its own producer). */
   async writeInTransactions<T extends HostedTask>(slots: Iterable<TaskSlot<T>>, now: number): Promise<CheckpointCounts> {
-    const { changelogTopic, feed } = this.target;
     const totals: CheckpointCounts = { outputs: 0, deadLetters: 0, partitions: 0 };
-    for (const slot of [...slots]) {
-      const changes = changelogTopic ? (slot.task.drainState?.() ?? []) : [];
-      if (!slot.dirty && changes.length === 0 && !slot.hasBuffered()) continue;
-      const buffers = slot.takeBuffers();
-      const marker = slot.marker(now, {});
-      const tx = await slot.producer!.begin();
-      const send = (topic: string, records: ProduceRecord[]) => tx.produce(topic, records);
-      try {
-        for (const [topic, records] of buffers) await this.produceInRequests(topic, records, send);
-        if (changelogTopic) await this.produceInRequests(changelogTopic, changelogRecords(slot.id, changes, marker), send, 'checkpoint.request');
-        await tx.commitOffsets(feed.groupId, [...slot.positions.values()].map((p) => ({ ...p })));
-        await tx.commit();
-      } catch (error) {
-        await tx.abort().catch(() => undefined);
-        // Fenced (another worker owns the task now) or moved by a rebalance: the new owner
-        // redoes this work from the last committed transaction. Anything else is a failure.
-        const moved = !feed.assignment().some((tp) => this.target.taskOf(tp.topic, tp.partition) === slot.id);
-        if (!moved && !isFencing(error)) throw error;
-        this.target.emit({ type: 'warning', module: this.target.name, message: `partition ${slot.id} moved to another worker; its uncommitted work is dropped (${errorMessage(error)})` });
-        await this.target.drop(slot.id);
-        continue;
-      }
-      slot.checkpointed(marker);
-      const counts = this.count(buffers);
+    const results = await Promise.all([...slots].map((slot) => this.writeTransaction(slot, now)));
+    for (const counts of results) {
+      if (!counts) continue;
       totals.outputs += counts.outputs;
       totals.deadLetters += counts.deadLetters;
       totals.partitions++;
     }
     return totals;
+  }
+
+  /** One task's transaction; undefined when it had nothing to write or its partition moved away meanwhile. */
+  private async writeTransaction<T extends HostedTask>(slot: TaskSlot<T>, now: number): Promise<{ outputs: number; deadLetters: number } | undefined> {
+    const { changelogTopic, feed } = this.target;
+    const changes = changelogTopic ? (slot.task.drainState?.() ?? []) : [];
+    if (!slot.dirty && changes.length === 0 && !slot.hasBuffered()) return undefined;
+    const buffers = slot.takeBuffers();
+    const marker = slot.marker(now, {});
+    const tx = await slot.producer!.begin();
+    const send = (topic: string, records: ProduceRecord[]) => tx.produce(topic, records);
+    try {
+      for (const [topic, records] of buffers) await this.produceInRequests(topic, records, send);
+      if (changelogTopic) await this.produceInRequests(changelogTopic, changelogRecords(slot.id, changes, marker), send, 'checkpoint.request');
+      await tx.commitOffsets(feed.groupId, [...slot.positions.values()].map((p) => ({ ...p })));
+      await tx.commit();
+    } catch (error) {
+      await tx.abort().catch(() => undefined);
+      // Fenced (another worker owns the task now) or moved by a rebalance: the new owner
+      // redoes this work from the last committed transaction. Anything else is a failure.
+      const moved = !feed.assignment().some((tp) => this.target.taskOf(tp.topic, tp.partition) === slot.id);
+      if (!moved && !isFencing(error)) throw error;
+      this.target.emit({ type: 'warning', module: this.target.name, message: `partition ${slot.id} moved to another worker; its uncommitted work is dropped (${errorMessage(error)})` });
+      await this.target.drop(slot.id);
+      return undefined;
+    }
+    slot.checkpointed(marker);
+    return this.count(buffers);
   }
 
   /** Produces records in requests under the topic's size limit, in order; `point`: the crash point passed after each. */

@@ -32,6 +32,7 @@ import { type Clock, systemClock } from '../../time/clock.js';
 import type { RunnerEvent } from '../runner-events.js';
 import { readChangelog } from './changelog.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
+import { CommitPolicy } from './commit-policy.js';
 import { type DeadLetter, deadLetterRecord } from './dead-letters.js';
 import { type EventTimeSpec, type RestoreGuard, TaskEventTime, WATERMARK_HEADER, type WatermarkReset, roughly } from './event-time.js';
 import { OutputDedupe } from './output-dedupe.js';
@@ -79,8 +80,12 @@ export interface ProcessorHostOptions<T extends HostedTask> {
   guarantee?: ProcessingGuarantee;
   /** Exactly-once: task t's producer has the transactional id `<prefix>-<t>`. */
   transactionalIdPrefix?: string;
-  /** Least time between checkpoints. */
+  /** Least time between checkpoints; longer under load (commit-policy.ts). */
   commitInterval: number;
+  /** Largest share of the time checkpoints may take under load (commit-policy.ts). Default 0.2. */
+  checkpointShare?: number;
+  /** Longest time between checkpoints while there is work, however costly they are. Default: max(commitInterval, 2 s). */
+  maxCommitInterval?: number;
   /** Checkpoint early once this many outputs and dead letters are buffered. Default 5,000. */
   maxBufferedOutputs?: number;
   /** How often idle clocks, task timers and due checkpoints are looked at. Default: from commitInterval. `false`: never (nothing keeps time or checkpoints). */
@@ -134,6 +139,7 @@ export class ProcessorHost<T extends HostedTask> {
   private lock: Promise<void> = Promise.resolve();
   private stopTimer: (() => void) | undefined;
   private lastCheckpointAt: number | undefined;
+  private readonly commitPolicy: CommitPolicy;
   private checkpoints = 0;
   /** Counters of tasks that left this member, so totals never go back. */
   private readonly departed: HostCounters = noCounts();
@@ -148,6 +154,11 @@ export class ProcessorHost<T extends HostedTask> {
   constructor(options: ProcessorHostOptions<T>) {
     this.name = options.name;
     this.options = { ...options, clock: options.clock ?? systemClock, guarantee: options.guarantee ?? 'at-least-once', maxBufferedOutputs: options.maxBufferedOutputs ?? 5_000 };
+    this.commitPolicy = new CommitPolicy({
+      interval: options.commitInterval,
+      ...(options.checkpointShare === undefined ? {} : { share: options.checkpointShare }),
+      ...(options.maxCommitInterval === undefined ? {} : { maxInterval: options.maxCommitInterval }),
+    });
     this.taskOf = options.taskOf ?? partitionTask;
     this.internalTopics = new Set(options.internalTopics ?? []);
     this.writer = new CheckpointWriter({
@@ -578,8 +589,7 @@ export class ProcessorHost<T extends HostedTask> {
   }
 
   private checkpointDue(): boolean {
-    const last = this.lastCheckpointAt ?? 0;
-    return this.options.clock.now() - last >= this.options.commitInterval && this.hasPendingWork();
+    return this.commitPolicy.due(this.options.clock.now()) && this.hasPendingWork();
   }
 
   private hasPendingWork(): boolean {
@@ -604,13 +614,17 @@ export class ProcessorHost<T extends HostedTask> {
     await Promise.all([...this.slots.values()].map((slot) => slot.task.settle?.()));
     const now = this.options.clock.now();
     this.lastCheckpointAt = now;
-    if (!this.hasPendingWork()) return;
+    if (!this.hasPendingWork()) {
+      this.commitPolicy.checkpointed(now, now);
+      return;
+    }
     for (const slot of this.slots.values()) slot.task.beforeCheckpoint?.();
     // Together: each task's wait for an outside store is bounded, and so is their sum (the group's session timeout).
     await Promise.all([...this.slots.values()].map((slot) => this.flushTask(slot)));
     const counts = this.options.guarantee === 'exactly-once' ? await this.writer.writeInTransactions(this.slots.values(), now) : await this.writer.writeInOrder(this.slots.values(), now);
     this.recount();
     this.checkpoints++;
+    this.commitPolicy.checkpointed(now, this.options.clock.now());
     if (this.options.onTiming && this.pendingSince !== undefined) {
       this.options.onTiming({ module: this.name, kind: 'commit', seconds: (performance.now() - this.pendingSince) / 1000 });
     }
