@@ -97,7 +97,7 @@ export const ProjectConfigSchema = Type.Object(
               description: "Per topic, by its full name (an output 'sensor.stats', a changelog 'fastdata.sensor-stats.changelog'): overrides the default.",
             }),
           },
-          { ...strict, default: {}, description: 'Compression of what fastdata writes to Kafka, per topic: less network and disk for CPU.' },
+          { ...strict, default: {}, description: 'Compression of what fastdata writes to Kafka, per topic: less network and disk for CPU. The embedded log does not compress (its batches have no codec).' },
         ),
         brokers: Type.Array(Type.String({ pattern: '^[^\\s:]+:\\d{1,5}$' }), {
           default: ['127.0.0.1:9092'],
