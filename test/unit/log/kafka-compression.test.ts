@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadProjectConfig } from '../../../src/config/project-config.js';
 import { isFastdataError } from '../../../src/errors.js';
 import { assertCodecsAvailable, codecForTopic, kafkajsCompression, registerCodecs, validateCompression, type KafkaCompression } from '../../../src/log/kafka/compression.js';
+import { KafkaLog } from '../../../src/log/kafka/kafka-log.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 function thrown(fn: () => unknown): Error & { code?: string } {
@@ -55,6 +56,16 @@ describe('log.compression: errors at start', () => {
     expect(thrown(() => assertCodecsAvailable({ default: 'zstd' }, missing)).message).toMatch(/^log\.compression\.default: zstd is not available/);
     // A codec nobody asks for may be missing.
     expect(() => assertCodecsAvailable({ default: 'lz4', topics: { a: 'gzip' } }, missing)).not.toThrow();
+  });
+
+  it('KafkaLog.connect refuses a bad codec before it reaches for a broker', async () => {
+    // Port 1 has no broker: a connect attempt would fail with FD_LOG_IO, not the config error.
+    const error = await KafkaLog.connect({ brokers: ['127.0.0.1:1'], compression: { default: 'none', topics: { 'sensor.stats': 'snappy' as never } } }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(isFastdataError(error, 'FD_CONFIG_INVALID')).toBe(true);
+    expect(error!.message).toMatch(/^log\.compression\.topics\["sensor\.stats"\]: unknown codec "snappy"/);
   });
 
   describe('in the config file', () => {
