@@ -39,11 +39,10 @@ export function windowedOperator<T, A, R>(
       const stop = state.start(fused?.spec);
       let subscription: Subscription;
       if (fused) {
-        const window = fused.spec;
         subscription = subscribeKeyBy(
           fused.keyed,
           'keyBy',
-          (key, value, time) => state.add(key, value, time, window),
+          state.adderFor(fused.spec),
           (error) => subscriber.error(error),
           () => subscriber.complete(),
         );
