@@ -15,8 +15,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 120_000,
+    // Generous: a test that spawns the CLI (a type check, a dev server) took 30-70 s on a
+    // 2-core machine under three times its usual load; a hang still fails, a minute later.
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
     // Two cores: files in parallel, but not so many that timing-sensitive
     // (condition-polling) integration tests starve.
     maxWorkers: 2,

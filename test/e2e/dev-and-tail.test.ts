@@ -19,7 +19,7 @@ describe('fastdata dev on the demo project, with fastdata tail beside it', () =>
   beforeAll(async () => {
     data = await tempDir();
     dev = startCli(['dev', '--data-dir', data.path, '--port', '0'], { cwd: repo });
-    await eventually(() => /sensor-anomalies: running/.test(dev.output.stderr) || undefined, { timeoutMs: 60_000, intervalMs: 100 });
+    await eventually(() => /sensor-anomalies: running/.test(dev.output.stderr) || undefined, { timeoutMs: 120_000, intervalMs: 100 });
   });
   afterAll(async () => {
     await dev?.stop('SIGKILL');

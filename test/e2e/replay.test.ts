@@ -32,7 +32,7 @@ describe('fastdata replay, then fastdata diff', () => {
   beforeAll(async () => {
     data = await tempDir('fastdata-replay-');
     dev = startCli(['dev', '--data-dir', data.path, '--port', '0'], { cwd: repo });
-    await eventually(() => /sensor-stats: running/.test(dev.output.stderr), { timeoutMs: 60_000, intervalMs: 100 });
+    await eventually(() => /sensor-stats: running/.test(dev.output.stderr), { timeoutMs: 120_000, intervalMs: 100 });
     await eventually(async () => (await records(data.path, 'sensor.stats')) >= 100, { timeoutMs: 60_000, intervalMs: 250 });
   });
 
