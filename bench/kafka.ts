@@ -2,8 +2,9 @@
  * Kafka benchmark: events/s and CPU time per event end to end on the local broker,
  * fastdata against the client's ceiling, in one run.
  *
- *   node --import tsx bench/kafka.ts [--events N] [--sensors N] [--partitions N] [--exactly-once] [--runs a,b,…] [--commit-interval MS]
+ *   node --import tsx bench/kafka.ts [--events N] [--sensors N] [--partitions N] [--exactly-once] [--runs a,b,…] [--commit-interval MS] [--drivers kafkajs,platformatic]
  *   npm run bench:kafka -- --sensors 10000 --partitions 2 --events 8000000 --runs consume,decode,windowed
+ *   npm run bench:kafka -- --sensors 10000 --partitions 2 --events 1000000 --drivers kafkajs,platformatic
  *
  * The servers come from scripts/infra (started if they are not running, and stopped again
  * at the end if this run started them). N Avro readings (Confluent framing) are produced
@@ -22,6 +23,11 @@
  *   map       fastdata at-least-once, a 1:1 map (every reading decoded, converted,
  *             encoded and produced): as many outputs as `copy` writes
  *
+ * With --drivers, every run is made once per Kafka driver (log.driver): the bare loops with
+ * that client's own API (kafkajs's eachBatch; @platformatic/kafka's message stream), the
+ * fastdata runs on that driver's Log; each driver's rows are compared with its own
+ * consume + decode loop.
+ *
  * Each is timed from the moment its group has its partitions until every input offset is
  * committed (or every record seen, for the bare loops), so the group join is left out; CPU
  * is this process's (user + system, `process.cpuUsage`) over the same span, per event: the
@@ -31,6 +37,7 @@
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Admin as PltAdmin, Consumer as PltConsumer, Producer as PltProducer, type MessageToProduce } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import type { StreamModule } from '../src/stream/define.js';
 import type { SensorReading as Reading, SensorStats } from '../streams/types.js';
@@ -45,6 +52,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 ensureBuilt(ROOT, (message) => console.log(`${message} ...`));
 const fromDist = (path: string) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 const { KafkaLog } = (await fromDist('log/kafka/kafka-log.js')) as typeof import('../src/log/kafka/kafka-log.js');
+const { PlatformaticLog } = (await fromDist('log/platformatic/platformatic-log.js')) as typeof import('../src/log/platformatic/platformatic-log.js');
 const { RemoteSchemaRegistry } = (await fromDist('schema/remote-registry.js')) as typeof import('../src/schema/remote-registry.js');
 const { AvroSerde } = (await fromDist('schema/serde.js')) as typeof import('../src/schema/serde.js');
 const { readSchemaSource } = (await fromDist('schema/schema-file.js')) as typeof import('../src/schema/schema-file.js');
@@ -60,8 +68,14 @@ const { values: args } = parseArgs({
     'exactly-once': { type: 'boolean', default: false },
     runs: { type: 'string', default: 'consume,decode,copy,windowed,map' },
     'commit-interval': { type: 'string' },
+    drivers: { type: 'string', default: 'kafkajs' },
   },
 });
+const DRIVERS = args.drivers.split(',').map((d) => d.trim());
+for (const driver of DRIVERS) {
+  if (driver !== 'kafkajs' && driver !== 'platformatic') throw new Error(`--drivers: unknown driver ${driver}; the drivers are kafkajs, platformatic (log.driver)`);
+}
+type Driver = 'kafkajs' | 'platformatic';
 /** Overrides the fastdata modules' commitInterval (ms), as `modules.<name>.commitInterval` does in a project. */
 const COMMIT_INTERVAL = args['commit-interval'] === undefined ? undefined : intArg('commit-interval', args['commit-interval'], 10, 600_000);
 const RUNS = new Set(args.runs.split(',').map((r) => r.trim()));
@@ -80,6 +94,7 @@ const readingsStart = () => Date.now() - 60_000 - Math.ceil(EVENTS / SENSORS) * 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 interface Measured {
+  driver: Driver;
   run: string;
   rate: number;
   /** CPU microseconds of this process per event. */
@@ -94,7 +109,7 @@ interface Marks {
 }
 
 /** Times `work` from its `start` mark to its `end` mark, with this process's CPU over the same span. */
-async function measure(run: string, work: (marks: Marks) => Promise<void>): Promise<Measured> {
+async function measure(driver: Driver, run: string, work: (marks: Marks) => Promise<void>): Promise<Measured> {
   let t0 = 0;
   let t1 = 0;
   let cpu0: NodeJS.CpuUsage = process.cpuUsage();
@@ -112,8 +127,8 @@ async function measure(run: string, work: (marks: Marks) => Promise<void>): Prom
   });
   if (!cpu) throw new Error(`${run}: the run ended without its end mark`);
   const seconds = (t1 - t0) / 1000;
-  const result = { run, rate: EVENTS / seconds, cpu: (cpu.user + cpu.system) / EVENTS };
-  console.log(`${run}: ${fmt(result.rate)} events/s, ${result.cpu.toFixed(2)} µs CPU per event`);
+  const result = { driver, run, rate: EVENTS / seconds, cpu: (cpu.user + cpu.system) / EVENTS };
+  console.log(`${driver}, ${run}: ${fmt(result.rate)} events/s, ${result.cpu.toFixed(2)} µs CPU per event`);
   return result;
 }
 
@@ -143,39 +158,53 @@ async function main(): Promise<void> {
     console.log(`\nproduced ${fmt(EVENTS)} Avro readings (${SENSORS} sensors, ${PARTITIONS} partitions) in ${produceSeconds.toFixed(1)} s: ${fmt(EVENTS / produceSeconds)}/s`);
 
     const results: Measured[] = [];
-    if (RUNS.has('consume')) results.push(await measure('bare kafkajs loop, consume only', (marks) => bareLoop(brokers, input, { marks })));
-    if (RUNS.has('decode')) results.push(await measure('bare kafkajs loop, consume + decode Avro', (marks) => bareLoop(brokers, input, { marks, decode: serde })));
-    if (RUNS.has('copy')) results.push(await measure('bare kafkajs loop, consume + produce the bytes', (marks) => bareLoop(brokers, input, { marks, output: topics[1]! })));
-    if (RUNS.has('windowed')) {
-      for (const guarantee of args['exactly-once'] ? (['at-least-once', 'exactly-once'] as const) : (['at-least-once'] as const)) {
-        const name = `bench-${guarantee === 'exactly-once' ? 'eos' : 'alo'}-${RUN}`;
-        const output = `bench.stats.${name}`;
-        topics.push(output, internalTopics(name).changelog, internalTopics(name).deadLetter);
-        const module = {
-          ...sensorStats,
-          name,
-          groupId: `fastdata.${name}`,
-          topics: internalTopics(name),
-          inputs: [{ ...sensorStats.inputs[0]!, topic: input }],
-          output: { ...sensorStats.output, topic: output },
-          commitInterval: COMMIT_INTERVAL ?? sensorStats.commitInterval,
-        };
-        results.push(await measure(`fastdata ${guarantee}, windowed module (Avro in, Avro out)`, (marks) => fastdataRun(log, serde, module, guarantee, marks)));
+    for (const driver of DRIVERS as Driver[]) {
+      // kafkajs: the Log that produced the input; platformatic: its own Log, on the same broker.
+      const driverLog = driver === 'kafkajs' ? log : await PlatformaticLog.connect({ brokers, clientId: 'bench', onWarning: () => {} });
+      const tag = driver === 'kafkajs' ? RUN : `${RUN}-plt`;
+      const copy = `bench.copy.${tag}`;
+      topics.push(copy);
+      const bare = driver === 'kafkajs' ? bareLoop : barePlatformaticLoop;
+      try {
+        if (RUNS.has('consume')) results.push(await measure(driver, 'bare loop, consume only', (marks) => bare(brokers, input, { marks })));
+        if (RUNS.has('decode')) results.push(await measure(driver, 'bare loop, consume + decode Avro', (marks) => bare(brokers, input, { marks, decode: serde })));
+        if (RUNS.has('copy')) results.push(await measure(driver, 'bare loop, consume + produce the bytes', (marks) => bare(brokers, input, { marks, output: copy })));
+        if (RUNS.has('windowed')) {
+          for (const guarantee of args['exactly-once'] ? (['at-least-once', 'exactly-once'] as const) : (['at-least-once'] as const)) {
+            const name = `bench-${guarantee === 'exactly-once' ? 'eos' : 'alo'}-${tag}`;
+            const output = `bench.stats.${name}`;
+            topics.push(output, internalTopics(name).changelog, internalTopics(name).deadLetter);
+            const module = {
+              ...sensorStats,
+              name,
+              groupId: `fastdata.${name}`,
+              topics: internalTopics(name),
+              inputs: [{ ...sensorStats.inputs[0]!, topic: input }],
+              output: { ...sensorStats.output, topic: output },
+              commitInterval: COMMIT_INTERVAL ?? sensorStats.commitInterval,
+            };
+            results.push(await measure(driver, `fastdata ${guarantee}, windowed module (Avro in, Avro out)`, (marks) => fastdataRun(driverLog, serde, module, guarantee, marks)));
+          }
+        }
+        if (RUNS.has('map')) {
+          const name = `bench-map-${tag}`;
+          const output = `bench.enriched.${tag}`;
+          topics.push(output, internalTopics(name).changelog, internalTopics(name).deadLetter);
+          const mapped = mapModule(defineStream, name, input, output) as unknown as StreamModule;
+          const module = { ...mapped, commitInterval: COMMIT_INTERVAL ?? mapped.commitInterval };
+          results.push(await measure(driver, 'fastdata at-least-once, 1:1 map (one output per input)', (marks) => fastdataRun(driverLog, serde, module, 'at-least-once', marks)));
+        }
+      } finally {
+        if (driverLog !== log) await driverLog.close();
       }
     }
-    if (RUNS.has('map')) {
-      const name = `bench-map-${RUN}`;
-      const output = `bench.enriched.${RUN}`;
-      topics.push(output, internalTopics(name).changelog, internalTopics(name).deadLetter);
-      const mapped = mapModule(defineStream, name, input, output) as unknown as StreamModule;
-      const module = { ...mapped, commitInterval: COMMIT_INTERVAL ?? mapped.commitInterval };
-      results.push(await measure('fastdata at-least-once, 1:1 map (one output per input)', (marks) => fastdataRun(log, serde, module, 'at-least-once', marks)));
-    }
 
-    const baseline = results.find((r) => r.run.includes('consume + decode'));
     console.log(`\n${fmt(EVENTS)} events, ${SENSORS} sensors, ${PARTITIONS} partitions, commit interval ${COMMIT_INTERVAL ?? sensorStats.commitInterval} ms\n`);
-    console.log(`| run | events/s | CPU µs per event | events/s vs consume + decode |\n| --- | --- | --- | --- |`);
-    for (const r of results) console.log(`| ${r.run} | ${fmt(r.rate)} | ${r.cpu.toFixed(2)} | ${baseline ? (r.rate / baseline.rate).toFixed(2) : '–'} |`);
+    console.log(`| driver | run | events/s | CPU µs per event | events/s vs the driver's consume + decode |\n| --- | --- | --- | --- | --- |`);
+    for (const r of results) {
+      const baseline = results.find((b) => b.driver === r.driver && b.run.includes('consume + decode'));
+      console.log(`| ${r.driver} | ${r.run} | ${fmt(r.rate)} | ${r.cpu.toFixed(2)} | ${baseline ? (r.rate / baseline.rate).toFixed(2) : '–'} |`);
+    }
   } finally {
     for (const topic of topics) await log.deleteTopic(topic).catch(() => undefined);
     await log.close();
@@ -223,8 +252,67 @@ async function bareLoop(brokers: string[], input: string, options: { marks: Mark
   if (decode && decoded !== EVENTS) throw new Error(`the decoding loop decoded ${decoded} of ${EVENTS} records`);
 }
 
+/**
+ * The same loops on @platformatic/kafka's own API: its message stream (the library's way to
+ * consume: a Readable of single messages, fetched ahead), offsets auto-committed every
+ * second; the copy sends what arrived, a send at a time, the stream paused meanwhile.
+ */
+async function barePlatformaticLoop(brokers: string[], input: string, options: { marks: Marks; output?: string; decode?: InstanceType<typeof AvroSerde> }): Promise<void> {
+  const { output, decode } = options;
+  const client = { clientId: 'bench-bare', bootstrapBrokers: brokers };
+  const producer = new PltProducer({ ...client, idempotent: true });
+  if (output) {
+    const admin = new PltAdmin(client);
+    await admin.createTopics({ topics: [output], partitions: PARTITIONS, replicas: -1 }).catch(() => undefined);
+    await admin.close();
+  }
+  const consumer = new PltConsumer({ ...client, groupId: `bench-bare-plt-${output ? 'copy' : decode ? 'decode' : 'read'}-${RUN}`, maxWaitTime: 200 });
+  consumer.on('consumer:group:join', () => options.marks.start());
+  let seen = 0;
+  let sent = 0;
+  let decoded = 0;
+  let finish!: () => void;
+  let fail!: (error: unknown) => void;
+  const finished = new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject)));
+  const stream = await consumer.consume({ topics: [input], mode: 'earliest', autocommit: 1_000, maxWaitTime: 200 });
+  let pending: MessageToProduce[] = [];
+  let sending = false;
+  const flush = () => {
+    if (sending || pending.length === 0) return;
+    sending = true;
+    const batch = pending;
+    pending = [];
+    stream.pause();
+    producer.send({ messages: batch }).then(
+      () => {
+        sending = false;
+        sent += batch.length;
+        if (sent >= EVENTS) finish();
+        stream.resume();
+        if (pending.length >= 1_000 || seen >= EVENTS) flush();
+      },
+      (error) => fail(error),
+    );
+  };
+  stream.on('data', (m) => {
+    seen++;
+    if (decode && decode.decodeSync(m.value) !== undefined) decoded++;
+    if (output) {
+      pending.push({ topic: output, key: m.key, value: m.value, partition: m.partition, timestamp: m.timestamp });
+      if (pending.length >= 1_000 || seen >= EVENTS) flush();
+    } else if (seen >= EVENTS) finish();
+  });
+  stream.on('error', (error) => fail(error));
+  await withTimeout(finished, 'the bare platformatic loop');
+  options.marks.end();
+  await stream.close();
+  await consumer.close(true);
+  await producer.close();
+  if (decode && decoded !== EVENTS) throw new Error(`the decoding loop decoded ${decoded} of ${EVENTS} records`);
+}
+
 async function fastdataRun(
-  log: import('../src/log/kafka/kafka-log.js').KafkaLog,
+  log: import('../src/log/types.js').Log,
   serde: InstanceType<typeof AvroSerde>,
   module: StreamModule,
   guarantee: 'at-least-once' | 'exactly-once',
