@@ -51,7 +51,12 @@ function compileAdder<T>(aggs: readonly AnyAggregator<T>[], names: readonly stri
   const read: string[] = [];
   const add: string[] = [];
   aggs.forEach((a, i) => {
-    if (a.field !== undefined && a.addField !== undefined) {
+    if (a.field !== undefined && a.addField !== undefined && a.numericField === true) {
+      // A double in a typed array, not a closure variable: storing a double in a variable
+      // the two functions share boxes it, an allocation per field per record.
+      read.push(`x = a${i}.field(value); nums[${i}] = typeof x === 'number' ? x : NaN;`);
+      add.push(`accs[${i}] = a${i}.addField(accs[${i}], nums[${i}]);`);
+    } else if (a.field !== undefined && a.addField !== undefined) {
       read.push(`f${i} = a${i}.field(value);`);
       add.push(`accs[${i}] = a${i}.addField(accs[${i}], f${i});`);
     } else {
@@ -61,10 +66,12 @@ function compileAdder<T>(aggs: readonly AnyAggregator<T>[], names: readonly stri
   });
   const body = `
     ${aggs.map((_, i) => `const a${i} = aggs[${i}]; let f${i};`).join('\n')}
+    const nums = new Float64Array(${aggs.length});
     let step = -1;
     let error;
     return {
       read(value) {
+        let x;
         try { ${read.join(' ')} return true; } catch (e) { step = -1; error = e; return false; }
       },
       addTo(accs, value) {
