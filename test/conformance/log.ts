@@ -340,6 +340,30 @@ export function describeLogConformance(name: string, open: () => Promise<LogUnde
         await c.consumer.stop();
       });
 
+      it('fences the older producer when a transactional id is opened again, whose transaction then fails', async (context) => {
+        if (!log.transactionalProducer) return context.skip(); // the embedded log has no transactions
+        const topic = await newTopic(1);
+        const id = uniqueName('tx');
+        // The id used before, as a task's always is once the task moves to another worker.
+        const older = await log.transactionalProducer(id);
+        const first = await older.begin();
+        await first.produce(topic, [{ value: 'first' }]);
+        await first.commit();
+        const zombie = await older.begin();
+        await zombie.produce(topic, [{ value: 'zombie' }]);
+        const newer = await log.transactionalProducer(id);
+        try {
+          await expect(zombie.commit()).rejects.toBeInstanceOf(Error);
+          const second = await newer.begin();
+          await second.produce(topic, [{ value: 'second' }]);
+          await second.commit();
+        } finally {
+          await older.close().catch(() => undefined);
+          await newer.close();
+        }
+        expect((await readAll(log, topic)).map((r) => text(r.value))).toEqual(['first', 'second']);
+      });
+
       it('starts a new group at the earliest or the latest offset, as asked', async () => {
         const topic = await newTopic(1);
         await log.produce(topic, [{ value: 'old' }]);

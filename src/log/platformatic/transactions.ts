@@ -33,7 +33,12 @@ export interface TransactionHost {
 export async function openTransactionalProducer(transactionalId: string, host: TransactionHost): Promise<TransactionalProducer> {
   const producer = new Producer({ ...host.base, transactionalId, idempotent: true, acks: -1, autocreateTopics: false });
   try {
-    const first = await producer.beginTransaction();
+    // producerId and epoch -1: a new producer for this id, which bumps the epoch and fences
+    // the last one. The library's default (0, 0) asks to continue producer 0 instead, which
+    // the broker refuses (PRODUCER_FENCED) for an id that was used before: a task's id always
+    // is once it moves. Only here: should this producer be fenced later, its next begin()
+    // fails rather than fencing the newer one in turn.
+    const first = await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
     await first.cancel();
   } catch (error) {
     await producer.close().catch(() => undefined);
