@@ -19,7 +19,11 @@
  *             baseline of a module that writes one output per input)
  *   windowed  fastdata at-least-once, the demo's windowed module (streams/sensor-stats.ts:
  *             Avro in, per-sensor one-minute windows, Avro out), as `fastdata run` runs it;
- *             with --exactly-once, the same in Kafka transactions
+ *             with --exactly-once, the same in Kafka transactions; once per commit policy
+ *             of --policies: `default` (commitInterval 200 ms, stretched under load up to
+ *             maxCommitInterval 2 s so that checkpoints take at most a fifth of the time:
+ *             src/stream/host/commit-policy.ts), or a number, a fixed interval of that many
+ *             ms (commitInterval = maxCommitInterval; 200 is the policy before the adaptive one)
  *   map       fastdata at-least-once, a 1:1 map (every reading decoded, converted,
  *             encoded and produced): as many outputs as `copy` writes
  *
@@ -68,6 +72,8 @@ const { values: args } = parseArgs({
     'exactly-once': { type: 'boolean', default: false },
     runs: { type: 'string', default: 'consume,decode,copy,windowed,map' },
     'commit-interval': { type: 'string' },
+    policies: { type: 'string', default: 'default,1000' },
+    'max-buffered': { type: 'string' },
     drivers: { type: 'string', default: 'kafkajs' },
   },
 });
@@ -76,6 +82,10 @@ for (const driver of DRIVERS) {
   if (driver !== 'kafkajs' && driver !== 'platformatic') throw new Error(`--drivers: unknown driver ${driver}; the drivers are kafkajs, platformatic (log.driver)`);
 }
 type Driver = 'kafkajs' | 'platformatic';
+/** The commit policies of the windowed runs: the module's own (`default`), or a fixed interval in ms. */
+const POLICIES = args.policies.split(',').map((p) => p.trim()).map((p) => (p === 'default' ? ('default' as const) : intArg('policies', p, 10, 600_000)));
+/** Outputs buffered before a checkpoint is forced (the runner's maxBufferedOutputs; default 5,000). */
+const MAX_BUFFERED = args['max-buffered'] === undefined ? undefined : intArg('max-buffered', args['max-buffered'], 1, 10_000_000);
 /** Overrides the fastdata modules' commitInterval (ms), as `modules.<name>.commitInterval` does in a project. */
 const COMMIT_INTERVAL = args['commit-interval'] === undefined ? undefined : intArg('commit-interval', args['commit-interval'], 10, 600_000);
 const RUNS = new Set(args.runs.split(',').map((r) => r.trim()));
@@ -170,8 +180,8 @@ async function main(): Promise<void> {
         if (RUNS.has('decode')) results.push(await measure(driver, 'bare loop, consume + decode Avro', (marks) => bare(brokers, input, { marks, decode: serde })));
         if (RUNS.has('copy')) results.push(await measure(driver, 'bare loop, consume + produce the bytes', (marks) => bare(brokers, input, { marks, output: copy })));
         if (RUNS.has('windowed')) {
-          for (const guarantee of args['exactly-once'] ? (['at-least-once', 'exactly-once'] as const) : (['at-least-once'] as const)) {
-            const name = `bench-${guarantee === 'exactly-once' ? 'eos' : 'alo'}-${tag}`;
+          for (const guarantee of args['exactly-once'] ? (['at-least-once', 'exactly-once'] as const) : (['at-least-once'] as const)) for (const policy of POLICIES) {
+            const name = `bench-${guarantee === 'exactly-once' ? 'eos' : 'alo'}-${policy}-${tag}`;
             const output = `bench.stats.${name}`;
             topics.push(output, internalTopics(name).changelog, internalTopics(name).deadLetter);
             const module = {
@@ -181,9 +191,12 @@ async function main(): Promise<void> {
               topics: internalTopics(name),
               inputs: [{ ...sensorStats.inputs[0]!, topic: input }],
               output: { ...sensorStats.output, topic: output },
-              commitInterval: COMMIT_INTERVAL ?? sensorStats.commitInterval,
+              ...(policy === 'default'
+                ? { commitInterval: COMMIT_INTERVAL ?? sensorStats.commitInterval, maxCommitInterval: Math.max(COMMIT_INTERVAL ?? 0, sensorStats.maxCommitInterval) }
+                : { commitInterval: policy, maxCommitInterval: policy }),
             };
-            results.push(await measure(driver, `fastdata ${guarantee}, windowed module (Avro in, Avro out)`, (marks) => fastdataRun(driverLog, serde, module, guarantee, marks)));
+            const label = policy === 'default' ? `default policy (${module.commitInterval} ms, up to ${module.maxCommitInterval} ms under load)` : `fixed ${policy} ms`;
+            results.push(await measure(driver, `fastdata ${guarantee}, windowed module (Avro in, Avro out), ${label}`, (marks) => fastdataRun(driverLog, serde, module, guarantee, marks)));
           }
         }
         if (RUNS.has('map')) {
@@ -199,7 +212,7 @@ async function main(): Promise<void> {
       }
     }
 
-    console.log(`\n${fmt(EVENTS)} events, ${SENSORS} sensors, ${PARTITIONS} partitions, commit interval ${COMMIT_INTERVAL ?? sensorStats.commitInterval} ms\n`);
+    console.log(`\n${fmt(EVENTS)} events, ${SENSORS} sensors, ${PARTITIONS} partitions; map: commit interval ${COMMIT_INTERVAL ?? sensorStats.commitInterval} ms, outputs buffered up to ${MAX_BUFFERED ?? 5_000}\n`);
     console.log(`| driver | run | events/s | CPU µs per event | events/s vs the driver's consume + decode |\n| --- | --- | --- | --- | --- |`);
     for (const r of results) {
       const baseline = results.find((b) => b.driver === r.driver && b.run.includes('consume + decode'));
@@ -324,6 +337,7 @@ async function fastdataRun(
     root: ROOT,
     defaultPartitions: PARTITIONS,
     guarantee,
+    ...(MAX_BUFFERED === undefined ? {} : { maxBufferedOutputs: MAX_BUFFERED }),
     onEvent: (event) => {
       if (event.type === 'assigned') marks.start();
       if (event.type === 'failed') console.error(`fastdata ${guarantee}: FAILED: ${String(event.error)}`);
@@ -341,6 +355,7 @@ async function fastdataRun(
   })();
   await withTimeout(done, `fastdata ${guarantee}`);
   marks.end();
+  console.log(`  (${runner.status().checkpoints} checkpoints)`);
   await runner.stop();
 }
 

@@ -160,6 +160,9 @@ export const ProjectConfigSchema = Type.Object(
       Type.Object(
         {
           commitInterval: Type.Optional(Type.Union([DurationSchema], { description: 'Least time between two checkpoints of the module (outputs, state, offsets).' })),
+          maxCommitInterval: Type.Optional(
+            Type.Union([DurationSchema], { description: 'Longest time between two checkpoints under load (default 2 s); equal to commitInterval for a fixed interval.' }),
+          ),
           watermark: Type.Optional(
             Type.Object(
               {

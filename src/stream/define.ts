@@ -10,6 +10,7 @@ import { unknownKeyMessage } from '../config/nearest-name.js';
 import { validateTopicName } from '../log/validate.js';
 import { resolveSinks, sinksProblems, type SinksSpec } from './sink-spec.js';
 import { type Duration, toMillis } from '../time/duration.js';
+import { DEFAULT_MAX_COMMIT_INTERVAL } from './host/commit-policy.js';
 
 export interface InputSpec<T> {
   topic: string;
@@ -84,6 +85,12 @@ export interface StreamDefinition<In extends Record<string, unknown>, Out, Tb ex
   pipeline: (inputs: Inputs<In>, tables: Tables<Tb>) => Observable<Out>;
   /** Least time between two checkpoints (outputs, changelog, offsets). Default 200ms. */
   commitInterval?: Duration;
+  /**
+   * Longest time between two checkpoints while there is work. Between the two, the interval
+   * stretches under load so that checkpoints take at most a fifth of the time (see the
+   * README's Guarantees). Default: 2 s, or commitInterval if longer; equal to commitInterval: a fixed interval.
+   */
+  maxCommitInterval?: Duration;
 }
 
 export interface ResolvedInput {
@@ -121,6 +128,7 @@ export interface StreamModule<In extends Record<string, unknown> = Record<string
   /** Milliseconds an event time may be ahead of the processor's clock. */
   readonly maxFutureSkew: number;
   readonly commitInterval: number;
+  readonly maxCommitInterval: number;
   pipeline(inputs: Inputs<In>, tables: Tables<Tb>): Observable<Out>;
   /** Topic names fastdata derives for the module. */
   readonly topics: Readonly<{ changelog: string; deadLetter: string }>;
@@ -129,7 +137,7 @@ export interface StreamModule<In extends Record<string, unknown> = Record<string
 
 /** The keys each part of a definition may have: a misspelt one is refused at load, with the nearest (`commitIntervall` → commitInterval). */
 const KEYS = {
-  definition: ['name', 'doc', 'inputs', 'tables', 'output', 'eventTime', 'watermark', 'pipeline', 'commitInterval'],
+  definition: ['name', 'doc', 'inputs', 'tables', 'output', 'eventTime', 'watermark', 'pipeline', 'commitInterval', 'maxCommitInterval'],
   input: ['topic', 'eventTime'],
   table: ['topic'],
   output: ['topic', 'schema', 'key', 'partitions', 'retention', 'sinks'],
@@ -231,6 +239,7 @@ export function defineStream<In extends Record<string, unknown>, Out, Tb extends
   const idleTimeout = attempt(() => toMillis(d.watermark?.idleTimeout ?? '30s', { what: 'watermark.idleTimeout' })) ?? 0;
   const maxFutureSkew = attempt(() => toMillis(d.watermark?.maxFutureSkew ?? DEFAULT_MAX_FUTURE_SKEW, { what: 'watermark.maxFutureSkew' })) ?? 0;
   const commitInterval = attempt(() => toMillis(d.commitInterval ?? 200, { what: 'commitInterval' })) ?? 0;
+  const maxCommitInterval = attempt(() => toMillis(d.maxCommitInterval ?? DEFAULT_MAX_COMMIT_INTERVAL, { what: 'maxCommitInterval' })) ?? 0;
 
   if (problems.length > 0) {
     const label = typeof d.name === 'string' ? `stream ${d.name}` : 'stream definition';
@@ -259,6 +268,7 @@ export function defineStream<In extends Record<string, unknown>, Out, Tb extends
     idleTimeout,
     maxFutureSkew,
     commitInterval,
+    maxCommitInterval: Math.max(commitInterval, maxCommitInterval),
     pipeline: d.pipeline!,
     topics: Object.freeze(internalTopics(name)),
     groupId: `fastdata.${name}`,

@@ -1,6 +1,6 @@
 /**
  * What an operator may change about a module without touching its code: the checkpoint
- * interval and the watermark's lateness, idle timeout and maximum future skew, per module,
+ * interval (and how far load may stretch it) and the watermark's lateness, idle timeout and maximum future skew, per module,
  * in the project config (`modules.<name>`) or the environment (FASTDATA_MODULES__<NAME>__...).
  * The config names a module by its name (`sensor-stats`) or, as the environment must, in
  * camel case (`sensorStats`); a name that is no module of the project is refused, with the
@@ -13,6 +13,7 @@ import type { StreamModule } from './define.js';
 
 export interface ModuleSettings {
   commitInterval?: number | string;
+  maxCommitInterval?: number | string;
   watermark?: { lateness?: number | string; idleTimeout?: number | string; maxFutureSkew?: number | string };
 }
 
@@ -53,9 +54,12 @@ export function withModuleSettings(module: StreamModule, settings: ModuleSetting
   if (!settings) return module;
   const at = `modules.${module.name}`;
   const watermark = settings.watermark ?? {};
+  const commitInterval = setting(settings.commitInterval, module.commitInterval, `${at}.commitInterval`);
   return Object.freeze({
     ...module,
-    commitInterval: setting(settings.commitInterval, module.commitInterval, `${at}.commitInterval`),
+    commitInterval,
+    // A longer commitInterval alone lifts the bound with it, as in the definition.
+    maxCommitInterval: Math.max(commitInterval, setting(settings.maxCommitInterval, module.maxCommitInterval, `${at}.maxCommitInterval`)),
     lateness: setting(watermark.lateness, module.lateness, `${at}.watermark.lateness`, true),
     idleTimeout: setting(watermark.idleTimeout, module.idleTimeout, `${at}.watermark.idleTimeout`),
     maxFutureSkew: setting(watermark.maxFutureSkew, module.maxFutureSkew, `${at}.watermark.maxFutureSkew`),

@@ -183,6 +183,7 @@ export class StreamRunner {
       guarantee: this.options.guarantee,
       transactionalIdPrefix: m.groupId,
       commitInterval: m.commitInterval,
+      maxCommitInterval: m.maxCommitInterval,
       ...(this.options.maxBufferedOutputs === undefined ? {} : { maxBufferedOutputs: this.options.maxBufferedOutputs }),
       clock,
       onEvent: (event) => this.emit(event),

@@ -24,7 +24,9 @@ function problemsOf(definition: unknown): string {
 describe('defineStream refuses what it does not know', () => {
   it('accepts a definition with only known keys', () => {
     const m = defineStream({ ...valid, watermark: { lateness: '5s', idleTimeout: '10s' }, commitInterval: '1s', doc: 'x' } as never);
-    expect(m).toMatchObject({ name: 'stats', lateness: 5_000, idleTimeout: 10_000, commitInterval: 1_000 });
+    expect(m).toMatchObject({ name: 'stats', lateness: 5_000, idleTimeout: 10_000, commitInterval: 1_000, maxCommitInterval: 2_000 });
+    expect(defineStream({ ...valid, commitInterval: '1s', maxCommitInterval: '1s' } as never)).toMatchObject({ commitInterval: 1_000, maxCommitInterval: 1_000 });
+    expect(defineStream({ ...valid, commitInterval: '10s' } as never)).toMatchObject({ commitInterval: 10_000, maxCommitInterval: 10_000 });
   });
 
   it('names a misspelt key at every level, with the nearest valid one, all problems at once', () => {

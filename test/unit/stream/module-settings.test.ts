@@ -20,6 +20,16 @@ describe('per-module settings from the config', () => {
     expect(withModuleSettings(module, undefined)).toBe(module);
   });
 
+  it('bounds the stretched commit interval: 2 s by default, or the operator value, never below commitInterval', () => {
+    expect(module.maxCommitInterval).toBe(2_000);
+    expect(withModuleSettings(module, { maxCommitInterval: '500ms' })).toMatchObject({ commitInterval: 200, maxCommitInterval: 500 });
+    // A fixed interval: both the same.
+    expect(withModuleSettings(module, { commitInterval: '1s', maxCommitInterval: '1s' })).toMatchObject({ commitInterval: 1_000, maxCommitInterval: 1_000 });
+    // A commitInterval above the bound lifts it.
+    expect(withModuleSettings(module, { commitInterval: '5s' })).toMatchObject({ commitInterval: 5_000, maxCommitInterval: 5_000 });
+    expect(() => withModuleSettings(module, { maxCommitInterval: 'later' })).toThrow(/modules\.sensor-stats\.maxCommitInterval: "later" is not a valid duration/);
+  });
+
   it('refuses a bad duration naming the setting', () => {
     expect(() => withModuleSettings(module, { commitInterval: 'soon' })).toThrow(/modules\.sensor-stats\.commitInterval: "soon" is not a valid duration/);
   });
