@@ -20,7 +20,6 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import kafkajs from 'kafkajs';
 import type { CompressionCodec } from '../src/config/project-config.js';
 import type { ProduceRecord } from '../src/log/types.js';
 import type { SensorReading as Reading } from '../streams/types.js';
@@ -29,12 +28,13 @@ import { ensureServers, stopServers } from '../scripts/infra/index.js';
 import { intArg } from './args.js';
 import { readings } from './workload.js';
 
-const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 // The compiled package, as users run it (see bench/engine.ts for why not src/).
 ensureBuilt(ROOT, (message) => console.log(`${message} ...`));
 const fromDist = (path: string) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
+// kafkajs as fastdata loads it (src/log/kafka/client.ts).
+const { Kafka, logLevel, ConfigResourceTypes } = ((await fromDist('log/kafka/client.js')) as typeof import('../src/log/kafka/client.js')).default;
 const { KafkaLog } = (await fromDist('log/kafka/kafka-log.js')) as typeof import('../src/log/kafka/kafka-log.js');
 const { RemoteSchemaRegistry } = (await fromDist('schema/remote-registry.js')) as typeof import('../src/schema/remote-registry.js');
 const { AvroSerde } = (await fromDist('schema/serde.js')) as typeof import('../src/schema/serde.js');

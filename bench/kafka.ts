@@ -42,7 +42,6 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Admin as PltAdmin, Consumer as PltConsumer, Producer as PltProducer, type MessageToProduce } from '@platformatic/kafka';
-import { Kafka, logLevel } from 'kafkajs';
 import type { StreamModule } from '../src/stream/define.js';
 import type { SensorReading as Reading, SensorStats } from '../streams/types.js';
 import { ensureBuilt } from '../scripts/ensure-build.js';
@@ -55,6 +54,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // The compiled package, as users run it (see bench/engine.ts for why not src/).
 ensureBuilt(ROOT, (message) => console.log(`${message} ...`));
 const fromDist = (path: string) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
+// kafkajs as fastdata loads it (src/log/kafka/client.ts: a linear grouping of a send's
+// messages), for the bare loops too, so that both sides of a ratio use the same client.
+const { Kafka, logLevel } = ((await fromDist('log/kafka/client.js')) as typeof import('../src/log/kafka/client.js')).default;
 const { KafkaLog } = (await fromDist('log/kafka/kafka-log.js')) as typeof import('../src/log/kafka/kafka-log.js');
 const { PlatformaticLog } = (await fromDist('log/platformatic/platformatic-log.js')) as typeof import('../src/log/platformatic/platformatic-log.js');
 const { RemoteSchemaRegistry } = (await fromDist('schema/remote-registry.js')) as typeof import('../src/schema/remote-registry.js');

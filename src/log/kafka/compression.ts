@@ -14,7 +14,7 @@
  * optional dependencies; its later majors fetch binaries from outside npm at install).
  * Both compress and decompress on libuv's thread pool, off the event loop.
  */
-import kafkajs from 'kafkajs';
+import kafkajs from './client.js';
 import { createRequire } from 'node:module';
 import { COMPRESSION_CODECS, type CompressionCodec } from '../../config/project-config.js';
 import { FastdataError } from '../../errors.js';

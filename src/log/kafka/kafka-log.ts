@@ -7,7 +7,8 @@
  * every record's offset. One call sends one batch per partition, which the broker appends
  * atomically. The producer is idempotent (no duplicates from retries, order kept).
  */
-import kafkajs, { type Admin, type Kafka, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import type { Admin, Kafka, KafkaConfig, Producer, SASLOptions } from 'kafkajs';
+import kafkajs from './client.js';
 import type { ConnectionOptions } from 'node:tls';
 import { FastdataError, errorMessage } from '../../errors.js';
 import { partitionForKey } from '../partitioner.js';

@@ -4,7 +4,8 @@
  * Kafka's RangeAssignor (the Java client's default) on the shared `rangeAssign`, so the
  * embedded log and Kafka hand out partitions the same way.
  */
-import kafkajs, { type PartitionAssigner } from 'kafkajs';
+import type { PartitionAssigner } from 'kafkajs';
+import kafkajs from './client.js';
 import { rangeAssign } from '../assignor.js';
 
 const { AssignerProtocol } = kafkajs;
