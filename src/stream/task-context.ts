@@ -213,28 +213,32 @@ export class TaskContext {
 // The ambient context lives on globalThis, not in this module: a module file may reach a
 // second copy of fastdata (a linked checkout, a nested node_modules), and its operators
 // must still find the task that the runtime's copy is subscribing.
-const CURRENT = Symbol.for('fastdata.currentTaskContext');
-const ambient = globalThis as { [CURRENT]?: TaskContext };
+// One holder object, found on globalThis once: what is set per record is a plain field of
+// it (a store to a property of the global object itself costs more, and happens twice for
+// every record and watermark).
+const CURRENT = Symbol.for('fastdata.taskContextHolder');
+const holders = globalThis as { [CURRENT]?: { current: TaskContext | undefined } };
+const holder = (holders[CURRENT] ??= { current: undefined });
 
 /** Runs `fn` with `ctx` as the task context operators see when they are subscribed. */
 export function withTaskContext<T>(ctx: TaskContext, fn: () => T): T {
-  const previous = ambient[CURRENT];
-  ambient[CURRENT] = ctx;
+  const previous = holder.current;
+  holder.current = ctx;
   try {
     return fn();
   } finally {
-    ambient[CURRENT] = previous;
+    holder.current = previous;
   }
 }
 
 /** `withTaskContext(ctx, () => target.next(value))` without a closure per record (the task's hot path). */
 export function nextWithTaskContext<T>(ctx: TaskContext, target: { next(value: T): void }, value: T): void {
-  const previous = ambient[CURRENT];
-  ambient[CURRENT] = ctx;
+  const previous = holder.current;
+  holder.current = ctx;
   try {
     target.next(value);
   } finally {
-    ambient[CURRENT] = previous;
+    holder.current = previous;
   }
 }
 
@@ -247,7 +251,7 @@ export function nextWithTaskContext<T>(ctx: TaskContext, target: { next(value: T
  * with that message rather than dead-letter every record.
  */
 export function currentTaskContext(operator: string): TaskContext {
-  const current = ambient[CURRENT];
+  const current = holder.current;
   if (!current) {
     throw new FastdataError(
       'FD_PIPELINE_INVALID',
