@@ -48,12 +48,15 @@ export class CommitPolicy {
     this.maxInterval = Math.max(this.interval, options.maxInterval ?? DEFAULT_MAX_COMMIT_INTERVAL);
   }
 
-  /** Whether a checkpoint is due at `now` (the caller also checks there is work to write). */
+  /**
+   * Whether a checkpoint is due at `now` (the caller also checks there is work to write).
+   * Before the first, the interval counts from the clock's 0: on the system clock that is
+   * at once; a test's stopped clock keeps it from checkpointing until it moves.
+   */
   due(now: number): boolean {
-    if (this.lastStart === undefined || this.lastEnd === undefined) return true;
-    const sinceStart = now - this.lastStart;
+    const sinceStart = now - (this.lastStart ?? 0);
     if (sinceStart < this.interval) return false;
-    if (sinceStart >= this.maxInterval) return true;
+    if (this.lastEnd === undefined || sinceStart >= this.maxInterval) return true;
     return now - this.lastEnd >= this.lastCost * ((1 - this.share) / this.share);
   }
 

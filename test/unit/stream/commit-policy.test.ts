@@ -4,7 +4,9 @@ import { CommitPolicy } from '../../../src/stream/host/commit-policy.js';
 describe('the commit policy', () => {
   it('is the plain interval while checkpoints cost nothing (a stopped test clock)', () => {
     const policy = new CommitPolicy({ interval: 200 });
-    expect(policy.due(0)).toBe(true); // nothing checkpointed yet
+    // Before the first checkpoint the interval counts from the clock's 0 (a test's stopped clock at 0: not yet).
+    expect(policy.due(0)).toBe(false);
+    expect(policy.due(200)).toBe(true);
     policy.checkpointed(1_000, 1_000);
     expect(policy.due(1_199)).toBe(false);
     expect(policy.due(1_200)).toBe(true);
