@@ -10,9 +10,8 @@
  */
 import { Admin, ConfigResourceTypes, Producer } from '@platformatic/kafka';
 import { FastdataError, errorMessage } from '../../errors.js';
-import { BATCH_OVERHEAD_BYTES, batchTooLarge, recordBatchBytes } from '../batch-size.js';
 import { fromConfigEntries, toConfigEntries } from '../kafka/topic-config.js';
-import { partitionForKey } from '../partitioner.js';
+import { placeRecords } from '../placement.js';
 import {
   DEFAULT_TOPIC_CONFIG,
   type ConsumerOptions,
@@ -28,7 +27,7 @@ import {
   type TopicSpec,
   type TransactionalProducer,
 } from '../types.js';
-import { checkProduceRecord, groupActive, invalidRecord, validateTopicConfig, validateTopicName } from '../validate.js';
+import { groupActive, validateTopicConfig, validateTopicName } from '../validate.js';
 import { baseClientOptions, type BaseClientOptions, type PlatformaticLogOptions } from './client-options.js';
 import { checkCompression, codecOf } from './compression.js';
 import { PlatformaticGroupConsumer } from './consumer.js';
@@ -200,44 +199,9 @@ export class PlatformaticLog implements Log {
     return described.filter((d): d is TopicDescription => d !== undefined);
   }
 
-  /** Assigns partitions as Kafka's default partitioner would, and checks what the broker would refuse. */
-  private async place(topic: string, records: ProduceRecord[]): Promise<{ partitions: number[]; count: number }> {
-    let description = await this.describeTopic(topic);
-    if (!description) throw new FastdataError('FD_TOPIC_NOT_FOUND', `topic ${topic} does not exist; create it first`, { context: { topic } });
-    const compacted = description.config.cleanupPolicy.includes('compact');
-    const unkeyed = this.nextUnkeyed++;
-    const placed: number[] = [];
-    const batchBytes = new Map<number, { bytes: number; records: number }>();
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
-      checkProduceRecord(record, i, topic);
-      const key = record.key ?? null;
-      if (compacted && key === null) throw invalidRecord(i, topic, 'key', `${topic} is compacted, so every record needs a key`);
-      if (record.partition !== undefined) {
-        if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= description.partitions) {
-          // The topic may have grown: look again before refusing.
-          description = (await this.describeTopic(topic, true)) ?? description;
-          if (!(record.partition >= 0 && record.partition < description.partitions)) {
-            throw new FastdataError('FD_PARTITION_INVALID', `record ${i}: ${topic} has partitions 0..${description.partitions - 1}; partition ${record.partition} does not exist`, {
-              context: { topic, partition: record.partition },
-            });
-          }
-        }
-        placed.push(record.partition);
-      } else if (key === null) {
-        placed.push(unkeyed % description.partitions);
-      } else {
-        placed.push(partitionForKey(typeof key === 'string' ? Buffer.from(key) : key, description.partitions));
-      }
-      const batch = batchBytes.get(placed[i]!) ?? { bytes: BATCH_OVERHEAD_BYTES, records: 0 };
-      batch.bytes += recordBatchBytes(record);
-      batch.records++;
-      batchBytes.set(placed[i]!, batch);
-    }
-    // The broker refuses the whole request for one batch over the limit; say so before sending, in the words of the embedded log.
-    const maxBytes = description.config.maxMessageBytes;
-    for (const [partition, { bytes, records: count }] of batchBytes) if (bytes > maxBytes) throw batchTooLarge(topic, partition, bytes, count, maxBytes);
-    return { partitions: placed, count: description.partitions };
+  /** Partitions for the records of one produce call, checked as the broker would (placement.ts). */
+  private place(topic: string, records: ProduceRecord[]): Promise<{ partitions: number[]; count: number }> {
+    return placeRecords(topic, records, (fresh) => this.describeTopic(topic, fresh), this.nextUnkeyed++);
   }
 
   private compressionOf(topic: string) {
