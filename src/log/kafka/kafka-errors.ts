@@ -11,8 +11,10 @@ interface KafkaJsErrorShape {
   message?: string;
 }
 
-const BY_TYPE: Record<string, ErrorCode> = {
+/** Kafka protocol error names as fastdata's codes, for either driver (the rest are FD_LOG_IO). */
+export const KAFKA_ERROR_CODES: Readonly<Record<string, ErrorCode>> = {
   UNKNOWN_TOPIC_OR_PARTITION: 'FD_TOPIC_NOT_FOUND',
+  UNKNOWN_TOPIC_ID: 'FD_TOPIC_NOT_FOUND',
   TOPIC_ALREADY_EXISTS: 'FD_TOPIC_EXISTS',
   INVALID_TOPIC_EXCEPTION: 'FD_TOPIC_INVALID',
   INVALID_PARTITIONS: 'FD_TOPIC_INVALID',
@@ -41,7 +43,7 @@ export function kafkaErrorType(error: unknown): string | undefined {
 export function fromKafkaError(error: unknown, what: string, context: Record<string, unknown> = {}): FastdataError {
   if (isFastdataError(error)) return error;
   const type = kafkaErrorType(error);
-  const code: ErrorCode = (type === undefined ? undefined : BY_TYPE[type]) ?? 'FD_LOG_IO';
+  const code: ErrorCode = (type === undefined ? undefined : KAFKA_ERROR_CODES[type]) ?? 'FD_LOG_IO';
   const retriable = (error as KafkaJsErrorShape)?.retriable ?? code === 'FD_LOG_IO';
   const hint = code === 'FD_LOG_IO' ? '; check that the brokers are reachable (log.brokers) and the credentials (log.sasl, log.ssl)' : '';
   return new FastdataError(code, `${what}: ${errorMessage(error)}${type ? ` (Kafka: ${type})` : ''}${hint}`, { cause: error, retriable, context });

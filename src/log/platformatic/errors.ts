@@ -7,24 +7,8 @@
  * MultipleErrors (both AggregateErrors): the name is looked for through them.
  */
 import { type ErrorCode, FastdataError, errorMessage, isFastdataError } from '../../errors.js';
+import { KAFKA_ERROR_CODES } from '../kafka/kafka-errors.js';
 
-const BY_TYPE: Record<string, ErrorCode> = {
-  UNKNOWN_TOPIC_OR_PARTITION: 'FD_TOPIC_NOT_FOUND',
-  UNKNOWN_TOPIC_ID: 'FD_TOPIC_NOT_FOUND',
-  TOPIC_ALREADY_EXISTS: 'FD_TOPIC_EXISTS',
-  INVALID_TOPIC_EXCEPTION: 'FD_TOPIC_INVALID',
-  INVALID_PARTITIONS: 'FD_TOPIC_INVALID',
-  INVALID_CONFIG: 'FD_TOPIC_INVALID',
-  INVALID_REPLICATION_FACTOR: 'FD_TOPIC_INVALID',
-  INVALID_RECORD: 'FD_RECORD_INVALID',
-  CORRUPT_MESSAGE: 'FD_RECORD_INVALID',
-  MESSAGE_TOO_LARGE: 'FD_MESSAGE_TOO_LARGE',
-  RECORD_LIST_TOO_LARGE: 'FD_MESSAGE_TOO_LARGE',
-  REBALANCE_IN_PROGRESS: 'FD_GROUP_REBALANCING',
-  ILLEGAL_GENERATION: 'FD_GROUP_REBALANCING',
-  UNKNOWN_MEMBER_ID: 'FD_GROUP_REBALANCING',
-  FENCED_INSTANCE_ID: 'FD_GROUP_REBALANCING',
-};
 
 interface ErrorShape {
   apiId?: unknown;
@@ -45,7 +29,7 @@ export function kafkaErrorTypes(error: unknown, depth = 0): string[] {
 /** The Kafka protocol error behind an error: the first one that maps to a fastdata code, else the first. */
 export function kafkaErrorType(error: unknown): string | undefined {
   const types = kafkaErrorTypes(error);
-  return types.find((t) => BY_TYPE[t] !== undefined) ?? types[0];
+  return types.find((t) => KAFKA_ERROR_CODES[t] !== undefined) ?? types[0];
 }
 
 export function hasKafkaError(error: unknown, type: string): boolean {
@@ -62,7 +46,7 @@ function describe(error: unknown): string {
 export function fromPlatformaticError(error: unknown, what: string, context: Record<string, unknown> = {}): FastdataError {
   if (isFastdataError(error)) return error;
   const type = kafkaErrorType(error);
-  const code: ErrorCode = (type === undefined ? undefined : BY_TYPE[type]) ?? 'FD_LOG_IO';
+  const code: ErrorCode = (type === undefined ? undefined : KAFKA_ERROR_CODES[type]) ?? 'FD_LOG_IO';
   const retriable = code === 'FD_LOG_IO' || code === 'FD_GROUP_REBALANCING' || (error as ErrorShape)?.canRetry === true;
   const hint = code === 'FD_LOG_IO' ? '; check that the brokers are reachable (log.brokers) and the credentials (log.sasl, log.ssl)' : '';
   return new FastdataError(code, `${what}: ${describe(error)}${type ? ` (Kafka: ${type})` : ''}${hint}`, { cause: error, retriable, context });
