@@ -44,6 +44,21 @@ export interface KeyRouting {
 /** How a keyBy gets its keys to their task: through a repartition topic, or as the input is (checked per record). */
 export type KeyByMode = 'repartition' | 'input';
 
+interface WatermarkListener {
+  fire(watermark: number): void;
+  due: (() => number) | undefined;
+}
+
+/** The lowest watermark at which one of `listeners` has work (a listener without `due` has work at every move). */
+function nextWake(listeners: readonly WatermarkListener[]): number {
+  let wake = Number.POSITIVE_INFINITY;
+  for (const l of listeners) {
+    const due = l.due === undefined ? Number.NEGATIVE_INFINITY : l.due();
+    if (due < wake) wake = due;
+  }
+  return wake;
+}
+
 export class TaskContext {
   readonly module: string;
   readonly partition: number;
@@ -79,7 +94,13 @@ export class TaskContext {
    * Replaced, never changed, when a listener comes or goes: the watermark moves with nearly
    * every in-order record, and iterating a Set allocates an iterator each time.
    */
-  private watermarkListeners: readonly ((watermark: number) => void)[] = [];
+  private watermarkListeners: readonly WatermarkListener[] = [];
+  /**
+   * The lowest watermark at which a listener has something to do. Below it a move only
+   * changes the number: with in-order input the watermark moves with nearly every record,
+   * and a window closes once per key and window, so most moves wake nothing.
+   */
+  private wakeAt = Number.POSITIVE_INFINITY;
   private readonly stores = new Map<string, StateStore<unknown>>();
   /** What each store's entries look like, as its operator describes it (hot reload compares them). */
   private readonly layouts = new Map<string, unknown>();
@@ -120,19 +141,44 @@ export class TaskContext {
     return this.currentWatermark;
   }
 
-  /** Moves the watermark forward (never back) and tells the operators that wait for it. */
+  /** Moves the watermark forward (never back) and tells the operators that have work due by it. */
   advanceWatermark(watermark: number): void {
     if (!(watermark > this.currentWatermark)) return;
     this.currentWatermark = watermark;
+    if (watermark < this.wakeAt) return;
     const listeners = this.watermarkListeners;
-    for (let i = 0; i < listeners.length; i++) listeners[i]!(watermark);
+    for (let i = 0; i < listeners.length; i++) listeners[i]!.fire(watermark);
+    this.wakeAt = nextWake(this.watermarkListeners);
   }
 
-  onWatermark(listener: (watermark: number) => void): () => void {
+  /**
+   * Moves the watermark when no listener is due by it, and says whether it did. The task's
+   * hot path: such a move needs neither the ambient context nor a pipeline error check.
+   */
+  advanceWatermarkQuietly(watermark: number): boolean {
+    if (watermark >= this.wakeAt) return false;
+    if (watermark > this.currentWatermark) this.currentWatermark = watermark;
+    return true;
+  }
+
+  /**
+   * Listens to the watermark. `due`: the lowest watermark at which the listener has work
+   * (+Infinity for none); with it, the listener is called only once the watermark reaches
+   * that, and must call `wakeBy` when it gets work due earlier. Without it, on every move.
+   */
+  onWatermark(fire: (watermark: number) => void, due?: () => number): () => void {
+    const listener: WatermarkListener = { fire, due };
     this.watermarkListeners = [...this.watermarkListeners, listener];
+    this.wakeAt = nextWake(this.watermarkListeners);
     return () => {
       this.watermarkListeners = this.watermarkListeners.filter((l) => l !== listener);
+      this.wakeAt = nextWake(this.watermarkListeners);
     };
+  }
+
+  /** A listener with a `due` got work due once the watermark reaches `watermark` (a window it opened closes then). */
+  wakeBy(watermark: number): void {
+    if (watermark < this.wakeAt) this.wakeAt = watermark;
   }
 
   /** A processing-time timer that dies with the pipeline. */
@@ -205,6 +251,7 @@ export class TaskContext {
   resetPipeline(): void {
     this.keyBys.clear();
     this.watermarkListeners = [];
+    this.wakeAt = Number.POSITIVE_INFINITY;
     for (const stop of [...this.timers]) stop();
     this.nameCounters = new Map();
   }

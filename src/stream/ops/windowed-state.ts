@@ -77,7 +77,10 @@ export class WindowedState<T, A, R> {
    */
   start(window: WindowSpec | undefined): () => void {
     if (window) this.useSpec(window);
-    const unsubscribe = this.ctx.onWatermark((watermark) => this.closeUpTo(watermark));
+    const unsubscribe = this.ctx.onWatermark(
+      (watermark) => this.closeUpTo(watermark),
+      () => Math.min(this.queue.peekTime(), this.recordExpiries.peekTime()),
+    );
     this.closeUpTo(this.ctx.watermark);
     return () => {
       unsubscribe();
@@ -106,6 +109,7 @@ export class WindowedState<T, A, R> {
       if (state === undefined) {
         state = store.create(key, start, end, end + grace, logic.init(), true);
         queue.push(state.closeAt, state);
+        ctx.wakeBy(state.closeAt);
       }
       if (!logic.add(state, value)) return this.failed(value);
       store.touch(state);
@@ -139,6 +143,12 @@ export class WindowedState<T, A, R> {
       });
     }
     return true;
+  }
+
+  /** Closes `w` once the watermark reaches `at` (the watermark listener wakes then). */
+  private closeAt(at: number, w: WindowState<A>): void {
+    this.queue.push(at, w);
+    this.ctx.wakeBy(at);
   }
 
   private emit(w: WindowState<A>): void {
@@ -197,7 +207,7 @@ export class WindowedState<T, A, R> {
       let state = store.find(key, start);
       if (!state) {
         state = store.create(key, start, end, end + s.grace, logic.init(), s.emit === 'final');
-        this.queue.push(state.closeAt, state);
+        this.closeAt(state.closeAt, state);
       }
       if (!logic.add(state, value)) return this.failed(value);
       this.changed(state);
@@ -235,7 +245,7 @@ export class WindowedState<T, A, R> {
     const closeAt = session.end + gap + s.grace;
     if (closeAt !== session.closeAt || merging.length === 0) {
       session.closeAt = closeAt;
-      this.queue.push(closeAt, session);
+      this.closeAt(closeAt, session);
     }
     this.changed(session);
   }
@@ -282,7 +292,7 @@ export class WindowedState<T, A, R> {
         // unless it is not a function of the record; such a record is left out.
         if (x >= start && x <= w.end && logic.read(v as T)) logic.add(w, v as T);
       }
-      this.queue.push(w.closeAt, w);
+      this.closeAt(w.closeAt, w);
       if (w.start > t) this.changed(w); // the right window does not hold this record: it changed by being created
       created = true;
     };
@@ -316,6 +326,7 @@ export class WindowedState<T, A, R> {
     if (this.recordExpiryOf.get(key) === at) return;
     this.recordExpiryOf.set(key, at);
     this.recordExpiries.push(at, key);
+    this.ctx.wakeBy(at);
   }
 
   private pruneRecords(key: string, watermark: number): void {
