@@ -2,6 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import { FastdataError, errorMessage } from '../../errors.js';
 import type { AggregateResults, Aggregator } from './aggregators.js';
 import type { Windowed } from './keyed.js';
+import { type RecordCode, compileLogicSteps } from './window-path.js';
 import type { WindowState } from './window-store.js';
 import type { WindowLogic } from './windowed-state.js';
 import { windowLayout, windowedOperator } from './windowed-operator.js';
@@ -28,66 +29,52 @@ const safeInit = (a: AnyAggregator<unknown>): unknown => {
 };
 
 /**
- * Adds a record to window accumulators in two steps. `read` runs the field functions of
- * the field aggregators (model authors' code, which may throw) once per record, before
- * any accumulator changes; `addTo` then updates one window's accumulators, which for the
- * built-in aggregators is arithmetic that cannot throw. Both answer false if user code
- * threw; `failure` then says which aggregator, and whether accumulators had changed.
+ * The per-record work of an aggregate as code, one statement per aggregator (window-path.ts
+ * splices it into the generated record path): each call site then sees one aggregator,
+ * which V8 inlines, where a loop over the aggregators has one site that sees them all and
+ * inlines none. `read` runs the field aggregators' field functions (the model author's
+ * code, which may throw) once per record, before any accumulator changes; `add` then
+ * updates one window's accumulators, which for the built-in aggregators is arithmetic
+ * that cannot throw; an aggregator without a field function (count, or one of the model
+ * author's own) notes its position in `step` first, for the message if it throws.
  */
-interface RecordAdder<T> {
-  read(value: T): boolean;
-  addTo(accs: unknown[], value: T): boolean;
-  failure(value: T): { error: unknown; name: string; partial: boolean };
-}
-
-/**
- * Builds the adder of one aggregate, one statement per aggregator, with `new Function` (as
- * avsc builds its readers): each call site then sees one aggregator, which V8 inlines,
- * where a loop over the aggregators has one site that sees them all and inlines none.
- * That is about the difference between 2M and 4M records/s through the demo aggregate.
- * Only the aggregator count shapes the code: no text of the model author's goes into it.
- */
-function compileAdder<T>(aggs: readonly AnyAggregator<T>[], names: readonly string[]): RecordAdder<T> {
+function aggregateCode<T>(aggs: readonly AnyAggregator<T>[], names: readonly string[]): RecordCode {
+  const scope: Record<string, unknown> = {};
+  const fields: string[] = [];
   const read: string[] = [];
   const add: string[] = [];
   aggs.forEach((a, i) => {
-    if (a.field !== undefined && a.addField !== undefined && a.numericField === true) {
-      // A double in a typed array, not a closure variable: storing a double in a variable
-      // the two functions share boxes it, an allocation per field per record.
-      read.push(`x = a${i}.field(value); nums[${i}] = typeof x === 'number' ? x : NaN;`);
-      add.push(`accs[${i}] = a${i}.addField(accs[${i}], nums[${i}]);`);
-    } else if (a.field !== undefined && a.addField !== undefined) {
+    scope[`a${i}`] = a;
+    if (a.field !== undefined && a.addField !== undefined) {
+      fields.push(`f${i}`);
       read.push(`f${i} = a${i}.field(value);`);
-      add.push(`accs[${i}] = a${i}.addField(accs[${i}], f${i});`);
+      add.push(`acc[${i}] = a${i}.addField(acc[${i}], f${i});`);
     } else {
-      // Only an aggregator of the model author's own can throw while adding: note which.
-      add.push(`step = ${i}; accs[${i}] = a${i}.add(accs[${i}], value);`);
+      add.push(`step = ${i}; acc[${i}] = a${i}.add(acc[${i}], value);`);
     }
   });
-  const body = `
-    ${aggs.map((_, i) => `const a${i} = aggs[${i}]; let f${i};`).join('\n')}
-    const nums = new Float64Array(${aggs.length});
-    let step = -1;
-    let error;
-    return {
-      read(value) {
-        let x;
-        try { ${read.join(' ')} return true; } catch (e) { step = -1; error = e; return false; }
-      },
-      addTo(accs, value) {
-        step = -1;
-        try { ${add.join(' ')} return true; } catch (e) { error = e; return false; }
-      },
-      failure(value) {
-        if (step >= 0) return { error, name: names[step], partial: step > 0 };
+  return {
+    scope,
+    locals: fields.length > 0 ? `let ${fields.join(', ')};` : '',
+    read: read.join(' '),
+    add: `const acc = w.acc; ${add.join(' ')}`,
+    failure(value, error, step) {
+      let name = names[step] ?? names[0]!;
+      if (step < 0) {
         // A field function threw: find which, off the hot path (they only read the record).
         for (let i = 0; i < aggs.length; i++) {
-          try { if (aggs[i].field) aggs[i].field(value); } catch { return { error, name: names[i], partial: false }; }
+          try {
+            aggs[i]!.field?.(value as T);
+          } catch {
+            name = names[i]!;
+            break;
+          }
         }
-        return { error, name: names[0], partial: false };
-      },
-    };`;
-  return new Function('aggs', 'names', body)(aggs, names) as RecordAdder<T>;
+      }
+      const note = step > 0 ? ' (the aggregators listed before it had already added the record)' : '';
+      return `aggregate field ${name}: ${errorMessage(error)}${note}`;
+    },
+  };
 }
 
 /**
@@ -121,20 +108,13 @@ export function aggregate<T, S extends Record<string, AnyAggregator<T>>>(
   type Result = WindowResult<AggregateResults<S>>;
 
   return windowedOperator<T, unknown[], Result>('aggregate', options.name, (fusedSpec) => {
-    const adder = compileAdder(aggs, names);
+    const code = aggregateCode(aggs, names);
     const logic: WindowLogic<T, unknown[], Result> = {
       init: () => aggs.map((a) => a.init()),
-      read: (value) => adder.read(value),
-      add: (w, value) => adder.addTo(w.acc, value),
+      ...compileLogicSteps<T, unknown[]>(code),
       merge: (a, b) => {
         for (let i = 0; i < aggs.length; i++) a[i] = aggs[i]!.merge(a[i], b[i]);
         return a;
-      },
-      failure: (value) => {
-        // An aggregator (its field function, or a custom add) threw.
-        const { error, name, partial } = adder.failure(value);
-        const note = partial ? ' (the aggregators listed before it had already added the record)' : '';
-        return `aggregate field ${name}: ${errorMessage(error)}${note}`;
       },
       result: (w: WindowState<unknown[]>) => {
         const out: Record<string, unknown> = { key: w.key, windowStart: w.start, windowEnd: w.end };
@@ -150,6 +130,6 @@ export function aggregate<T, S extends Record<string, AnyAggregator<T>>>(
       window: windowLayout(fusedSpec),
       fields: names.map((n, i) => ({ name: n, init: safeInit(aggs[i]!), add: String(aggs[i]!.addField ?? aggs[i]!.add) })),
     };
-    return { logic, layout };
+    return { logic, code, layout };
   });
 }

@@ -18,13 +18,6 @@ export interface Aggregator<T, A, R> {
    */
   field?(value: T): unknown;
   addField?(acc: A, x: unknown): A;
-  /**
-   * The built-in aggregators over a numeric field (sum, mean, min, max, stddev) say so:
-   * `addField` skips anything but a finite number, so `aggregate` may hand it the field's
-   * value as a double (NaN for anything else) from a Float64Array, which, unlike a
-   * variable kept between reading a record and adding it, allocates nothing per record.
-   */
-  readonly numericField?: true;
 }
 
 /** The result types of a set of named aggregators. */
@@ -43,7 +36,7 @@ const usable = (x: unknown): x is number => typeof x === 'number' && x - x === 0
  */
 function overField<T, A, R>(field: Field<T>, parts: Omit<Aggregator<T, A, R>, 'add' | 'field'> & { addField(acc: A, x: unknown): A }): Aggregator<T, A, R> {
   const { addField } = parts;
-  return { ...parts, field, add: (acc, value) => addField(acc, field(value)), numericField: true };
+  return { ...parts, field, add: (acc, value) => addField(acc, field(value)) };
 }
 
 /** Number of records. */

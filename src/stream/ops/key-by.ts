@@ -32,6 +32,17 @@ function describe(value: unknown): string {
 }
 
 /**
+ * Sends a record whose key function threw (`threw`, with the error) or returned something
+ * else than a string or a finite number (the returned value) to the dead-letter topic.
+ */
+export function invalidKey(ctx: TaskContext, errorOrKey: unknown, threw: boolean): void {
+  const message = threw
+    ? `keyBy's key function threw: ${errorMessage(errorOrKey)}`
+    : `keyBy's key function returned ${describe(errorOrKey)}; return a string or a finite number`;
+  ctx.deadLetter({ reason: 'invalid-key', message });
+}
+
+/**
  * The key of `value` as a string, or undefined after sending the record to the dead-letter
  * topic (reason `invalid-key`) when the key function throws or returns something else than
  * a string or a finite number.
@@ -41,12 +52,12 @@ export function keyOfRecord<T>(keyOf: (value: T) => string | number, value: T, c
   try {
     key = keyOf(value);
   } catch (error) {
-    ctx.deadLetter({ reason: 'invalid-key', message: `keyBy's key function threw: ${errorMessage(error)}` });
+    invalidKey(ctx, error, true);
     return undefined;
   }
   if (typeof key === 'string') return key;
   if (typeof key === 'number' && Number.isFinite(key)) return String(key);
-  ctx.deadLetter({ reason: 'invalid-key', message: `keyBy's key function returned ${describe(key)}; return a string or a finite number` });
+  invalidKey(ctx, key, false);
   return undefined;
 }
 
@@ -75,6 +86,43 @@ export function ownsKey(ctx: TaskContext, keyBy: string, mode: KeyByMode, key: s
   return false;
 }
 
+/** A keyBy subscribed by the operator after it, which computes the keys itself (see `routeKeyBy`). */
+export interface KeyByRoute<T> {
+  readonly ctx: TaskContext;
+  readonly keyOf: (value: T) => string | number;
+  /** Whether a key may belong to another task (more than one partition): `owns` must then be asked per record. */
+  readonly routed: boolean;
+  /** Whether this task owns `key`; a record of another task's key is sent there or dead-lettered (see `ownsKey`). */
+  owns(key: string, value: T): boolean;
+  /**
+   * Delivers the keyBy's input records to `consumer.next` (with no subscriber in between
+   * when the input is a task input), and, when it repartitions, the records other tasks
+   * send it to `arrive`.
+   */
+  attach(consumer: { next(value: T): void; error(error: unknown): void; complete(): void }, arrive: (record: Keyed<T>) => void): Subscription;
+}
+
+/** Declares the keyBy of `source` in the task being subscribed, for an operator that keys records itself. */
+export function routeKeyBy<T>(source: KeyedObservable<T>, operator: string): KeyByRoute<T> {
+  const ctx = currentTaskContext(operator);
+  const mode: KeyByMode = source.options.partitioned === 'input' ? 'input' : 'repartition';
+  const name = ctx.declareKeyBy(source.options.name, mode);
+  const routing = ctx.routing;
+  return {
+    ctx,
+    keyOf: source.keyOf,
+    routed: routing !== undefined && routing.partitions > 1,
+    owns: (key, value) => ownsKey(ctx, name, mode, key, value),
+    attach(consumer, arrive) {
+      // Right on a task input (the usual pipeline), the records come with no subscriber in between.
+      const input = source.input;
+      const subscription = input instanceof TaskInputObservable ? (input as TaskInputObservable<T>).input.attach(consumer) : input.subscribe(consumer);
+      if (mode === 'repartition') subscription.add(ctx.arrivalsOf(name).observable.subscribe((k) => arrive(k as Keyed<T>)));
+      return subscription;
+    },
+  };
+}
+
 /**
  * Subscribes a keyBy: its records (the key computed, and owned here) and, when it
  * repartitions, the records other tasks send it, each given to `emit`.
@@ -86,23 +134,26 @@ export function subscribeKeyBy<T>(
   onError: (error: unknown) => void,
   onComplete: () => void,
 ): Subscription {
-  const ctx = currentTaskContext(operator);
-  const mode: KeyByMode = source.options.partitioned === 'input' ? 'input' : 'repartition';
-  const name = ctx.declareKeyBy(source.options.name, mode);
-  const keyOf = source.keyOf;
+  return subscribeRoute(routeKeyBy(source, operator), emit, onError, onComplete);
+}
+
+/** `subscribeKeyBy` of a keyBy already declared. */
+export function subscribeRoute<T>(
+  route: KeyByRoute<T>,
+  emit: (key: string, value: T, time: number) => void,
+  onError: (error: unknown) => void,
+  onComplete: () => void,
+): Subscription {
+  const { ctx, keyOf } = route;
   const consumer = {
     next(value: T) {
       const key = keyOfRecord(keyOf, value, ctx);
-      if (key !== undefined && ownsKey(ctx, name, mode, key, value)) emit(key, value, ctx.eventTime);
+      if (key !== undefined && route.owns(key, value)) emit(key, value, ctx.eventTime);
     },
     error: onError,
     complete: onComplete,
   };
-  // Right on a task input (the usual pipeline), the records come with no subscriber in between.
-  const input = source.input;
-  const subscription = input instanceof TaskInputObservable ? (input as TaskInputObservable<T>).input.attach(consumer) : input.subscribe(consumer);
-  if (mode === 'repartition') subscription.add(ctx.arrivalsOf(name).observable.subscribe((k) => emit(k.key, k.value as T, k.time)));
-  return subscription;
+  return route.attach(consumer, (k) => emit(k.key, k.value, k.time));
 }
 
 /**

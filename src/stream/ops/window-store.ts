@@ -18,6 +18,12 @@ export interface WindowState<A = unknown> {
   live: boolean;
   /** In the store's set of changes since the last checkpoint (see `touch`). */
   changed: boolean;
+  /**
+   * The changelog holds an entry of it (drained for a checkpoint, or restored), so its
+   * removal writes a tombstone. Most windows of a short checkpoint interval are written;
+   * one that opens and closes between two checkpoints leaves nothing to delete.
+   */
+  stored: boolean;
 }
 
 /** A window as the changelog holds it (the format `aggregate` has always written). */
@@ -75,7 +81,7 @@ export class WindowStore<A = unknown> implements StateStore<StoredWindow | Store
   }
 
   create(key: string, start: number, end: number, closeAt: number, acc: A, emitOnClose: boolean): WindowState<A> {
-    const state: WindowState<A> = { key, start, end, closeAt, acc, emitOnClose, live: true, changed: false };
+    const state: WindowState<A> = { key, start, end, closeAt, acc, emitOnClose, live: true, changed: false, stored: false };
     const windows = this.byKey.get(key);
     if (windows) windows.push(state);
     else this.byKey.set(key, [state]);
@@ -96,7 +102,8 @@ export class WindowStore<A = unknown> implements StateStore<StoredWindow | Store
 
   /** A session's start moved earlier: its changelog entry moves to the new id. */
   moveStart(state: WindowState<A>, start: number): void {
-    this.deleted.add(idOf(state.key, state.start));
+    if (state.stored) this.deleted.add(idOf(state.key, state.start));
+    state.stored = false;
     state.start = start;
     this.touch(state);
   }
@@ -113,7 +120,7 @@ export class WindowStore<A = unknown> implements StateStore<StoredWindow | Store
     this.size--;
     state.changed = false;
     this.changed.delete(state);
-    this.deleted.add(idOf(state.key, state.start));
+    if (state.stored) this.deleted.add(idOf(state.key, state.start));
   }
 
   /** The records of `key` kept for sliding windows, in arrival order. */
@@ -144,7 +151,9 @@ export class WindowStore<A = unknown> implements StateStore<StoredWindow | Store
     const out = new Map<string, StoredWindow | StoredRecords | null>();
     for (const id of this.deleted) out.set(id, null);
     for (const s of this.changed) {
-      if (s.live) out.set(idOf(s.key, s.start), { k: s.key, s: s.start, e: s.end, c: s.closeAt, a: s.acc, u: s.emitOnClose });
+      if (!s.live) continue;
+      out.set(idOf(s.key, s.start), { k: s.key, s: s.start, e: s.end, c: s.closeAt, a: s.acc, u: s.emitOnClose });
+      s.stored = true;
     }
     for (const key of this.changedRecords) {
       const r = this.records.get(key);
@@ -170,7 +179,7 @@ export class WindowStore<A = unknown> implements StateStore<StoredWindow | Store
       const existing = this.find(key, start);
       if (existing) this.remove(existing);
       const w = value as StoredWindow | null;
-      if (w) this.create(w.k, w.s, w.e, w.c, w.a as A, w.u);
+      if (w) this.create(w.k, w.s, w.e, w.c, w.a as A, w.u).stored = true;
     }
     // Restoring is not a change: the changelog already holds it.
     this.forgetChanges();

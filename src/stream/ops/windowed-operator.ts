@@ -1,8 +1,9 @@
 import { Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { FastdataError } from '../../errors.js';
 import { currentTaskContext } from '../task-context.js';
-import { subscribeKeyBy } from './key-by.js';
+import { routeKeyBy, subscribeRoute } from './key-by.js';
 import { Windowed } from './keyed.js';
+import { type RecordCode, codeOfLogic } from './window-path.js';
 import type { WindowSpec } from './window-spec.js';
 import { WindowStore } from './window-store.js';
 import { type WindowLogic, WindowedState } from './windowed-state.js';
@@ -11,6 +12,8 @@ import { WindowedObservable } from './windows.js';
 /** What an operator over windows says about itself when subscribed. */
 export interface WindowedOperatorParts<T, A, R> {
   logic: WindowLogic<T, A, R>;
+  /** Its per-record work as code, for the generated path (see window-path.ts); default: calls to `logic`. */
+  code?: RecordCode;
   /** Plain JSON saying what its stored windows hold (hot reload compares it; see state-layout.ts). */
   layout: unknown;
 }
@@ -18,8 +21,10 @@ export interface WindowedOperatorParts<T, A, R> {
 /**
  * An operator over windows (`aggregate`, `reduce`, `collect`, `topK`): its state is a
  * `WindowedState` in a store named after the operator (`<kind>-<n>`, or `name`). Right
- * after keyBy and a window (the usual pipeline) the three run fused, as one subscriber on
- * keyBy's input with no `Keyed` or `Windowed` object and no operator hop per record.
+ * after keyBy and a window (the usual pipeline) the three run fused, with no `Keyed` or
+ * `Windowed` object and no operator hop per record: over fixed windows as one generated
+ * function per operator (window-path.ts), over sessions and sliding windows as one
+ * subscriber on keyBy's input.
  *
  * `parts` gets the window when it is fused (the layout can then name it) and the state's name.
  */
@@ -33,19 +38,19 @@ export function windowedOperator<T, A, R>(
       const ctx = currentTaskContext(kind);
       const fused = source instanceof WindowedObservable ? (source as WindowedObservable<T>) : undefined;
       const stateName = ctx.stateName(kind, name);
-      const { logic, layout } = parts(fused?.spec, stateName);
+      const { logic, layout, code } = parts(fused?.spec, stateName);
       const store = ctx.store(stateName, () => new WindowStore<A>(), layout);
       const state = new WindowedState<T, A, R>(ctx, store, logic, subscriber, kind);
       const stop = state.start(fused?.spec);
+      const onError = (error: unknown) => subscriber.error(error);
+      const onComplete = () => subscriber.complete();
       let subscription: Subscription;
       if (fused) {
-        subscription = subscribeKeyBy(
-          fused.keyed,
-          'keyBy',
-          state.adderFor(fused.spec),
-          (error) => subscriber.error(error),
-          () => subscriber.complete(),
-        );
+        const route = routeKeyBy(fused.keyed, 'keyBy');
+        const path = state.fixedWindowPath(route, fused.spec, code ?? codeOfLogic(logic));
+        subscription = path
+          ? route.attach({ next: path.next, error: onError, complete: onComplete }, path.arrive)
+          : subscribeRoute(route, (key, value, time) => state.add(key, value, time, fused.spec), onError, onComplete);
       } else {
         subscription = source.subscribe({
           next(w) {
@@ -59,8 +64,8 @@ export function windowedOperator<T, A, R>(
             }
             state.add(w.key, w.value as T, w.time, w.window);
           },
-          error: (error) => subscriber.error(error),
-          complete: () => subscriber.complete(),
+          error: onError,
+          complete: onComplete,
         });
       }
       return () => {

@@ -7,7 +7,7 @@ import { type WindowOptions, type WindowSpec, windowSpec } from './window-spec.j
 /**
  * A window operator fused with the `keyBy` right before it: one subscriber that computes
  * the key and emits `Windowed` records, instead of a `Keyed` object and a map per record.
- * `aggregate` fuses with it in turn (aggregate.ts) and then allocates nothing per record.
+ * The windowed operators fuse with it in turn (windowed-operator.ts).
  * It behaves as keyBy followed by the window would: same keys, same dead letters.
  */
 export class WindowedObservable<T> extends Observable<Windowed<T>> {
