@@ -5,6 +5,7 @@
  *   node --import tsx bench/kafka.ts [--events N] [--sensors N] [--partitions N] [--exactly-once] [--runs a,b,…] [--commit-interval MS] [--drivers kafkajs,platformatic]
  *   npm run bench:kafka -- --sensors 10000 --partitions 2 --events 8000000 --runs consume,decode,windowed
  *   npm run bench:kafka -- --sensors 10000 --partitions 2 --events 1000000 --drivers kafkajs,platformatic
+ *   npm run bench:kafka -- --events 2000000 --runs windowed --policies default --profile .scratch/kprof
  *
  * The servers come from scripts/infra (started if they are not running, and stopped again
  * at the end if this run started them). N Avro readings (Confluent framing) are produced
@@ -38,7 +39,9 @@
  * broker's JVM is not in it. Loopback only; bounded by a timeout; the bench's topics are
  * deleted at the end. Nothing here is a test.
  */
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import inspector from 'node:inspector';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Admin as PltAdmin, Consumer as PltConsumer, Producer as PltProducer, type MessageToProduce } from '@platformatic/kafka';
@@ -77,8 +80,11 @@ const { values: args } = parseArgs({
     policies: { type: 'string', default: 'default,1000' },
     'max-buffered': { type: 'string' },
     drivers: { type: 'string', default: 'kafkajs' },
+    profile: { type: 'string' },
   },
 });
+/** With --profile DIR: a V8 CPU profile of each run's timed span, DIR/<driver>-<run>.cpuprofile (read with bench/cpuprofile-top.mjs). */
+const PROFILE_DIR = args.profile;
 const DRIVERS = args.drivers.split(',').map((d) => d.trim());
 for (const driver of DRIVERS) {
   if (driver !== 'kafkajs' && driver !== 'platformatic') throw new Error(`--drivers: unknown driver ${driver}; the drivers are kafkajs, platformatic (log.driver)`);
@@ -126,15 +132,18 @@ async function measure(driver: Driver, run: string, work: (marks: Marks) => Prom
   let t1 = 0;
   let cpu0: NodeJS.CpuUsage = process.cpuUsage();
   let cpu: NodeJS.CpuUsage | undefined;
+  const profiler = PROFILE_DIR === undefined ? undefined : spanProfiler(join(PROFILE_DIR, `${driver}-${run.replace(/[^A-Za-z0-9.-]+/g, '-')}.cpuprofile`));
   await work({
     start: () => {
       if (t0 !== 0) return;
+      profiler?.start();
       t0 = performance.now();
       cpu0 = process.cpuUsage();
     },
     end: () => {
       t1 = performance.now();
       cpu = process.cpuUsage(cpu0);
+      profiler?.stop();
     },
   });
   if (!cpu) throw new Error(`${run}: the run ended without its end mark`);
@@ -142,6 +151,29 @@ async function measure(driver: Driver, run: string, work: (marks: Marks) => Prom
   const result = { driver, run, rate: EVENTS / seconds, cpu: (cpu.user + cpu.system) / EVENTS };
   console.log(`${driver}, ${run}: ${fmt(result.rate)} events/s, ${result.cpu.toFixed(2)} µs CPU per event`);
   return result;
+}
+
+/** Profiles the span between `start` and `stop` with the inspector, into `file` (the set-up and the other runs stay out of it). */
+function spanProfiler(file: string): { start(): void; stop(): void } {
+  const session = new inspector.Session();
+  session.connect();
+  return {
+    start: () => {
+      session.post('Profiler.enable');
+      session.post('Profiler.start');
+    },
+    stop: () => {
+      session.post('Profiler.stop', (error, result) => {
+        if (error) console.error(`--profile: ${error.message}`);
+        else {
+          mkdirSync(dirname(file), { recursive: true });
+          writeFileSync(file, JSON.stringify(result.profile));
+          console.log(`  (profile: ${file})`);
+        }
+        session.disconnect();
+      });
+    },
+  };
 }
 
 async function main(): Promise<void> {
