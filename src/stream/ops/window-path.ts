@@ -110,7 +110,7 @@ export function compileWindowPath<T, A>(parts: WindowPathParts<T, A>): WindowPat
     const watermark = ctx.watermark;
     let accepted = false;
     let step = -1;
-    let windows = store.windowsOf(key);
+    let windows = byKey.get(key);
     let r = t % ${advance};
     if (r < 0) r = (r + ${advance}) % ${advance};
     for (let start = t - r; start > t - ${size}; start -= ${advance}) {
@@ -122,7 +122,7 @@ export function compileWindowPath<T, A>(parts: WindowPathParts<T, A>): WindowPat
       }
       let w;
       if (windows !== undefined) for (let i = 0; i < windows.length; i++) if (windows[i].start === start) { w = windows[i]; break; }
-      if (w === undefined) { w = open(key, start, end); windows = store.windowsOf(key); }
+      if (w === undefined) { w = open(key, start, end); windows = byKey.get(key); }
       try { ${code.add} } catch (e) { failed(failure(value, e, step)); return; }
       ${window.emit === 'update' ? 'changed(w);' : 'if (!w.changed) store.touch(w);'}
     }
@@ -130,6 +130,7 @@ export function compileWindowPath<T, A>(parts: WindowPathParts<T, A>): WindowPat
   const body = `
     ${scopeDeclarations(code.scope)}
     const { ctx, keyOf, owns } = route;
+    const byKey = store.byKey;
     return {
       next(value) {
         let key;

@@ -59,7 +59,8 @@ const recordsId = (key: string) => JSON.stringify([key, 'records']);
  * has one store whatever its window (the state layout of the other kinds is unchanged).
  */
 export class WindowStore<A = unknown> implements StateStore<StoredWindow | StoredRecords> {
-  private readonly byKey = new Map<string, WindowState<A>[]>();
+  /** The open windows of each key. The generated record path reads it directly (window-path.ts): a call less per record where V8 does not inline one. */
+  readonly byKey = new Map<string, WindowState<A>[]>();
   private readonly changed = new Set<WindowState<A>>();
   private readonly deleted = new Set<string>();
   private readonly records = new Map<string, BufferedRecord[]>();
