@@ -30,6 +30,17 @@ export const KAFKA_ERROR_CODES: Readonly<Record<string, ErrorCode>> = {
   FENCED_INSTANCE_ID: 'FD_GROUP_REBALANCING',
 };
 
+/** Kafka's answers to a transactional producer that another one with the same id has fenced. */
+const FENCED_TYPES: ReadonlySet<string> = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
+
+/** What a message of a Kafka error of `code` (protocol error `type`) adds for its reader, for either driver. */
+export function kafkaErrorHint(code: ErrorCode, type: string | undefined): string {
+  if (type !== undefined && FENCED_TYPES.has(type)) {
+    return "; this producer was fenced: another one has opened its transactional id since (the task moved to another worker), and Kafka refuses the older one's writes so that only the new owner's count. Nothing to fix unless it happens without a rebalance";
+  }
+  return code === 'FD_LOG_IO' ? '; check that the brokers are reachable (log.brokers) and the credentials (log.sasl, log.ssl)' : '';
+}
+
 /** The Kafka protocol error type behind a kafkajs error, looking through its causes. */
 export function kafkaErrorType(error: unknown): string | undefined {
   let current = error as (KafkaJsErrorShape & { originalError?: unknown; cause?: unknown }) | undefined;
@@ -45,6 +56,5 @@ export function fromKafkaError(error: unknown, what: string, context: Record<str
   const type = kafkaErrorType(error);
   const code: ErrorCode = (type === undefined ? undefined : KAFKA_ERROR_CODES[type]) ?? 'FD_LOG_IO';
   const retriable = (error as KafkaJsErrorShape)?.retriable ?? code === 'FD_LOG_IO';
-  const hint = code === 'FD_LOG_IO' ? '; check that the brokers are reachable (log.brokers) and the credentials (log.sasl, log.ssl)' : '';
-  return new FastdataError(code, `${what}: ${errorMessage(error)}${type ? ` (Kafka: ${type})` : ''}${hint}`, { cause: error, retriable, context });
+  return new FastdataError(code, `${what}: ${errorMessage(error)}${type ? ` (Kafka: ${type})` : ''}${kafkaErrorHint(code, type)}`, { cause: error, retriable, context });
 }

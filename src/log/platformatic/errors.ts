@@ -7,7 +7,7 @@
  * MultipleErrors (both AggregateErrors): the name is looked for through them.
  */
 import { type ErrorCode, FastdataError, errorMessage, isFastdataError } from '../../errors.js';
-import { KAFKA_ERROR_CODES } from '../kafka/kafka-errors.js';
+import { KAFKA_ERROR_CODES, kafkaErrorHint } from '../kafka/kafka-errors.js';
 
 
 interface ErrorShape {
@@ -48,6 +48,5 @@ export function fromPlatformaticError(error: unknown, what: string, context: Rec
   const type = kafkaErrorType(error);
   const code: ErrorCode = (type === undefined ? undefined : KAFKA_ERROR_CODES[type]) ?? 'FD_LOG_IO';
   const retriable = code === 'FD_LOG_IO' || code === 'FD_GROUP_REBALANCING' || (error as ErrorShape)?.canRetry === true;
-  const hint = code === 'FD_LOG_IO' ? '; check that the brokers are reachable (log.brokers) and the credentials (log.sasl, log.ssl)' : '';
-  return new FastdataError(code, `${what}: ${describe(error)}${type ? ` (Kafka: ${type})` : ''}${hint}`, { cause: error, retriable, context });
+  return new FastdataError(code, `${what}: ${describe(error)}${type ? ` (Kafka: ${type})` : ''}${kafkaErrorHint(code, type)}`, { cause: error, retriable, context });
 }
