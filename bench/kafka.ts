@@ -15,6 +15,10 @@
  *   consume   bare kafkajs loop: consume every record, nothing else (what reading alone costs)
  *   decode    bare kafkajs loop that also decodes every record's Avro (the baseline of a
  *             windowed module: it reads and decodes as much, and writes little)
+ *   logread   the driver's own Log consumer (log.consumer, what fastdata's processor host reads
+ *             with: a group member, batches per partition) decoding every record's Avro, with
+ *             no host and no module: the fastdata runs' read path alone, a baseline that is
+ *             the same code on both drivers
  *   copy      bare kafkajs loop that produces every record's bytes unchanged to another
  *             topic, a send per fetched batch, offsets auto-committed every second (the
  *             baseline of a module that writes one output per input)
@@ -75,7 +79,7 @@ const { values: args } = parseArgs({
     sensors: { type: 'string', default: '1000' },
     partitions: { type: 'string', default: '4' },
     'exactly-once': { type: 'boolean', default: false },
-    runs: { type: 'string', default: 'consume,decode,copy,windowed,map' },
+    runs: { type: 'string', default: 'consume,decode,logread,copy,windowed,map' },
     'commit-interval': { type: 'string' },
     policies: { type: 'string', default: 'default,1000' },
     'max-buffered': { type: 'string' },
@@ -98,7 +102,7 @@ const MAX_BUFFERED = args['max-buffered'] === undefined ? undefined : intArg('ma
 const COMMIT_INTERVAL = args['commit-interval'] === undefined ? undefined : intArg('commit-interval', args['commit-interval'], 10, 600_000);
 const RUNS = new Set(args.runs.split(',').map((r) => r.trim()));
 for (const run of RUNS) {
-  if (!['consume', 'decode', 'copy', 'windowed', 'map'].includes(run)) throw new Error(`--runs: unknown run ${run}; the runs are consume, decode, copy, windowed, map`);
+  if (!['consume', 'decode', 'logread', 'copy', 'windowed', 'map'].includes(run)) throw new Error(`--runs: unknown run ${run}; the runs are consume, decode, logread, copy, windowed, map`);
 }
 const EVENTS = intArg('events', args.events, 1_000, 20_000_000);
 const SENSORS = intArg('sensors', args.sensors, 1, 100_000);
@@ -212,6 +216,7 @@ async function main(): Promise<void> {
       try {
         if (RUNS.has('consume')) results.push(await measure(driver, 'bare loop, consume only', (marks) => bare(brokers, input, { marks })));
         if (RUNS.has('decode')) results.push(await measure(driver, 'bare loop, consume + decode Avro', (marks) => bare(brokers, input, { marks, decode: serde })));
+        if (RUNS.has('logread')) results.push(await measure(driver, "the driver's Log consumer + decode Avro (no host)", (marks) => logConsumerLoop(driverLog, input, serde, marks)));
         if (RUNS.has('copy')) results.push(await measure(driver, 'bare loop, consume + produce the bytes', (marks) => bare(brokers, input, { marks, output: copy })));
         if (RUNS.has('windowed')) {
           for (const guarantee of args['exactly-once'] ? (['at-least-once', 'exactly-once'] as const) : (['at-least-once'] as const)) for (const policy of POLICIES) {
@@ -247,11 +252,12 @@ async function main(): Promise<void> {
     }
 
     console.log(`\n${fmt(EVENTS)} events, ${SENSORS} sensors, ${PARTITIONS} partitions; map: commit interval ${COMMIT_INTERVAL ?? sensorStats.commitInterval} ms, outputs buffered up to ${MAX_BUFFERED ?? 5_000}\n`);
-    console.log(`| driver | run | events/s | CPU µs per event | events/s vs the driver's consume + decode |\n| --- | --- | --- | --- | --- |`);
-    for (const r of results) {
-      const baseline = results.find((b) => b.driver === r.driver && b.run.includes('consume + decode'));
-      console.log(`| ${r.driver} | ${r.run} | ${fmt(r.rate)} | ${r.cpu.toFixed(2)} | ${baseline ? (r.rate / baseline.rate).toFixed(2) : '–'} |`);
-    }
+    console.log(`| driver | run | events/s | CPU µs per event | vs the driver's bare consume + decode | vs its Log consumer + decode |\n| --- | --- | --- | --- | --- | --- |`);
+    const ratio = (r: Measured, run: string) => {
+      const baseline = results.find((b) => b.driver === r.driver && b.run.includes(run));
+      return baseline ? (r.rate / baseline.rate).toFixed(2) : '–';
+    };
+    for (const r of results) console.log(`| ${r.driver} | ${r.run} | ${fmt(r.rate)} | ${r.cpu.toFixed(2)} | ${ratio(r, 'bare loop, consume + decode')} | ${ratio(r, 'Log consumer + decode')} |`);
   } finally {
     for (const topic of topics) await log.deleteTopic(topic).catch(() => undefined);
     await log.close();
@@ -297,6 +303,25 @@ async function bareLoop(brokers: string[], input: string, options: { marks: Mark
   await consumer.disconnect();
   if (output) await producer.disconnect();
   if (decode && decoded !== EVENTS) throw new Error(`the decoding loop decoded ${decoded} of ${EVENTS} records`);
+}
+
+/** The driver's Log consumer (what the processor host reads with) decoding every record, in a group of its own; `start` once it has its partitions. */
+async function logConsumerLoop(driverLog: import('../src/log/types.js').Log, input: string, serde: InstanceType<typeof AvroSerde>, marks: Marks): Promise<void> {
+  const consumer = driverLog.consumer({ groupId: `bench-logread-${RUN}-${driverLog.constructor.name}`, topics: [input] });
+  let decoded = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  await consumer.run({
+    onAssigned: async () => marks.start(),
+    eachBatch: async (batch) => {
+      for (const record of batch.records) if (record.value !== null && serde.decodeSync(record.value) !== undefined) decoded++;
+      if (decoded >= EVENTS) finish();
+    },
+  });
+  await withTimeout(finished, "the driver's Log consumer loop");
+  marks.end();
+  await consumer.stop();
+  if (decoded !== EVENTS) throw new Error(`the Log consumer loop decoded ${decoded} of ${EVENTS} records`);
 }
 
 /**
