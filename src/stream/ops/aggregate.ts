@@ -1,9 +1,10 @@
 import type { OperatorFunction } from 'rxjs';
 import { FastdataError, errorMessage } from '../../errors.js';
 import type { AggregateResults, Aggregator } from './aggregators.js';
+import { type FlatLayout, flatLayout } from './flat-accumulators.js';
 import type { Windowed } from './keyed.js';
 import { type RecordCode, compileLogicSteps } from './window-path.js';
-import type { WindowState } from './window-store.js';
+import type { AccumulatorCodec, WindowState } from './window-store.js';
 import type { WindowLogic } from './windowed-state.js';
 import { windowLayout, windowedOperator } from './windowed-operator.js';
 
@@ -38,14 +39,24 @@ const safeInit = (a: AnyAggregator<unknown>): unknown => {
  * that cannot throw; an aggregator without a field function (count, or one of the model
  * author's own) notes its position in `step` first, for the message if it throws.
  */
-function aggregateCode<T>(aggs: readonly AnyAggregator<T>[], names: readonly string[]): RecordCode {
+function aggregateCode<T>(aggs: readonly AnyAggregator<T>[], names: readonly string[], flat: FlatLayout | undefined): RecordCode {
   const scope: Record<string, unknown> = {};
   const fields: string[] = [];
   const read: string[] = [];
   const add: string[] = [];
   aggs.forEach((a, i) => {
     scope[`a${i}`] = a;
-    if (a.field !== undefined && a.addField !== undefined) {
+    if (flat) {
+      // Built-in aggregators, one flat array (flat-accumulators.ts): arithmetic that cannot throw.
+      const at = flat.offsets[i]!;
+      if (a.field !== undefined) {
+        fields.push(`f${i}`);
+        read.push(`f${i} = a${i}.field(value);`);
+        add.push(`a${i}.addFlat(acc, ${at}, f${i});`);
+      } else {
+        add.push(`a${i}.addFlat(acc, ${at}, value);`);
+      }
+    } else if (a.field !== undefined && a.addField !== undefined) {
       fields.push(`f${i}`);
       read.push(`f${i} = a${i}.field(value);`);
       add.push(`acc[${i}] = a${i}.addField(acc[${i}], f${i});`);
@@ -108,18 +119,34 @@ export function aggregate<T, S extends Record<string, AnyAggregator<T>>>(
   type Result = WindowResult<AggregateResults<S>>;
 
   return windowedOperator<T, unknown[], Result>('aggregate', options.name, (fusedSpec) => {
-    const code = aggregateCode(aggs, names);
+    const flat = flatLayout(aggs);
+    const code = aggregateCode(aggs, names, flat);
+    // A window's accumulators: one per aggregator, or all in one flat array of doubles.
+    const accOf = flat ? (acc: unknown[], i: number) => flat.acc(acc as number[], i) : (acc: unknown[], i: number) => acc[i];
     const logic: WindowLogic<T, unknown[], Result> = {
-      init: () => aggs.map((a) => a.init()),
+      init: flat ? flat.init : () => aggs.map((a) => a.init()),
       ...compileLogicSteps<T, unknown[]>(code),
       merge: (a, b) => {
-        for (let i = 0; i < aggs.length; i++) a[i] = aggs[i]!.merge(a[i], b[i]);
+        for (let i = 0; i < aggs.length; i++) {
+          const merged = aggs[i]!.merge(accOf(a, i), accOf(b, i));
+          if (flat) flat.put(a as number[], i, merged);
+          else a[i] = merged;
+        }
         return a;
       },
       result: (w: WindowState<unknown[]>) => {
         const out: Record<string, unknown> = { key: w.key, windowStart: w.start, windowEnd: w.end };
-        for (let i = 0; i < aggs.length; i++) out[names[i]!] = aggs[i]!.result(w.acc[i]);
+        for (let i = 0; i < aggs.length; i++) out[names[i]!] = aggs[i]!.result(accOf(w.acc, i));
         return out as Result;
+      },
+    };
+    // The changelog holds an accumulator per aggregator, flat or not.
+    const codec: AccumulatorCodec<unknown[]> | undefined = flat && {
+      toStored: (acc) => aggs.map((_, i) => flat.acc(acc as number[], i)),
+      fromStored: (stored) => {
+        const buf = flat.init();
+        (stored as unknown[]).forEach((acc, i) => flat.put(buf, i, acc));
+        return buf;
       },
     };
     // The layout: what a stored window means. The window is known here only when fused
@@ -130,6 +157,6 @@ export function aggregate<T, S extends Record<string, AnyAggregator<T>>>(
       window: windowLayout(fusedSpec),
       fields: names.map((n, i) => ({ name: n, init: safeInit(aggs[i]!), add: String(aggs[i]!.addField ?? aggs[i]!.add) })),
     };
-    return { logic, code, layout };
+    return { logic, code, codec, layout };
   });
 }

@@ -58,6 +58,13 @@ const recordsId = (key: string) => JSON.stringify([key, 'records']);
  * window is filled: they live in this store, under ids of their own, so that an operator
  * has one store whatever its window (the state layout of the other kinds is unchanged).
  */
+/** How an operator whose accumulators are held in another form in memory stores them (aggregate's flat arrays). */
+export interface AccumulatorCodec<A> {
+  /** The accumulator as the changelog holds it. */
+  toStored(acc: A): unknown;
+  fromStored(stored: unknown): A;
+}
+
 export class WindowStore<A = unknown> implements StateStore<StoredWindow | StoredRecords> {
   /** The open windows of each key. The generated record path reads it directly (window-path.ts): a call less per record where V8 does not inline one. */
   readonly byKey = new Map<string, WindowState<A>[]>();
@@ -66,6 +73,8 @@ export class WindowStore<A = unknown> implements StateStore<StoredWindow | Store
   private readonly records = new Map<string, BufferedRecord[]>();
   private readonly changedRecords = new Set<string>();
   size = 0;
+
+  constructor(private readonly codec?: AccumulatorCodec<A>) {}
 
   *all(): IterableIterator<WindowState<A>> {
     for (const windows of this.byKey.values()) yield* windows;
@@ -153,7 +162,7 @@ export class WindowStore<A = unknown> implements StateStore<StoredWindow | Store
     for (const id of this.deleted) out.set(id, null);
     for (const s of this.changed) {
       if (!s.live) continue;
-      out.set(idOf(s.key, s.start), { k: s.key, s: s.start, e: s.end, c: s.closeAt, a: s.acc, u: s.emitOnClose });
+      out.set(idOf(s.key, s.start), { k: s.key, s: s.start, e: s.end, c: s.closeAt, a: this.codec ? this.codec.toStored(s.acc) : s.acc, u: s.emitOnClose });
       s.stored = true;
     }
     for (const key of this.changedRecords) {
@@ -180,7 +189,7 @@ export class WindowStore<A = unknown> implements StateStore<StoredWindow | Store
       const existing = this.find(key, start);
       if (existing) this.remove(existing);
       const w = value as StoredWindow | null;
-      if (w) this.create(w.k, w.s, w.e, w.c, w.a as A, w.u).stored = true;
+      if (w) this.create(w.k, w.s, w.e, w.c, this.codec ? this.codec.fromStored(w.a) : (w.a as A), w.u).stored = true;
     }
     // Restoring is not a change: the changelog already holds it.
     this.forgetChanges();

@@ -5,7 +5,7 @@ import { routeKeyBy, subscribeRoute } from './key-by.js';
 import { Windowed } from './keyed.js';
 import { type RecordCode, codeOfLogic } from './window-path.js';
 import type { WindowSpec } from './window-spec.js';
-import { WindowStore } from './window-store.js';
+import { type AccumulatorCodec, WindowStore } from './window-store.js';
 import { type WindowLogic, WindowedState } from './windowed-state.js';
 import { WindowedObservable } from './windows.js';
 
@@ -14,6 +14,8 @@ export interface WindowedOperatorParts<T, A, R> {
   logic: WindowLogic<T, A, R>;
   /** Its per-record work as code, for the generated path (see window-path.ts); default: calls to `logic`. */
   code?: RecordCode;
+  /** How its store keeps the accumulators in the changelog, when memory holds them in another form. */
+  codec?: AccumulatorCodec<A>;
   /** Plain JSON saying what its stored windows hold (hot reload compares it; see state-layout.ts). */
   layout: unknown;
 }
@@ -38,8 +40,8 @@ export function windowedOperator<T, A, R>(
       const ctx = currentTaskContext(kind);
       const fused = source instanceof WindowedObservable ? (source as WindowedObservable<T>) : undefined;
       const stateName = ctx.stateName(kind, name);
-      const { logic, layout, code } = parts(fused?.spec, stateName);
-      const store = ctx.store(stateName, () => new WindowStore<A>(), layout);
+      const { logic, layout, code, codec } = parts(fused?.spec, stateName);
+      const store = ctx.store(stateName, () => new WindowStore<A>(codec), layout);
       const state = new WindowedState<T, A, R>(ctx, store, logic, subscriber, kind);
       const stop = state.start(fused?.spec);
       const onError = (error: unknown) => subscriber.error(error);
