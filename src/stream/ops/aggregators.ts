@@ -39,26 +39,36 @@ export type Field<T> = (value: T) => number | null | undefined;
 const usable = (x: unknown): x is number => typeof x === 'number' && x - x === 0;
 
 /**
+ * Which update each built-in's `addFlat` mirrors (its `addField`, count's `add`): an object
+ * that spreads a built-in and replaces that update keeps the old `addFlat`, which would no
+ * longer do the same; `flatAdd` then says it has none.
+ */
+const mirrors = new WeakMap<object, unknown>();
+
+/** The aggregator's `addFlat`, when it still does what its `addField` (or `add`) does. */
+export function flatAdd(a: Aggregator<never, unknown, unknown>): Aggregator<never, unknown, unknown>['addFlat'] {
+  return a.addFlat !== undefined && mirrors.get(a.addFlat) === (a.addField ?? a.add) ? a.addFlat : undefined;
+}
+
+/**
  * An aggregator over one numeric field. Each aggregator writes its own `addField` (with
  * the `usable` check inline) rather than this helper wrapping a shared one: a shared
  * wrapper would be one function calling five kinds of `addValue`, which V8 cannot inline.
  */
 function overField<T, A, R>(field: Field<T>, parts: Omit<Aggregator<T, A, R>, 'add' | 'field'> & { addField(acc: A, x: unknown): A }): Aggregator<T, A, R> {
-  const { addField } = parts;
+  const { addField, addFlat } = parts;
+  if (addFlat !== undefined) mirrors.set(addFlat, addField);
   return { ...parts, field, add: (acc, value) => addField(acc, field(value)) };
 }
 
 /** Number of records. */
 export function count(): Aggregator<unknown, number, number> {
-  return {
-    init: () => 0,
-    add: (acc) => acc + 1,
-    addFlat: (buf, at) => {
-      buf[at] = buf[at]! + 1;
-    },
-    merge: (a, b) => a + b,
-    result: (acc) => acc,
+  const add = (acc: number) => acc + 1;
+  const addFlat = (buf: number[], at: number) => {
+    buf[at] = buf[at]! + 1;
   };
+  mirrors.set(addFlat, add);
+  return { init: () => 0, add, addFlat, merge: (a, b) => a + b, result: (acc) => acc };
 }
 
 /** Sum of a field. */

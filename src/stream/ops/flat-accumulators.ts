@@ -10,7 +10,7 @@
  * (`acc`/`put` go between the two forms), so state written before restores as it was, and
  * the state layout hot reload compares is the same.
  */
-import type { Aggregator } from './aggregators.js';
+import { type Aggregator, flatAdd } from './aggregators.js';
 
 // biome-ignore lint: the aggregators' accumulator types differ per field.
 type AnyAggregator = Aggregator<any, any, unknown>;
@@ -41,7 +41,7 @@ export function flatLayout(aggs: readonly AnyAggregator[]): FlatLayout | undefin
   const slots: Slot[] = [];
   const initial: number[] = [];
   for (const a of aggs) {
-    if (a.addFlat === undefined) return undefined;
+    if (flatAdd(a) === undefined) return undefined;
     let first: unknown;
     try {
       first = a.init();
