@@ -19,7 +19,7 @@ type AnyAggregator = Aggregator<any, any, unknown>;
 export interface FlatLayout {
   /** Offset of each aggregator's first double. */
   readonly offsets: readonly number[];
-  /** A new window's array, from an array literal (doubles from the start, one boilerplate). */
+  /** A new window's array: a copy of the initial doubles. */
   readonly init: () => number[];
   /** Aggregator i's accumulator in the form its `init`, `merge` and `result` know. */
   acc(buf: readonly number[], i: number): unknown;
@@ -62,12 +62,9 @@ export function flatLayout(aggs: readonly AnyAggregator[]): FlatLayout | undefin
       return undefined;
     }
   }
-  // Literals of numbers only (no text of anyone's): NaN, Infinity and -0 spelled as such.
-  const literal = (x: number) => (Object.is(x, -0) ? '-0' : String(x));
-  const init = new Function(`return [${initial.map(literal).join(', ')}];`) as () => number[];
   return {
     offsets: slots.map((s) => s.at),
-    init,
+    init: () => initial.slice(),
     acc(buf, i) {
       const s = slots[i]!;
       if (s.array) return buf.slice(s.at, s.at + s.width);

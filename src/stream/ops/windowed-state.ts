@@ -98,17 +98,13 @@ export class WindowedState<T, A, R> {
   fixedWindowPath(route: KeyByRoute<T>, window: WindowSpec, code: RecordCode): WindowPath<T> | undefined {
     // (`start(window)` has made it this state's window.)
     if ((window.kind !== 'tumbling' && window.kind !== 'hopping') || this.spec !== window) return undefined;
-    const { ctx, store, logic } = this;
+    const { ctx, store } = this;
     return compileWindowPath<T, A>({
       route,
       window,
       store,
       code,
-      open: (key, start, end) => {
-        const w = store.create(key, start, end, end + window.grace, logic.init(), window.emit === 'final');
-        this.closeAt(w.closeAt, w);
-        return w;
-      },
+      open: (key, start, end) => this.openFixedWindow(key, start, end, window),
       changed: (w) => this.changed(w),
       late: (time, watermark) => this.late(time, watermark),
       failed: (message) => ctx.deadLetter({ reason: 'pipeline-error', message }),
@@ -195,6 +191,13 @@ export class WindowedState<T, A, R> {
     this.ctx.deadLetter({ reason: 'pipeline-error', message: this.logic.failure(value) });
   }
 
+  /** Opens the tumbling or hopping window [start, end) of `key`, closing at end + grace. */
+  private openFixedWindow(key: string, start: number, end: number, s: WindowSpec): WindowState<A> {
+    const w = this.store.create(key, start, end, end + s.grace, this.logic.init(), s.emit === 'final');
+    this.closeAt(w.closeAt, w);
+    return w;
+  }
+
   private addToFixedWindows(key: string, value: T, t: number, s: WindowSpec): void {
     const watermark = this.ctx.watermark;
     const { store, logic } = this;
@@ -204,11 +207,7 @@ export class WindowedState<T, A, R> {
       if (end + s.grace <= watermark) continue; // this window has closed
       if (!accepted && !logic.read(value)) return this.failed(value);
       accepted = true;
-      let state = store.find(key, start);
-      if (!state) {
-        state = store.create(key, start, end, end + s.grace, logic.init(), s.emit === 'final');
-        this.closeAt(state.closeAt, state);
-      }
+      const state = store.find(key, start) ?? this.openFixedWindow(key, start, end, s);
       if (!logic.add(state, value)) return this.failed(value);
       this.changed(state);
     }
